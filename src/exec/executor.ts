@@ -1,0 +1,194 @@
+// execute(program, {bugs}) -> verdict. Runs the events in order on a fresh simulated kernel,
+// drains, checks quiescence, tears down, and runs the end-of-run sanitizers.
+import { kindOf } from "../program/table.js";
+import { printEvent, printEventBody } from "../program/text.js";
+import type { Event, Program } from "../program/types.js";
+import { Kernel, type TraceEntry } from "../kernel/kernel.js";
+import { mm_alloc, runToEnd } from "../kernel/mm.js";
+import { SYSCALLS } from "../kernel/syscalls.js";
+import { kick_killed, send_signal, type SignalName } from "../kernel/signal.js";
+import type { Task } from "../kernel/task.js";
+import { NO_BUGS, type BugSet } from "../bugs/switches.js";
+import { Panic, type Finding } from "../sanitizers/report.js";
+import { checkQuiescence, checkTeardown } from "../sanitizers/end.js";
+import { BudgetExceeded, Scheduler } from "./scheduler.js";
+
+export interface SyscallResult {
+  task: number;
+  /** the event's canonical text without the task and without `@k` */
+  event: string;
+  /** the value returned to user space; null when it never returned (killed, stuck, exited) */
+  ret: number | null;
+}
+
+export interface Verdict {
+  findings: Finding[];
+  syscalls: SyscallResult[];
+  trace: TraceEntry[];
+  stats: {
+    points: number;
+    events: number;
+    skipped: number;
+    /** the step budget ran out without a task stuck in the kernel: a harness limit, no verdict */
+    limit: boolean;
+  };
+}
+
+export interface ExecOptions {
+  bugs?: BugSet;
+  trace?: boolean;
+  /** preemption points per run before the executor gives up */
+  budget?: number;
+}
+
+export const DEFAULT_BUDGET = 100_000;
+
+export function execute(p: Program, opts: ExecOptions = {}): Verdict {
+  return new Run(p, opts).go();
+}
+
+class Run {
+  readonly k: Kernel;
+  readonly sched: Scheduler;
+  readonly v: Verdict = { findings: [], syscalls: [], trace: [], stats: { points: 0, events: 0, skipped: 0, limit: false } };
+
+  constructor(
+    private readonly p: Program,
+    opts: ExecOptions,
+  ) {
+    this.k = new Kernel(p.cpus, opts.bugs ?? NO_BUGS);
+    if (opts.trace) this.k.trace = this.v.trace;
+    this.sched = new Scheduler(this.k, opts.budget ?? DEFAULT_BUDGET, (t, ret) => this.returned(t, ret));
+  }
+
+  go(): Verdict {
+    try {
+      this.boot();
+      this.p.events.forEach((ev, i) => {
+        this.k.eventIndex = i;
+        this.event(ev);
+      });
+      this.k.eventIndex = -1;
+      this.sched.drain();
+      checkQuiescence(this.k, this.sched);
+      this.k.eventIndex = -2;
+      this.teardown();
+      checkTeardown(this.k, this.sched);
+    } catch (e) {
+      if (e instanceof Panic) this.v.findings.push(e.finding);
+      else if (e instanceof BudgetExceeded) this.budgetExceeded();
+      else throw e;
+    }
+    this.v.stats.points = this.sched.points;
+    return this.v;
+  }
+
+  /** The first process: t0 on CPU 0 with a fresh mm. */
+  private boot(): void {
+    this.k.eventIndex = -3;
+    const mm = runToEnd(mm_alloc(this.k, this.k.softirq));
+    this.k.newTask(0, null, mm, 0);
+  }
+
+  private note(text: string): void {
+    this.k.trace?.push({ task: -1, cpu: -1, label: `# ${text}`, event: this.k.eventIndex });
+  }
+
+  private skip(ev: Event, why: string): void {
+    this.v.stats.skipped++;
+    this.note(`skipped '${printEvent(ev)}': ${why}`);
+  }
+
+  private returned(t: Task, ret: number | null): void {
+    if (t.inFlight >= 0) this.v.syscalls[t.inFlight]!.ret = ret;
+    t.inFlight = -1;
+  }
+
+  private live(ev: Event): Task | null {
+    const t = ev.task === undefined ? undefined : this.k.tasks.get(ev.task);
+    if (!t || t.state === "exited") {
+      this.skip(ev, `t${ev.task} does not exist`);
+      return null;
+    }
+    return t;
+  }
+
+  private event(ev: Event): void {
+    const kind = kindOf(ev.op);
+    if (kind.form === "syscall") return this.syscall(ev);
+    this.v.stats.events++;
+    switch (ev.op) {
+      case "gp":
+        this.sched.gpEvent();
+        return;
+      case "fail_alloc":
+        this.k.heap.failNth = ev.args[0] as number;
+        return;
+    }
+    const t = this.live(ev);
+    if (!t) return;
+    switch (ev.op) {
+      case "step":
+      case "run":
+        if (t.state !== "busy") return this.skip(ev, `${t.name} is in user space`);
+        this.sched.runUntil(t, ev.op === "run" ? Infinity : (ev.args[0] as number));
+        return;
+      case "cpu": {
+        const c = ev.args[0] as number;
+        if (c >= this.k.cpus) return this.skip(ev, `cpu ${c} does not exist`);
+        if (t.preemptCount > 0) return this.skip(ev, `${t.name} has preemption disabled`);
+        t.cpu = c;
+        return;
+      }
+      case "signal":
+        send_signal(t, ev.args[0] as SignalName);
+        if (t.state === "user") t.sigusr1 = false; // a caught signal in user space: handler runs
+        kick_killed(this.k);
+        return;
+      default:
+        return this.skip(ev, "not modelled yet");
+    }
+  }
+
+  private syscall(ev: Event): void {
+    const t = this.live(ev);
+    if (!t) return;
+    if (t.state === "busy" && !this.sched.complete(t))
+      return this.skip(ev, `${t.name} is blocked in ${this.sched.blockedLabel(t) ?? "the kernel"}`);
+    if (t.state !== "user") return this.skip(ev, `${t.name} has exited`);
+    const impl = SYSCALLS[ev.op]!;
+    const why = impl.precondition?.(this.k, t, ev);
+    if (why) return this.skip(ev, why);
+    this.v.stats.events++;
+    t.inFlight = this.v.syscalls.push({ task: t.id, event: printEventBody(ev), ret: null }) - 1;
+    t.state = "busy";
+    t.pointsInEvent = 0;
+    t.gen = impl.run(this.k, t, ev);
+    this.sched.runUntil(t, ev.stop ?? Infinity);
+  }
+
+  /** Kill every thread group, let everything exit, and drain RCU and deferred work. */
+  private teardown(): void {
+    for (const t of this.k.tasks.values()) if (t.state !== "exited") send_signal(t, "kill");
+    this.sched.drain();
+    for (let i = 0; i < 8 && (this.k.rcu.pending || this.k.work.length); i++) {
+      this.sched.gpEvent();
+      this.sched.drain();
+    }
+  }
+
+  private budgetExceeded(): void {
+    const stuck = [...this.k.tasks.values()].find((t) => t.state === "busy" && t.pointsInEvent > this.sched.budget / 2);
+    if (!stuck) {
+      this.v.stats.limit = true;
+      return;
+    }
+    this.v.findings.push({
+      kind: "hung-task",
+      title: `INFO: task ${stuck.name} stuck in the kernel for ${stuck.pointsInEvent} preemption points`,
+      stack: [...stuck.frames],
+      event: this.k.eventIndex,
+      task: stuck.id,
+    });
+  }
+}

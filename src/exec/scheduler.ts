@@ -1,0 +1,170 @@
+// The scheduler: every choice of who runs next is made here, driven by the program's events
+// (`@k`, `step`, `run`, `cpu`, `gp`) and, when the program asks a task to finish, by a fixed
+// round-robin over the other tasks, then deferred work, then RCU grace periods.
+import type { Kernel } from "../kernel/kernel.js";
+import { Wait } from "../kernel/sched.js";
+import type { Task } from "../kernel/task.js";
+import { exit_to_user_mode, kick_killed } from "../kernel/signal.js";
+import type { RcuCallback } from "../kernel/rcu.js";
+
+export class BudgetExceeded extends Error {}
+
+export class Scheduler {
+  points = 0;
+  private rr = 0;
+
+  constructor(
+    private readonly k: Kernel,
+    readonly budget: number,
+    /** the event in flight on t returned `ret` to user space (null: it never returns) */
+    private readonly onReturn: (t: Task, ret: number | null) => void,
+  ) {}
+
+  /** The task on t's CPU that is inside a preempt-disabled section, if not t itself. */
+  private preemptBlocker(t: Task): Task | null {
+    for (const o of this.k.tasks.values()) if (o !== t && o.cpu === t.cpu && o.preemptCount > 0 && o.state === "busy") return o;
+    return null;
+  }
+
+  private ready(t: Task): boolean {
+    return t.state === "busy" && (t.wait === null || t.wait.ready());
+  }
+
+  /** Can one preemption point of t (or of what keeps t's CPU busy) run now? */
+  runnable(t: Task): boolean {
+    if (!this.ready(t)) return false;
+    const b = this.preemptBlocker(t);
+    return b === null || this.ready(b);
+  }
+
+  blockedLabel(t: Task): string | null {
+    return t.state === "busy" && t.wait && !t.wait.ready() ? t.wait.label : null;
+  }
+
+  /**
+   * Run one preemption point of t. If another task holds t's CPU with preemption disabled, that
+   * task runs instead (a CPU cannot switch tasks inside such a section). Returns false when
+   * nothing could run.
+   */
+  step(t: Task): boolean {
+    if (!this.ready(t)) return false;
+    const b = this.preemptBlocker(t);
+    if (b) return this.ready(b) ? this.resume(b) : false;
+    return this.resume(t);
+  }
+
+  private resume(t: Task): boolean {
+    if (this.points >= this.budget) throw new BudgetExceeded();
+    t.wait = null;
+    const r = t.gen!.next();
+    this.points++;
+    t.pointsInEvent++;
+    if (r.done) {
+      this.finish(t, r.value);
+      return true;
+    }
+    const p = r.value;
+    const label = typeof p === "string" ? p : p.label;
+    if (p instanceof Wait && !p.ready()) t.wait = p;
+    this.k.trace?.push({ task: t.id, cpu: t.cpu, label, event: this.k.eventIndex });
+    return true;
+  }
+
+  private finish(t: Task, ret: number | null): void {
+    if (t.state === "exited") {
+      this.onReturn(t, null);
+      t.gen = null;
+      return;
+    }
+    const more = exit_to_user_mode(this.k, t);
+    if (more) {
+      this.onReturn(t, null);
+      t.gen = more;
+      return;
+    }
+    this.onReturn(t, ret);
+    t.gen = null;
+    t.state = "user";
+  }
+
+  /** Run t until it returns to user space, blocks, or has run `max` points. */
+  runUntil(t: Task, max: number): void {
+    for (let n = 0; n < max && t.state === "busy"; n++) if (!this.step(t)) return;
+  }
+
+  /**
+   * Complete t's event in flight, letting other tasks, deferred work and grace periods progress
+   * while t waits on them. Returns false when t is stuck (nothing can make progress).
+   */
+  complete(t: Task): boolean {
+    while (t.state === "busy") {
+      if (this.runnable(t)) this.step(t);
+      else if (!this.advanceOthers(t)) return false;
+    }
+    return true;
+  }
+
+  /** One unit of progress elsewhere: another task's point, a work item, or a grace period. */
+  advanceOthers(except: Task | null): boolean {
+    kick_killed(this.k);
+    const all = [...this.k.tasks.values()];
+    for (let i = 0; i < all.length; i++) {
+      const o = all[(this.rr + i) % all.length]!;
+      if (o !== except && this.ready(o) && this.step(o)) {
+        this.rr = (this.rr + i + 1) % all.length;
+        return true;
+      }
+    }
+    const w = this.k.work.shift();
+    if (w) {
+      this.runSoftirq(["process_one_work", w.label], w.fn);
+      return true;
+    }
+    return this.gracePeriod(2);
+  }
+
+  /**
+   * Try to complete up to `n` grace periods; progress means a callback ran or a blocked task
+   * became runnable (a GP nobody waits for changes nothing).
+   */
+  gracePeriod(n: number): boolean {
+    const blocked = [...this.k.tasks.values()].filter((o) => o.state === "busy" && !this.ready(o));
+    for (let i = 0; i < n; i++) {
+      let ran = false;
+      const done = this.k.rcu.advance((cb) => {
+        ran = true;
+        this.runCallback(cb);
+      });
+      if (!done) return false;
+      if (ran || blocked.some((o) => this.ready(o))) return true;
+    }
+    return false;
+  }
+
+  /** The `gp` event: one grace period, then its callbacks and any deferred work. */
+  gpEvent(): boolean {
+    const done = this.k.rcu.advance((cb) => this.runCallback(cb));
+    while (this.k.work.length) {
+      const w = this.k.work.shift()!;
+      this.runSoftirq(["process_one_work", w.label], w.fn);
+    }
+    return done;
+  }
+
+  private runCallback(cb: RcuCallback): void {
+    this.runSoftirq(["rcu_do_batch", cb.label], cb.fn);
+  }
+
+  private runSoftirq(frames: string[], fn: () => void): void {
+    const ctx = this.k.softirq;
+    ctx.frames = frames;
+    this.k.trace?.push({ task: -1, cpu: 0, label: frames.join(": "), event: this.k.eventIndex });
+    fn();
+    ctx.frames = [];
+  }
+
+  /** Run everything that can run until nothing can (quiescence). */
+  drain(): void {
+    while (this.advanceOthers(null));
+  }
+}

@@ -1,0 +1,41 @@
+// fs/exec.c: a successful exec replaces the mm (other threads are killed first, de_thread); an
+// exec that fails early after mm_alloc drops the new mm with mmdrop only.
+import type { Kernel } from "./kernel.js";
+import { mm_alloc, mmdrop, mmput } from "./mm.js";
+import { frame, waitUntil, type KGen } from "./sched.js";
+import type { Task } from "./task.js";
+import { ENOMEM } from "./futex/core.js";
+import { futex_exec_release } from "./futex/robust.js";
+import { ThreadGroup } from "./task.js";
+
+export function* do_execve(k: Kernel, t: Task, fail: boolean): KGen<number> {
+  return yield* frame(t, "do_execve", (function* () {
+    yield "do_execve: bprm_mm_init";
+    const mm = yield* mm_alloc(k, t);
+    if (!mm) return ENOMEM;
+    if (fail) {
+      yield "do_execve: failed before the point of no return";
+      mmdrop(k, t, mm);
+      return ENOMEM;
+    }
+    // de_thread(): kill the other threads and wait for them to go
+    yield "de_thread";
+    const others = [...t.group.tasks].filter((o) => o !== t);
+    if (others.length) {
+      const killed = new ThreadGroup(t.group.tgid);
+      killed.killed = true;
+      for (const o of others) {
+        t.group.tasks.delete(o);
+        o.group = killed;
+        killed.tasks.add(o);
+      }
+      yield* waitUntil("de_thread: wait for other threads", () => others.every((o) => o.state === "exited" || o.exiting && o.mm === null), "uninterruptible");
+    }
+    yield* futex_exec_release(k, t);
+    yield "exec_mmap";
+    const old = t.mm;
+    t.mm = mm;
+    if (old) yield* mmput(k, t, old);
+    return 0;
+  })());
+}

@@ -1,0 +1,40 @@
+// kernel/fork.c copy_process(): threads (CLONE_THREAD|CLONE_VM) and processes (fork, dup_mm).
+import type { Kernel } from "./kernel.js";
+import { dup_mm, mmget, mmput } from "./mm.js";
+import { frame, type KGen } from "./sched.js";
+import type { Task } from "./task.js";
+import { ENOMEM } from "./futex/core.js";
+import { futex_hash_allocate_default } from "./futex/private.js";
+
+/** clone(CLONE_THREAD|CLONE_VM): a new thread `id` sharing t's mm. Returns the child's TID. */
+export function* clone_thread(k: Kernel, t: Task, id: number): KGen<number> {
+  return yield* frame(t, "copy_process", (function* () {
+    const mm = t.mm!;
+    yield "copy_process: copy_mm (CLONE_VM): mmget";
+    mmget(mm);
+    const child = k.newTask(id, t.group, mm, id);
+    // futex_hash_allocate_default() runs once the new thread is visible in the thread count
+    yield "copy_process: futex_hash_allocate_default";
+    const err = yield* futex_hash_allocate_default(k, t);
+    if (err < 0) {
+      // bad_fork_*: undo the thread
+      t.group.tasks.delete(child);
+      k.tasks.delete(id);
+      yield* mmput(k, t, mm);
+      return err;
+    }
+    return child.tid;
+  })());
+}
+
+/** fork(): a new process `id` with a copy of t's mm. Returns the child's PID. */
+export function* fork_process(k: Kernel, t: Task, id: number): KGen<number> {
+  return yield* frame(t, "copy_process", (function* () {
+    yield "copy_process: copy_mm";
+    const mm = yield* dup_mm(k, t, t.mm!);
+    if (!mm) return ENOMEM;
+    const child = k.newTask(id, null, mm, id);
+    child.robust = null;
+    return child.tid;
+  })());
+}

@@ -1,0 +1,85 @@
+// kernel/futex/waitwake.c: futex_wait (setup, queue, schedule, unqueue) and futex_wake.
+// Waiters hold no hash reference while asleep: only q->lock_ptr ties them to a bucket.
+import type { Kernel } from "../kernel.js";
+import { frame, spin_lock, spin_unlock, waitUntil, type KGen } from "../sched.js";
+import type { Task } from "../task.js";
+import {
+  EAGAIN,
+  EFAULT,
+  EINTR,
+  FutexQ,
+  __futex_queue,
+  futex_hash,
+  futex_hash_put,
+  futex_unqueue,
+  futex_wake_mark,
+  match_futex,
+  type FutexKey,
+} from "./core.js";
+
+/** futex_get_value_locked(): read the user word (page faults are -EFAULT here). */
+export function futex_get_value(t: Task, uaddr: number): number | null {
+  return t.mm ? t.mm.as.read(uaddr) : null;
+}
+
+/**
+ * futex_wait_setup(): hash, lock, compare the user value, queue. Returns the queued q, or an
+ * errno (-EAGAIN when the word differs from `val`).
+ */
+function* futex_wait_setup(k: Kernel, t: Task, uaddr: number, val: number, key: FutexKey): KGen<FutexQ | number> {
+  return yield* frame(t, "futex_wait_setup", (function* () {
+    const ref = yield* futex_hash(k, t, key);
+    yield* spin_lock(t, ref.hb.lock);
+    yield "futex_wait_setup: futex_get_value_locked";
+    const uval = futex_get_value(t, uaddr);
+    if (uval === null || uval !== val >>> 0) {
+      spin_unlock(t, ref.hb.lock);
+      futex_hash_put(k, t, ref);
+      return uval === null ? EFAULT : EAGAIN;
+    }
+    const q = new FutexQ(t, key);
+    __futex_queue(q, ref.hb);
+    spin_unlock(t, ref.hb.lock);
+    futex_hash_put(k, t, ref);
+    return q;
+  })());
+}
+
+/** futex_wait(): returns 0 when woken, -EAGAIN, -EFAULT, -EINTR (caught signal). */
+export function* futex_wait(k: Kernel, t: Task, uaddr: number, val: number, key: FutexKey): KGen<number> {
+  return yield* frame(t, "futex_wait", (function* () {
+    const q = yield* futex_wait_setup(k, t, uaddr, val, key);
+    if (typeof q === "number") return q;
+    // futex_do_wait(): schedule() unless already woken; a signal cuts the sleep short
+    k.sleepers.set(t, q);
+    yield* waitUntil("futex_wait: schedule()", () => q.lock_ptr === null || t.signalPending(), "interruptible");
+    k.sleepers.delete(t);
+    yield "futex_wait: woken";
+    if ((yield* futex_unqueue(k, t, q)) === 0) return 0;
+    return EINTR;
+  })());
+}
+
+/** futex_wake(): wake up to nr waiters of the key; returns how many were woken. */
+export function* futex_wake(k: Kernel, t: Task, key: FutexKey, nr: number, bitset = 0xffffffff): KGen<number> {
+  return yield* frame(t, "futex_wake", (function* () {
+    const ref = yield* futex_hash(k, t, key);
+    yield "futex_wake: futex_hb_waiters_pending";
+    if (ref.hb.chain.length === 0) {
+      futex_hash_put(k, t, ref);
+      return 0;
+    }
+    yield* spin_lock(t, ref.hb.lock);
+    let woken = 0;
+    for (const q of [...ref.hb.chain]) {
+      if (!match_futex(q.key, key) || !(q.bitset & bitset)) continue;
+      futex_wake_mark(q);
+      // as in the kernel, the count is checked after a wake: nr_wake 0 still wakes one
+      if (++woken >= nr) break;
+    }
+    spin_unlock(t, ref.hb.lock);
+    futex_hash_put(k, t, ref);
+    yield "futex_wake: wake_up_q";
+    return woken;
+  })());
+}

@@ -1,0 +1,99 @@
+// The simulated machine: CPUs, tasks, mms, the heap, RCU, deferred work and the sanitizer
+// reports. One instance per run; nothing here is global.
+import { Heap, type AllocSite, type HeapEvent, type KObj } from "./alloc.js";
+import { Files } from "./memory.js";
+import { Rcu } from "./rcu.js";
+import { Task, ThreadGroup, tidOf } from "./task.js";
+import type { LockOwner } from "./sched.js";
+import { Panic, type Finding, type FindingKind } from "../sanitizers/report.js";
+import type { Mm } from "./mm.js";
+import { GlobalHash, type FutexQ } from "./futex/core.js";
+import type { BugSet } from "../bugs/switches.js";
+
+export interface TraceEntry {
+  task: number;
+  cpu: number;
+  label: string;
+  /** the event index the point belongs to (the scheduler's current program event) */
+  event: number;
+}
+
+export class Kernel {
+  readonly heap: Heap;
+  readonly rcu: Rcu;
+  readonly files = new Files();
+  readonly tasks = new Map<number, Task>();
+  readonly mms: Mm[] = [];
+  readonly global: GlobalHash;
+  /** deferred work (kworkers): mmput_async and friends */
+  readonly work: Array<{ label: string; fn: () => void }> = [];
+  /** the context rcu callbacks and work items run in (softirq / kworker) */
+  readonly softirq: LockOwner = { id: -1, frames: [], preemptCount: 0 };
+  /** futex waiters asleep in futex_wait, for the lost-waiter sanitizer */
+  readonly sleepers = new Map<Task, FutexQ>();
+  /** the program event being run (-1: drain, -2: teardown) */
+  eventIndex = 0;
+  /** the executor's trace sink (null when tracing is off) */
+  trace: TraceEntry[] | null = null;
+  private nextMmId = 1;
+
+  constructor(
+    readonly cpus: number,
+    readonly bugs: BugSet,
+  ) {
+    this.heap = new Heap((e) => this.heapReport(e));
+    this.rcu = new Rcu(() => this.tasks.values());
+    this.global = new GlobalHash(cpus);
+  }
+
+  mmId(): number {
+    return this.nextMmId++;
+  }
+
+  newTask(id: number, group: ThreadGroup | null, mm: Mm | null, cpu: number): Task {
+    const g = group ?? new ThreadGroup(tidOf(id));
+    const t = new Task(id, tidOf(id), g, mm, cpu % this.cpus);
+    g.tasks.add(t);
+    this.tasks.set(id, t);
+    return t;
+  }
+
+  site(ctx: LockOwner | null): AllocSite {
+    return { stack: ctx ? ctx.frames : [], event: this.eventIndex };
+  }
+
+  /** Report a finding and stop the simulated kernel (panic_on_warn). */
+  report(kind: FindingKind, title: string, ctx: LockOwner | null, report?: string): never {
+    const f: Finding = { kind, title, stack: ctx ? [...ctx.frames] : [], event: this.eventIndex };
+    if (ctx && ctx.id >= 0) f.task = ctx.id;
+    if (report) f.report = report;
+    throw new Panic(f);
+  }
+
+  /** WARN_ON_ONCE(cond) of the real code. */
+  warnOn(cond: boolean, what: string, ctx: LockOwner | null): void {
+    if (cond) this.report("warn", `WARNING in ${topFrame(ctx)}: ${what}`, ctx);
+  }
+
+  private heapReport(e: HeapEvent): never {
+    const where = e.site.stack.length ? e.site.stack[e.site.stack.length - 1]! : "unknown";
+    const lines = [
+      `${e.what === "use-after-free" ? `${e.access} of` : "free of"} ${describeObj(e.obj)}`,
+      `allocated at event ${e.obj.allocEvent} by: ${e.obj.allocStack.join(" <- ") || "?"}`,
+    ];
+    if (e.obj.freeStack) lines.push(`freed at event ${e.obj.freeEvent} by: ${e.obj.freeStack.join(" <- ") || "?"}`);
+    const ctx: LockOwner = { id: -1, frames: [...e.site.stack], preemptCount: 0 };
+    const kind: FindingKind = e.what;
+    const title = `KASAN: ${e.what === "use-after-free" ? "slab-use-after-free" : e.what} in ${where}`;
+    const f: Finding = { kind, title, stack: ctx.frames, event: e.site.event, report: lines.join("\n") };
+    throw new Panic(f);
+  }
+}
+
+export function describeObj(o: KObj): string {
+  return `${o.type} #${o.hid} (${o.size} bytes${o.percpu ? ", percpu" : ""})`;
+}
+
+export function topFrame(ctx: LockOwner | null): string {
+  return ctx && ctx.frames.length ? ctx.frames[ctx.frames.length - 1]! : "kernel";
+}

@@ -1,0 +1,131 @@
+// kernel/fork.c mm lifecycle: mm_alloc/mm_init, mmget/mmput/__mmput/mmput_async,
+// mmgrab/mmdrop/__mmdrop, dup_mm.
+import { KObj } from "./alloc.js";
+import { AddressSpace } from "./memory.js";
+import { frame, type KGen, type LockOwner } from "./sched.js";
+import type { Kernel } from "./kernel.js";
+import { futex_hash_free, futex_mm_init, MmFutex } from "./futex/private.js";
+
+/** struct mm_struct (the parts this simulator needs). */
+export class Mm extends KObj {
+  /** mm_users: address-space users (threads, mmget) */
+  users = 1;
+  /** mm_count: references to the struct itself (mmgrab); the users together hold one */
+  count = 1;
+  as = new AddressSpace();
+  /** the futex fields (mm->futex.*) */
+  futex = new MmFutex();
+  /** vDSO robust-unlock critical-section IP range (futex_unlock_cs_range); 0 = none */
+  unlockRange = 0;
+  constructor(readonly id: number) {
+    super("struct mm_struct", 1024);
+  }
+}
+
+/** mm_alloc() + mm_init(): a fresh mm, or null when an allocation fails. */
+export function* mm_alloc(k: Kernel, ctx: LockOwner): KGen<Mm | null> {
+  return yield* frame(ctx, "mm_alloc", alloc(k, ctx));
+}
+
+function* alloc(k: Kernel, ctx: LockOwner): KGen<Mm | null> {
+  yield "mm_alloc: allocate_mm";
+  const mm = k.heap.alloc(new Mm(k.mmId()), k.site(ctx));
+  if (!mm) return null;
+  k.mms.push(mm);
+  if (!(yield* mm_init(k, ctx, mm))) {
+    k.heap.free(mm, k.site(ctx));
+    return null;
+  }
+  return mm;
+}
+
+/** mm_init(): reset what must not be shared (futex_mm_init). */
+export function* mm_init(k: Kernel, ctx: LockOwner, mm: Mm): KGen<boolean> {
+  return yield* frame(ctx, "mm_init", (function* () {
+    yield "mm_init: futex_mm_init";
+    return futex_mm_init(k, ctx, mm);
+  })());
+}
+
+export function mmget(mm: Mm): void {
+  mm.users++;
+}
+
+export function mmgrab(mm: Mm): void {
+  mm.count++;
+}
+
+/** mmput(): drop a user; the last one tears the address space down (__mmput). */
+export function* mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
+  yield* frame(ctx, "mmput", (function* () {
+    yield "mmput: atomic_dec_and_test(mm_users)";
+    k.heap.check(mm, "mm_users decrement", k.site(ctx));
+    mm.users--;
+    k.warnOn(mm.users < 0, "mm_users underflow", ctx);
+    if (mm.users === 0) yield* __mmput(k, ctx, mm);
+  })());
+}
+
+/** mmput_async(): same, with __mmput deferred to a kworker (safe from atomic context). */
+export function mmput_async(k: Kernel, ctx: LockOwner, mm: Mm): void {
+  k.heap.check(mm, "mm_users decrement", k.site(ctx));
+  mm.users--;
+  k.warnOn(mm.users < 0, "mm_users underflow", ctx);
+  if (mm.users === 0) k.work.push({ label: "mmput_async_fn", fn: () => runToEnd(__mmput(k, k.softirq, mm)) });
+}
+
+/** __mmput(): exit_mmap, futex_hash_free (v7.2: here again, see d9b05321e21e), mmdrop. */
+function* __mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
+  yield* frame(ctx, "__mmput", (function* () {
+    yield "__mmput: exit_mmap";
+    mm.as = new AddressSpace();
+    yield "__mmput: futex_hash_free";
+    futex_hash_free(k, ctx, mm);
+    mmdrop(k, ctx, mm);
+  })());
+}
+
+/** mmdrop(): drop a reference to the struct; the last one frees it (__mmdrop). */
+export function mmdrop(k: Kernel, ctx: LockOwner, mm: Mm): void {
+  k.heap.check(mm, "mm_count decrement", k.site(ctx));
+  mm.count--;
+  k.warnOn(mm.count < 0, "mm_count underflow", ctx);
+  if (mm.count === 0) {
+    ctx.frames.push("__mmdrop");
+    try {
+      k.heap.free(mm, k.site(ctx));
+    } finally {
+      ctx.frames.pop();
+    }
+  }
+}
+
+/** dup_mm(): allocate, copy the parent (memcpy), mm_init the copy, copy the mappings. */
+export function* dup_mm(k: Kernel, ctx: LockOwner, old: Mm): KGen<Mm | null> {
+  return yield* frame(ctx, "dup_mm", (function* () {
+    yield "dup_mm: allocate_mm";
+    const mm = k.heap.alloc(new Mm(k.mmId()), k.site(ctx));
+    if (!mm) return null;
+    k.mms.push(mm);
+    // memcpy(mm, oldmm): everything mm_init does not reset is the parent's
+    mm.futex = old.futex.memcpy();
+    mm.unlockRange = old.unlockRange;
+    if (!(yield* mm_init(k, ctx, mm))) {
+      k.heap.free(mm, k.site(ctx));
+      return null;
+    }
+    yield "dup_mm: dup_mmap";
+    mm.as = old.as.copy();
+    return mm;
+  })());
+}
+
+/** Run a generator to its end without preemption points (softirq / kworker context). */
+export function runToEnd<T>(g: KGen<T>): T {
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+    if (typeof r.value !== "string" && !r.value.ready())
+      throw new Error(`blocking in atomic context: ${r.value.label}`);
+  }
+}

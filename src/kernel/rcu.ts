@@ -1,0 +1,75 @@
+// RCU: grace-period sequence numbers, read-side sections per task, call_rcu callbacks,
+// get_state_synchronize_rcu / poll_state_synchronize_rcu.
+//
+// A grace period starts when one is requested (`gp` event, a waiter, drain) and completes only
+// when every task that was inside a read-side section at its start has left that section.
+// Callbacks then run in the order they were queued.
+
+export interface RcuReader {
+  readonly id: number;
+  /** rcu_read_lock nesting depth */
+  rcuDepth: number;
+  /** how many times this task has left its outermost read-side section */
+  rcuExits: number;
+}
+
+export interface RcuCallback {
+  cookie: number;
+  label: string;
+  fn: () => void;
+}
+
+export class Rcu {
+  /** number of completed grace periods */
+  completed = 0;
+  private current: { readers: Array<[RcuReader, number]> } | null = null;
+  readonly callbacks: RcuCallback[] = [];
+
+  constructor(private readonly readers: () => Iterable<RcuReader>) {}
+
+  read_lock(t: RcuReader): void {
+    t.rcuDepth++;
+  }
+
+  read_unlock(t: RcuReader): void {
+    if (t.rcuDepth <= 0) throw new Error("rcu_read_unlock without rcu_read_lock");
+    if (--t.rcuDepth === 0) t.rcuExits++;
+  }
+
+  /** get_state_synchronize_rcu: a cookie that polls true once a full grace period has elapsed. */
+  get_state(): number {
+    return this.completed + (this.current ? 2 : 1);
+  }
+
+  /** poll_state_synchronize_rcu */
+  poll_state(cookie: number): boolean {
+    return this.completed >= cookie;
+  }
+
+  /** call_rcu / call_rcu_hurry: run `fn` after a grace period. */
+  call(label: string, fn: () => void): void {
+    this.callbacks.push({ cookie: this.get_state(), label, fn });
+  }
+
+  get pending(): boolean {
+    return this.callbacks.length > 0 || this.current !== null;
+  }
+
+  /**
+   * Try to complete one grace period (starting one if none is in progress) and run the
+   * callbacks it makes due. Returns true when a grace period completed.
+   */
+  advance(runCallback: (cb: RcuCallback) => void): boolean {
+    if (!this.current) {
+      const readers: Array<[RcuReader, number]> = [];
+      for (const r of this.readers()) if (r.rcuDepth > 0) readers.push([r, r.rcuExits]);
+      this.current = { readers };
+    }
+    const blocked = this.current.readers.some(([r, exits]) => r.rcuDepth > 0 && r.rcuExits === exits);
+    if (blocked) return false;
+    this.current = null;
+    this.completed++;
+    while (this.callbacks.length && this.poll_state(this.callbacks[0]!.cookie)) runCallback(this.callbacks.shift()!);
+    return true;
+  }
+}

@@ -1,0 +1,82 @@
+// Preemption points and waits. Kernel code is written as generators: every `yield` is a point
+// where the simulated CPU may be preempted or another CPU may interleave. A yielded string is a
+// labelled preemption point; a yielded Wait blocks the task until its condition holds.
+//
+// Nothing here decides who runs: that is the executor's scheduler (src/exec/scheduler.ts), the
+// one place every nondeterministic choice is made, driven by the program.
+
+export type WaitKind =
+  /** TASK_INTERRUPTIBLE: a signal cuts it short */
+  | "interruptible"
+  /** TASK_UNINTERRUPTIBLE: only the condition ends it (mutexes, wait_var_event) */
+  | "uninterruptible"
+  /** spinning on a lock held by another CPU */
+  | "spin";
+
+export class Wait {
+  constructor(
+    readonly label: string,
+    readonly ready: () => boolean,
+    readonly kind: WaitKind,
+  ) {}
+}
+
+export type Point = string | Wait;
+export type KGen<T = void> = Generator<Point, T, void>;
+
+/** Block until `ready()` holds (checked by the scheduler right before resuming: atomic). */
+export function* waitUntil(label: string, ready: () => boolean, kind: WaitKind): KGen {
+  if (!ready()) yield new Wait(label, ready, kind);
+}
+
+export interface LockOwner {
+  readonly id: number;
+  frames: string[];
+  preemptCount: number;
+}
+
+/** A spinlock: taking it disables preemption, as in the kernel. */
+export class SpinLock {
+  owner: LockOwner | null = null;
+  constructor(readonly name: string) {}
+}
+
+export function* spin_lock(t: LockOwner, l: SpinLock): KGen {
+  yield `spin_lock(${l.name})`;
+  yield* waitUntil(`spin_lock(${l.name}): contended`, () => l.owner === null, "spin");
+  l.owner = t;
+  t.preemptCount++;
+}
+
+export function spin_unlock(t: LockOwner, l: SpinLock): void {
+  if (l.owner !== t) throw new Error(`spin_unlock(${l.name}) by a task that does not hold it`);
+  l.owner = null;
+  t.preemptCount--;
+}
+
+/** A sleeping mutex (mm->futex_hash_lock). */
+export class Mutex {
+  owner: LockOwner | null = null;
+  constructor(readonly name: string) {}
+}
+
+export function* mutex_lock(t: LockOwner, m: Mutex): KGen {
+  yield `mutex_lock(${m.name})`;
+  yield* waitUntil(`mutex_lock(${m.name}): sleeping`, () => m.owner === null, "uninterruptible");
+  m.owner = t;
+}
+
+export function mutex_unlock(t: LockOwner, m: Mutex): void {
+  if (m.owner !== t) throw new Error(`mutex_unlock(${m.name}) by a task that does not hold it`);
+  m.owner = null;
+}
+
+/** Run a kernel function with its name on the task's simulated stack (the trace and KASAN frames). */
+export function* frame<T>(t: LockOwner, name: string, body: KGen<T>): KGen<T> {
+  t.frames.push(name);
+  try {
+    return yield* body;
+  } finally {
+    t.frames.pop();
+  }
+}

@@ -1,0 +1,186 @@
+// The byte codec: decode maps ANY byte string to a program (total), encode maps a program to
+// bytes that decode back to it. Mutation power lives here: operands are mostly picked among names
+// already used, offsets are mostly aligned, values come from a small dictionary.
+//
+// Layout: [cpus] then per event: [kind] [task?] [args...] [stop?]; bytes past the end read as 0.
+import { EVENT_KINDS, LIMITS, kindIndex, kindOf, type ArgKind } from "./table.js";
+import { FUTEX_OWNER_DIED, FUTEX_WAITERS, type Addr, type Arg, type Event, type Mapping, type Program, type Value } from "./types.js";
+
+const CPUS = [2, 1, 3, 4, 5, 6, 7, 8] as const;
+const TID_BITS = [0, FUTEX_WAITERS, FUTEX_OWNER_DIED, (FUTEX_WAITERS | FUTEX_OWNER_DIED) >>> 0];
+/** value codes 0..3: small ints; 4..7: tid with TID_BITS; 8..10: constants; 11+: raw u32 */
+const VALUE_CONST = [FUTEX_WAITERS, FUTEX_OWNER_DIED, 0xffffffff];
+const VALUE_RAW = 11;
+
+class Reader {
+  pos = 0;
+  constructor(private readonly bytes: Uint8Array) {}
+  get done(): boolean {
+    return this.pos >= this.bytes.length;
+  }
+  byte(): number {
+    return this.pos < this.bytes.length ? this.bytes[this.pos++]! : (this.pos++, 0);
+  }
+  le(n: number): number {
+    let v = 0;
+    for (let i = 0; i < n; i++) v += this.byte() * 2 ** (8 * i);
+    return v;
+  }
+}
+
+/** Names already used, in order of first use: operands are mostly picked among them. */
+class Names {
+  readonly tasks: number[] = [0];
+  readonly regions: number[] = [];
+  note(list: number[], n: number): number {
+    if (!list.includes(n)) list.push(n);
+    return n;
+  }
+}
+
+function readRef(r: Reader, known: number[], limit: number, names: Names): number {
+  const b = r.byte();
+  const n = b & 0x80 || known.length === 0 ? (b & 0x7f) % limit : known[b % known.length]!;
+  return names.note(known, n);
+}
+
+function writeRef(out: number[], known: number[], limit: number, n: number, names: Names): void {
+  const i = known.indexOf(n);
+  out.push(i >= 0 && i < 0x80 ? i : 0x80 | n % limit);
+  names.note(known, n);
+}
+
+function readInt(r: Reader, a: Extract<ArgKind, { k: "int" }>): number {
+  const code = r.byte() % (a.dict.length + 1);
+  if (code < a.dict.length) return a.dict[code]!;
+  return (r.le(4) % (a.max - a.min + 1)) + a.min;
+}
+
+function writeInt(out: number[], a: Extract<ArgKind, { k: "int" }>, v: number): void {
+  const i = a.dict.indexOf(v);
+  if (i >= 0) return void out.push(i);
+  out.push(a.dict.length);
+  pushLE(out, v - a.min, 4);
+}
+
+function pushLE(out: number[], v: number, n: number): void {
+  for (let i = 0; i < n; i++) out.push(Math.floor(v / 2 ** (8 * i)) & 0xff);
+}
+
+function readArg(r: Reader, a: ArgKind, names: Names): Arg {
+  switch (a.k) {
+    case "task":
+      return readRef(r, names.tasks, LIMITS.tasks, names);
+    case "region":
+      return readRef(r, names.regions, LIMITS.regions, names);
+    case "addr": {
+      const region = readRef(r, names.regions, LIMITS.regions, names);
+      const o = r.byte();
+      const off = o & 0x80 ? ((o & 0x0f) << 8) | r.byte() : (o & 0x7f) * 4;
+      return { region, off } satisfies Addr;
+    }
+    case "value": {
+      const code = r.byte() & 0x0f;
+      if (code < 4) return { bits: code };
+      if (code < 8) return { tid: readRef(r, names.tasks, LIMITS.tasks, names), bits: TID_BITS[code - 4]! };
+      if (code < VALUE_RAW) return { bits: VALUE_CONST[code - 8]! };
+      return { bits: r.le(4) >>> 0 };
+    }
+    case "mapping": {
+      const b = r.byte();
+      return (b & 1 ? { anon: false, file: (b >> 1) % LIMITS.files } : { anon: true }) satisfies Mapping;
+    }
+    case "int":
+      return readInt(r, a);
+    case "enum":
+      return a.values[r.byte() % a.values.length]!;
+    case "flag":
+      return (r.byte() & 1) === 1;
+  }
+}
+
+function writeArg(out: number[], a: ArgKind, v: Arg, names: Names): void {
+  switch (a.k) {
+    case "task":
+      return writeRef(out, names.tasks, LIMITS.tasks, v as number, names);
+    case "region":
+      return writeRef(out, names.regions, LIMITS.regions, v as number, names);
+    case "addr": {
+      const { region, off } = v as Addr;
+      writeRef(out, names.regions, LIMITS.regions, region, names);
+      if (off % 4 === 0 && off < 512) out.push(off / 4);
+      else out.push(0x80 | (off >> 8), off & 0xff);
+      return;
+    }
+    case "value": {
+      const val = v as Value;
+      if (val.tid !== undefined) {
+        out.push(4 + TID_BITS.indexOf(val.bits >>> 0));
+        return writeRef(out, names.tasks, LIMITS.tasks, val.tid, names);
+      }
+      const bits = val.bits >>> 0;
+      if (bits < 4) return void out.push(bits);
+      const c = VALUE_CONST.indexOf(bits);
+      if (c >= 0) return void out.push(8 + c);
+      out.push(VALUE_RAW);
+      return pushLE(out, bits, 4);
+    }
+    case "mapping": {
+      const m = v as Mapping;
+      return void out.push(m.anon ? 0 : 1 | (m.file << 1));
+    }
+    case "int":
+      return writeInt(out, a, v as number);
+    case "enum":
+      return void out.push(a.values.indexOf(v as string));
+    case "flag":
+      return void out.push(v ? 1 : 0);
+  }
+}
+
+/** stop byte: < 0x80 none; 0x80..0xfe: @(b-0x80); 0xff: @(next two bytes LE mod 1001) */
+function readStop(r: Reader): number | undefined {
+  const b = r.byte();
+  if (b < 0x80) return undefined;
+  if (b < 0xff) return b - 0x80;
+  return r.le(2) % (LIMITS.stop + 1);
+}
+
+function writeStop(out: number[], stop: number | undefined): void {
+  if (stop === undefined) out.push(0);
+  else if (stop < 0x7f) out.push(0x80 + stop);
+  else out.push(0xff, stop & 0xff, stop >> 8);
+}
+
+/** Total: every byte string is a program. */
+export function decode(bytes: Uint8Array): Program {
+  const r = new Reader(bytes);
+  const names = new Names();
+  const cpus = CPUS[r.byte() & 7]!;
+  const events: Event[] = [];
+  while (!r.done && events.length < LIMITS.decodeEvents) {
+    const kind = EVENT_KINDS[r.byte() % EVENT_KINDS.length]!;
+    const ev: Event = { op: kind.name, args: [] };
+    if (kind.form === "syscall" || kind.taskOperand) ev.task = readRef(r, names.tasks, LIMITS.tasks, names);
+    for (const a of kind.args) ev.args.push(readArg(r, a, names));
+    if (kind.form === "syscall") {
+      const stop = readStop(r);
+      if (stop !== undefined) ev.stop = stop;
+    }
+    events.push(ev);
+  }
+  return { cpus, events };
+}
+
+export function encode(p: Program): Uint8Array {
+  const out: number[] = [CPUS.indexOf(p.cpus as (typeof CPUS)[number])];
+  const names = new Names();
+  for (const ev of p.events) {
+    const kind = kindOf(ev.op);
+    out.push(kindIndex(ev.op));
+    if (kind.form === "syscall" || kind.taskOperand) writeRef(out, names.tasks, LIMITS.tasks, ev.task!, names);
+    kind.args.forEach((a, i) => writeArg(out, a, ev.args[i]!, names));
+    if (kind.form === "syscall") writeStop(out, ev.stop);
+  }
+  return Uint8Array.from(out);
+}

@@ -1,0 +1,39 @@
+// The program model: what a futex-fuzz program is, independent of its text or byte form.
+
+/** A user address: byte offset `off` inside the one-page region `m<region>`. */
+export interface Addr {
+  region: number;
+  off: number;
+}
+
+/** A u32 user value; with `tid` set it is that task's TID OR-ed with `bits`. */
+export interface Value {
+  tid?: number;
+  bits: number;
+}
+
+/** What an `mmap` maps: an anonymous page, or page 0 of file `f<file>`. */
+export type Mapping = { anon: true } | { anon: false; file: number };
+
+export type Arg = number | Addr | Value | Mapping | string | boolean;
+
+export interface Event {
+  /** The event kind, a name from the event table. */
+  op: string;
+  /** The task an event runs on or refers to (tN), when the kind has one. */
+  task?: number;
+  /** Arguments, in the order of the kind's table row. */
+  args: Arg[];
+  /** `@k`: stop after k preemption points (syscall events only). */
+  stop?: number;
+}
+
+export interface Program {
+  cpus: number;
+  events: Event[];
+}
+
+export const FUTEX_WAITERS = 0x80000000;
+export const FUTEX_OWNER_DIED = 0x40000000;
+export const FUTEX_TID_MASK = 0x3fffffff;
+export const PAGE_SIZE = 4096;
