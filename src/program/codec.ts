@@ -3,7 +3,7 @@
 // already used, offsets are mostly aligned, values come from a small dictionary.
 //
 // Layout: [cpus] then per event: [kind] [task?] [args...] [stop?]; bytes past the end read as 0.
-import { EVENT_KINDS, LIMITS, kindIndex, kindOf, type ArgKind } from "./table.js";
+import { EVENT_KINDS, LIMITS, kindOf, type ArgKind, type EventKind } from "./table.js";
 import { FUTEX_OWNER_DIED, FUTEX_WAITERS, type Addr, type Arg, type Event, type Mapping, type Program, type Value } from "./types.js";
 
 const CPUS = [2, 1, 3, 4, 5, 6, 7, 8] as const;
@@ -152,14 +152,17 @@ function writeStop(out: number[], stop: number | undefined): void {
   else out.push(0xff, stop & 0xff, stop >> 8);
 }
 
-/** Total: every byte string is a program. */
-export function decode(bytes: Uint8Array): Program {
+/**
+ * Total: every byte string is a program. `kinds` restricts the event kinds a fuzz target draws
+ * from (the area targets); encode must be given the same list.
+ */
+export function decode(bytes: Uint8Array, kinds: readonly EventKind[] = EVENT_KINDS): Program {
   const r = new Reader(bytes);
   const names = new Names();
   const cpus = CPUS[r.byte() & 7]!;
   const events: Event[] = [];
   while (!r.done && events.length < LIMITS.decodeEvents) {
-    const kind = EVENT_KINDS[r.byte() % EVENT_KINDS.length]!;
+    const kind = kinds[r.byte() % kinds.length]!;
     const ev: Event = { op: kind.name, args: [] };
     if (kind.form === "syscall" || kind.taskOperand) ev.task = readRef(r, names.tasks, LIMITS.tasks, names);
     for (const a of kind.args) ev.args.push(readArg(r, a, names));
@@ -172,12 +175,14 @@ export function decode(bytes: Uint8Array): Program {
   return { cpus, events };
 }
 
-export function encode(p: Program): Uint8Array {
+export function encode(p: Program, kinds: readonly EventKind[] = EVENT_KINDS): Uint8Array {
   const out: number[] = [CPUS.indexOf(p.cpus as (typeof CPUS)[number])];
   const names = new Names();
   for (const ev of p.events) {
     const kind = kindOf(ev.op);
-    out.push(kindIndex(ev.op));
+    const idx = kinds.indexOf(kind);
+    if (idx < 0) throw new Error(`event kind ${ev.op} is not in this codec's kind list`);
+    out.push(idx);
     if (kind.form === "syscall" || kind.taskOperand) writeRef(out, names.tasks, LIMITS.tasks, ev.task!, names);
     kind.args.forEach((a, i) => writeArg(out, a, ev.args[i]!, names));
     if (kind.form === "syscall") writeStop(out, ev.stop);

@@ -1,0 +1,42 @@
+// Shared body of the jazzer.js fuzz targets: bytes -> program -> execute -> throw on a finding.
+import { decode } from "../src/program/codec.js";
+import { EVENT_KINDS, type EventKind } from "../src/program/table.js";
+import { print } from "../src/program/text.js";
+import { execute } from "../src/exec/executor.js";
+import { parseBugs } from "../src/bugs/switches.js";
+import { signature, type Finding } from "../src/sanitizers/report.js";
+
+/** Thrown for a sanitizer finding only; the message carries the title and the program text. */
+export class FindingError extends Error {
+  constructor(
+    readonly finding: Finding,
+    readonly programText: string,
+  ) {
+    super(`${finding.title} [${signature(finding)}]\n--- program ---\n${programText}`);
+    this.name = "FindingError";
+  }
+}
+
+export const AREAS: Record<string, readonly EventKind[]> = {
+  all: EVENT_KINDS,
+  "hash-resize": kinds(["mmap", "store", "spawn", "futex_wait", "futex_wake", "futex_requeue", "futex_cmp_requeue", "hash_set_slots", "hash_get_slots", "exit", "step", "run", "cpu", "gp", "fail_alloc"]),
+  "fork-lifecycle": kinds(["mmap", "store", "spawn", "fork", "futex_wait", "futex_wake", "hash_set_slots", "exec", "exit", "signal", "step", "run", "cpu", "gp", "fail_alloc"]),
+  "robust-unlock": kinds(["mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "robust_init", "robust_lock", "robust_unlock", "exit", "step", "run", "cpu", "irq", "signal", "gp"]),
+};
+
+function kinds(names: string[]): EventKind[] {
+  return EVENT_KINDS.filter((k) => names.includes(k.name));
+}
+
+/** Build the `fuzz(data)` function of an area target; switches come from FUTEX_FUZZ_BUGS. */
+export function makeTarget(area: string): (data: Buffer) => void {
+  const table = AREAS[area];
+  if (!table) throw new Error(`unknown fuzz area ${area}`);
+  const bugs = parseBugs(process.env.FUTEX_FUZZ_BUGS);
+  return (data: Buffer) => {
+    const p = decode(data, table);
+    const v = execute(p, { bugs });
+    const f = v.findings[0];
+    if (f) throw new FindingError(f, print(p));
+  };
+}
