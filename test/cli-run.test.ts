@@ -40,7 +40,7 @@ describe("futex-fuzz run", () => {
   it("--trace draws one column per CPU", async () => {
     const r = await cli("run", file("ww.fz", WAITWAKE), "--trace");
     expect(r.out.split("\n")[0]).toMatch(/^CPU 0\s+\| CPU 1$/);
-    expect(r.out).toMatch(/\| t1: futex_hash: global bucket/);
+    expect(r.out).toMatch(/\| t1: futex_hash: rcu_read_lock/);
   });
 
   it("runs raw fuzzer bytes through the decoder", async () => {

@@ -55,7 +55,7 @@ describe("executor: wait/wake on the global hash", () => {
   it("@0 starts a syscall without running it; step runs points", () => {
     const v = run("t0 mmap m0 anon\nt0 spawn t1\nt1 futex_wait m0+0 0 @0\nstep t1 1\n");
     const points = v.trace.filter((e) => e.task === 1 && e.event === 3);
-    expect(points.map((e) => e.label)).toEqual(["futex_hash: global bucket"]);
+    expect(points.map((e) => e.label)).toEqual(["futex_hash: rcu_read_lock"]);
   });
 
   it("a caught signal cuts a futex wait short with -EINTR", () => {

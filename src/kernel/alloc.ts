@@ -81,3 +81,22 @@ export class Heap {
     return this.objects.filter((o) => o.state !== "freed");
   }
 }
+
+/** What kvfree / kvfree_rcu need from the machine (the Kernel satisfies it). */
+export interface FreeContext {
+  readonly heap: Heap;
+  readonly rcu: { call(label: string, fn: () => void): void };
+  site(ctx: { frames: string[] } | null): AllocSite;
+}
+
+/** kvfree(): immediate free; NULL is a no-op. */
+export function kvfree(k: FreeContext, ctx: { frames: string[] }, obj: KObj | null): void {
+  if (obj) k.heap.free(obj, k.site(ctx));
+}
+
+/** kvfree_rcu(): free after a grace period; the object stays readable by RCU readers until then. */
+export function kvfree_rcu(k: FreeContext, ctx: { frames: string[] }, obj: KObj | null): void {
+  if (!obj) return;
+  k.heap.freeRcu(obj, k.site(ctx));
+  k.rcu.call("kvfree_rcu", () => k.heap.rcuFreeDone(obj));
+}

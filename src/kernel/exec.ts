@@ -7,6 +7,7 @@ import type { Task } from "./task.js";
 import { ENOMEM } from "./futex/core.js";
 import { futex_exec_release } from "./futex/robust.js";
 import { ThreadGroup } from "./task.js";
+import { map_vdso } from "./vdso.js";
 
 export function* do_execve(k: Kernel, t: Task, fail: boolean): KGen<number> {
   return yield* frame(t, "do_execve", (function* () {
@@ -36,6 +37,11 @@ export function* do_execve(k: Kernel, t: Task, fail: boolean): KGen<number> {
     const old = t.mm;
     t.mm = mm;
     if (old) yield* mmput(k, t, old);
+    // the new image: arch_setup_additional_pages maps the vDSO (publishes the robust unlock
+    // range); user space starts over without a robust list head
+    map_vdso(mm);
+    t.userHead = 0;
+    k.robustShadow.reset(t);
     return 0;
   })());
 }

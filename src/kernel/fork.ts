@@ -3,8 +3,8 @@ import type { Kernel } from "./kernel.js";
 import { dup_mm, mmget, mmput } from "./mm.js";
 import { frame, type KGen } from "./sched.js";
 import type { Task } from "./task.js";
-import { ENOMEM } from "./futex/core.js";
-import { futex_hash_allocate_default } from "./futex/private.js";
+import { EAGAIN, ENOMEM } from "./futex/core.js";
+import { futex_hash_allocate_default } from "./futex/resize.js";
 
 /** clone(CLONE_THREAD|CLONE_VM): a new thread `id` sharing t's mm. Returns the child's TID. */
 export function* clone_thread(k: Kernel, t: Task, id: number): KGen<number> {
@@ -12,18 +12,22 @@ export function* clone_thread(k: Kernel, t: Task, id: number): KGen<number> {
     const mm = t.mm!;
     yield "copy_process: copy_mm (CLONE_VM): mmget";
     mmget(mm);
-    const child = k.newTask(id, t.group, mm, id);
-    // futex_hash_allocate_default() runs once the new thread is visible in the thread count
+    // futex_hash_allocate_default() runs before the new thread is attached: signal->nr_threads
+    // does not count it yet
     yield "copy_process: futex_hash_allocate_default";
     const err = yield* futex_hash_allocate_default(k, t);
     if (err < 0) {
-      // bad_fork_*: undo the thread
-      t.group.tasks.delete(child);
-      k.tasks.delete(id);
+      // bad_fork_cancel_cgroup ... bad_fork_cleanup_mm: mmput
       yield* mmput(k, t, mm);
       return err;
     }
-    return child.tid;
+    yield "copy_process: attach the new thread";
+    if (k.tasks.has(id)) {
+      // two spawns of the same program name raced (a naming artifact, not a kernel path)
+      yield* mmput(k, t, mm);
+      return EAGAIN;
+    }
+    return k.newTask(id, t.group, mm, id).tid;
   })());
 }
 
@@ -33,6 +37,11 @@ export function* fork_process(k: Kernel, t: Task, id: number): KGen<number> {
     yield "copy_process: copy_mm";
     const mm = yield* dup_mm(k, t, t.mm!);
     if (!mm) return ENOMEM;
+    if (k.tasks.has(id)) {
+      // two forks of the same program name raced (a naming artifact): bad_fork_cleanup_mm
+      yield* mmput(k, t, mm);
+      return EAGAIN;
+    }
     const child = k.newTask(id, null, mm, id);
     child.robust = null;
     return child.tid;

@@ -9,6 +9,15 @@ import { Panic, type Finding, type FindingKind } from "../sanitizers/report.js";
 import type { Mm } from "./mm.js";
 import { GlobalHash, type FutexQ } from "./futex/core.js";
 import type { BugSet } from "../bugs/switches.js";
+import type { VarWaitEntry } from "./waitvar.js";
+import { futex_fixup_robust_unlock, type RobustUnlockFixup } from "./futex/robust_unlock.js";
+import { RobustShadow } from "../sanitizers/robust.js";
+
+/** Code-path choices a run is started with (tests pick historical paths at the seams here). */
+export interface KernelOptions {
+  /** the exit-to-user robust unlock fixup: v7.2's, or futex_fixup_robust_unlock_pre_7010c39d */
+  robustUnlockFixup?: RobustUnlockFixup;
+}
 
 export interface TraceEntry {
   task: number;
@@ -28,9 +37,17 @@ export class Kernel {
   /** deferred work (kworkers): mmput_async and friends */
   readonly work: Array<{ label: string; fn: () => void }> = [];
   /** the context rcu callbacks and work items run in (softirq / kworker) */
-  readonly softirq: LockOwner = { id: -1, frames: [], preemptCount: 0 };
+  readonly softirq: LockOwner & { cpu?: number } = { id: -1, frames: [], preemptCount: 0 };
+  /** wait queue entries of wait_var_event-style waiters (wake_up_var) */
+  readonly varWaiters: VarWaitEntry[] = [];
+  /** sanitizer shadow: private-hash references each context holds (futex_private_hash_get/put) */
+  readonly fphRefs = new Map<LockOwner, number>();
   /** futex waiters asleep in futex_wait, for the lost-waiter sanitizer */
   readonly sleepers = new Map<Task, FutexQ>();
+  /** the robust-list sanitizer's shadow of the user-space robust mutex protocol */
+  readonly robustShadow = new RobustShadow();
+  /** seam: exit-to-user fixup of an interrupted robust unlock (7010c39d) */
+  readonly robustUnlockFixup: RobustUnlockFixup;
   /** the program event being run (-1: drain, -2: teardown) */
   eventIndex = 0;
   /** the executor's trace sink (null when tracing is off) */
@@ -40,7 +57,9 @@ export class Kernel {
   constructor(
     readonly cpus: number,
     readonly bugs: BugSet,
+    opts: KernelOptions = {},
   ) {
+    this.robustUnlockFixup = opts.robustUnlockFixup ?? futex_fixup_robust_unlock;
     this.heap = new Heap((e) => this.heapReport(e));
     this.rcu = new Rcu(() => this.tasks.values());
     this.global = new GlobalHash(cpus);

@@ -15,7 +15,11 @@ export class Mm extends KObj {
   as = new AddressSpace();
   /** the futex fields (mm->futex.*) */
   futex = new MmFutex();
-  /** vDSO robust-unlock critical-section IP range (futex_unlock_cs_range); 0 = none */
+  /**
+   * vDSO robust-unlock critical section (mm->futex.unlock.cs_ranges[0]): its start IP, length
+   * UNLOCK_CS_LEN (vdso.ts). 0 = invalid (the kernel's ~0): set when the vDSO is mapped (boot,
+   * exec), copied by dup_mm, never valid in a fresh mm_alloc.
+   */
   unlockRange = 0;
   constructor(readonly id: number) {
     super("struct mm_struct", 1024);

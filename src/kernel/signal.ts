@@ -4,6 +4,8 @@ import type { Kernel } from "./kernel.js";
 import { do_exit } from "./exit.js";
 import type { KGen } from "./sched.js";
 import type { Task } from "./task.js";
+import { SIGNAL_HANDLER_IP } from "./vdso.js";
+import { futex_check_refs_at_user_return } from "./futex/private.js";
 
 export type SignalName = "kill" | "usr1";
 
@@ -17,9 +19,36 @@ export function send_signal(t: Task, sig: SignalName): void {
  * before the task really is in user space (the exit path for a fatal signal), or null.
  */
 export function exit_to_user_mode(_k: Kernel, t: Task): KGen<null> | null {
+  futex_check_refs_at_user_return(_k, t);
   if (t.group.killed && !t.exiting) return do_exit(_k, t);
   t.sigusr1 = false; // handler ran
   return null;
+}
+
+/**
+ * __exit_to_user_mode_loop() on the return from an interrupt of user mode (v7.2). While a signal
+ * is pending: first the robust unlock fixup (Kernel.robustUnlockFixup, 7010c39d: before delivery,
+ * so neither do_exit nor a handler frame sees the interrupted unlock), then delivery: SIGKILL ends
+ * in do_exit (returns false); a caught SIGUSR1 runs its handler in user mode (a preemption point)
+ * and comes back through rt_sigreturn, a syscall (no user_irq), which restores the registers.
+ */
+export function* exit_to_user_mode_loop(k: Kernel, t: Task): KGen<boolean> {
+  while (t.signalPending()) {
+    yield* k.robustUnlockFixup(k, t);
+    if (t.group.killed) {
+      if (!t.exiting) yield* do_exit(k, t);
+      return false;
+    }
+    // arch_do_signal_or_restart(): handle_signal() builds the frame; regs->ip = handler
+    t.sigusr1 = false;
+    const saved = { ...t.regs };
+    t.userIrq = false;
+    t.regs = { ip: SIGNAL_HANDLER_IP, zf: false, dx: 0 };
+    yield "user: SIGUSR1 handler";
+    yield "rt_sigreturn: restore_sigcontext";
+    t.regs = saved;
+  }
+  return true;
 }
 
 /** Threads of a killed group sitting in user space start their exit path now. */

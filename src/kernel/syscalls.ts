@@ -10,6 +10,10 @@ import { do_exit } from "./exit.js";
 import { do_execve } from "./exec.js";
 import { ENOSYS, get_futex_key } from "./futex/core.js";
 import { futex_wait, futex_wake } from "./futex/waitwake.js";
+import { sys_get_robust_list, sys_set_robust_list } from "./futex/robust.js";
+import { robust_mutex_precondition, user_robust_init, user_robust_lock, user_robust_pending, user_robust_unlock } from "./robust_user.js";
+import { futex_requeue } from "./futex/requeue.js";
+import { PR_FUTEX_HASH_GET_SLOTS, PR_FUTEX_HASH_SET_SLOTS, futex_hash_prctl } from "./futex/resize.js";
 
 export interface Syscall {
   /** why the event cannot run now (it is skipped, never an error), or null */
@@ -71,7 +75,7 @@ export const SYSCALLS: Record<string, Syscall> = {
     precondition: mappedArgs,
     run: (_k, t, ev) =>
       instant(() => {
-        t.mm!.as.write(uaddr(ev.args[0] as Addr) & ~3, uval(ev.args[1] as Value));
+        t.mm!.as.userWrite(uaddr(ev.args[0] as Addr) & ~3, uval(ev.args[1] as Value));
         return 0;
       }),
   },
@@ -99,13 +103,28 @@ export const SYSCALLS: Record<string, Syscall> = {
       return yield* futex_wake(k, t, key, nr);
     },
   },
-  futex_requeue: { precondition: mappedArgs, run: notModelled },
-  futex_cmp_requeue: { precondition: mappedArgs, run: notModelled },
-  hash_set_slots: { run: notModelled },
-  hash_get_slots: { run: notModelled },
-  robust_init: { precondition: mappedArgs, run: notModelled },
-  robust_lock: { precondition: mappedArgs, run: notModelled },
-  robust_unlock: { precondition: mappedArgs, run: notModelled },
+  futex_requeue: {
+    precondition: mappedArgs,
+    *run(k, t, ev) {
+      const [a1, a2, nr_wake, nr_requeue, shared] = ev.args as [Addr, Addr, number, number, boolean];
+      return yield* futex_requeue(k, t, uaddr(a1), uaddr(a2), shared, nr_wake, nr_requeue, null);
+    },
+  },
+  futex_cmp_requeue: {
+    precondition: mappedArgs,
+    *run(k, t, ev) {
+      const [a1, a2, nr_wake, nr_requeue, v, shared] = ev.args as [Addr, Addr, number, number, Value, boolean];
+      return yield* futex_requeue(k, t, uaddr(a1), uaddr(a2), shared, nr_wake, nr_requeue, uval(v));
+    },
+  },
+  hash_set_slots: { run: (k, t, ev) => futex_hash_prctl(k, t, PR_FUTEX_HASH_SET_SLOTS, ev.args[0] as number, 0) },
+  hash_get_slots: { run: (k, t) => futex_hash_prctl(k, t, PR_FUTEX_HASH_GET_SLOTS, 0, 0) },
+  robust_init: { precondition: (_k, t, ev) => robust_mutex_precondition(t, ev), run: (k, t, ev) => user_robust_init(k, t, ev.args[0] as Addr) },
+  robust_lock: { precondition: (_k, t, ev) => robust_mutex_precondition(t, ev), run: (k, t, ev) => user_robust_lock(k, t, ev.args[0] as Addr) },
+  robust_unlock: { precondition: (_k, t, ev) => robust_mutex_precondition(t, ev), run: (k, t, ev) => user_robust_unlock(k, t, ev.args[0] as Addr) },
+  robust_pending: { precondition: (_k, t, ev) => robust_mutex_precondition(t, ev), run: (k, t, ev) => user_robust_pending(k, t, ev.args[0] as Addr) },
+  get_robust_list: { run: (k, t, ev) => instant(() => sys_get_robust_list(k, t, ev.args[0] as number)) },
+  set_robust_list: { run: (_k, t, ev) => instant(() => sys_set_robust_list(t, uaddr(ev.args[0] as Addr), ev.args[1] as number)) },
   exec: { run: (k, t, ev) => do_execve(k, t, ev.args[0] as boolean) },
   exit: { run: (k, t) => do_exit(k, t) },
 };

@@ -23,6 +23,28 @@ export interface RobustHead {
   len: number;
 }
 
+/**
+ * The user registers the kernel looks at when it interrupts user mode (pt_regs): `ip` the address
+ * of the next user instruction (0: outside the robust mutex code), `zf` the zero flag (set by the
+ * vDSO try_unlock's `lock cmpxchg`), `dx` the pop argument (&head->list_op_pending) it was given.
+ */
+export interface UserRegs {
+  ip: number;
+  zf: boolean;
+  dx: number;
+}
+
+/** The robust mutex operation a task is running in user mode (src/kernel/robust_user.ts). */
+export interface RobustUserOp {
+  op: "lock" | "unlock" | "pending";
+  /** the mutex word */
+  lock: number;
+  /** the last user instruction completed (unlock: 1..5 as numbered in DESIGN §4) */
+  done: number;
+  /** inside the kernel (the FUTEX_ROBUST_UNLOCK syscall, or the interrupt return path) */
+  inKernel: boolean;
+}
+
 export class Task implements LockOwner, RcuReader {
   state: TaskState = "user";
   /** the running event's code */
@@ -40,6 +62,14 @@ export class Task implements LockOwner, RcuReader {
   /** preemption points spent in the event in flight */
   pointsInEvent = 0;
   robust: RobustHead | null = null;
+  /** user space's own robust_list_head pointer (glibc's THREAD_SELF->robust_head), 0: none */
+  userHead = 0;
+  /** user registers (see UserRegs) */
+  regs: UserRegs = { ip: 0, zf: false, dx: 0 };
+  /** rseq's user_irq event: the task entered the kernel from an interrupt of user mode */
+  userIrq = false;
+  /** the robust mutex operation in flight in user mode, if any */
+  ruser: RobustUserOp | null = null;
   /** the exit path has started (do_exit) */
   exiting = false;
   exitCode = 0;

@@ -80,6 +80,13 @@ export const EVENT_KINDS: readonly EventKind[] = [
   { name: "signal", form: "control", taskOperand: true, args: [signal], area: "task", doc: "send a signal (kill: SIGKILL to the thread group; usr1: caught, no SA_RESTART)" },
   { name: "gp", form: "control", args: [], area: "sched", doc: "try to complete one RCU grace period and run due callbacks" },
   { name: "fail_alloc", form: "control", args: [{ k: "int", name: "nth", min: 1, max: 100, dict: [1, 2, 3, 4] }], area: "sched", doc: "fault injection: the nth allocation from now fails" },
+  // robust futexes (appended: the byte codes of the kinds above stay stable)
+  { name: "get_robust_list", form: "syscall", args: [task], area: "robust", doc: "get_robust_list(pid of tN): the registered head address (0: none), -ESRCH" },
+  {
+    name: "set_robust_list", form: "syscall", area: "robust", doc: "raw set_robust_list(head, len), head not initialized (len != 12 -> -EINVAL)",
+    args: [addr, { k: "int", name: "len", min: 0, max: 0xffff, dict: [12, 24, 0, 11, 13] }],
+  },
+  { name: "robust_pending", form: "syscall", args: [addr], area: "robust", doc: "half a robust lock: list_op_pending = mutex, cmpxchg(0 -> TID); never linked, pending never cleared" },
 ];
 
 const BY_NAME = new Map(EVENT_KINDS.map((k, i) => [k.name, { kind: k, index: i }]));

@@ -1,29 +1,224 @@
-// kernel/futex/core.c, CONFIG_FUTEX_PRIVATE_HASH: the per-mm futex state.
-// Spine version: the fields exist, no private hash is ever allocated (every key uses the global
-// hash). The private hash, futex-ref and resize replace this file's bodies.
+// kernel/futex/core.c, CONFIG_FUTEX_PRIVATE_HASH (v7.2): struct futex_private_hash, the per-mm
+// futex state (mm->futex.phash.*), taking and dropping a hash reference, and the mm lifecycle
+// hooks (futex_mm_init from mm_init, futex_hash_free from __mmput).
+//
+// The reference counting itself (futex-ref) is in ref.ts; replacing the hash (allocate, pivot,
+// rehash, prctl) in resize.ts.
+import { KObj, kvfree } from "../alloc.js";
 import type { Kernel } from "../kernel.js";
 import type { Mm } from "../mm.js";
-import type { LockOwner } from "../sched.js";
+import { free_percpu, type PercpuU32 } from "../percpu.js";
+import { Mutex, frame, type KGen, type LockOwner } from "../sched.js";
+import type { Task } from "../task.js";
+import { wake_up_var } from "../waitvar.js";
+import { FutexHashBucket } from "./core.js";
+import { futex_pivot_hash } from "./resize.js";
+import { futex_ref_get, futex_ref_put } from "./ref.js";
 
-/** mm->futex.* */
-export class MmFutex {
-  /** dup_mm's memcpy of the parent's fields */
-  memcpy(): MmFutex {
-    return new MmFutex();
+export const FR_PERCPU = 0;
+export const FR_ATOMIC = 1;
+
+/** sizeof(struct futex_hash_bucket): ____cacheline_aligned_in_smp */
+export const FUTEX_HB_SIZE = 64;
+/** offsetof(struct futex_private_hash, queues): the header, padded to the buckets' alignment */
+export const FPH_HEADER_SIZE = 64;
+
+/** struct futex_private_hash */
+export class FutexPrivateHash extends KObj {
+  /** fph->state: FR_PERCPU (kvzalloc'ed: 0) or FR_ATOMIC (named apart from the heap object state) */
+  frState = FR_PERCPU;
+  /**
+   * queues[0 .. nslots-1]. Buckets come into existence on first touch (a never-touched bucket
+   * is an unlocked, empty bucket in the kernel too); this keeps big hashes cheap.
+   */
+  private readonly queues = new Map<number, FutexHashBucket>();
+  constructor(
+    /** the number of buckets allocated (struct_size(fph, queues, hash_slots)) */
+    readonly nslots: number,
+    /** 0 = the 0-slot marker: private keys use the global hash */
+    readonly hash_mask: number,
+    readonly mm: Mm,
+    /** set by PR_FUTEX_HASH_SET_SLOTS: disables auto-scaling, wins over automatic requests */
+    readonly custom: boolean,
+  ) {
+    super("struct futex_private_hash", FPH_HEADER_SIZE + FUTEX_HB_SIZE * nslots);
+  }
+
+  /** &fph->queues[i] (no bounds check: see fph_bucket). */
+  bucketAt(i: number): FutexHashBucket {
+    let hb = this.queues.get(i);
+    if (!hb) this.queues.set(i, (hb = new FutexHashBucket(i, this)));
+    return hb;
+  }
+
+  /** The indices of the buckets touched so far, ascending (the order the kernel walks them). */
+  touched(): number[] {
+    return [...this.queues.keys()].sort((a, b) => a - b);
   }
 }
 
-/** futex_mm_init(): called from mm_init for every new mm. Returns false on allocation failure. */
-export function futex_mm_init(_k: Kernel, _ctx: LockOwner, mm: Mm): boolean {
-  mm.futex = new MmFutex();
+/** &fph->queues[i], with KASAN's view of the access. */
+export function fph_bucket(k: Kernel, ctx: LockOwner, fph: FutexPrivateHash, i: number, access: string): FutexHashBucket {
+  k.heap.check(fph, access, k.site(ctx));
+  if (i >= fph.nslots)
+    k.report(
+      "out-of-bounds",
+      `KASAN: slab-out-of-bounds in ${ctx.frames[ctx.frames.length - 1] ?? "futex"}`,
+      ctx,
+      `${access}: queues[${i}] of struct futex_private_hash #${fph.hid} with ${fph.nslots} buckets`,
+    );
+  return fph.bucketAt(i);
+}
+
+/** mm->futex.phash.* (v7.2 layout; before 2026 the same fields were mm->futex_*). */
+export class MmFutex {
+  /** mutex: install, pivot, hash_new, the pivot-pending check */
+  lock = new Mutex("mm->futex.phash.lock");
+  /** RCU pointer to the current private hash; null = none yet (private keys use the global hash) */
+  hash: FutexPrivateHash | null = null;
+  /** the replacement waiting for the current hash to die */
+  hash_new: FutexPrivateHash | null = null;
+  /** get_state_synchronize_rcu() cookie taken when `hash` was published */
+  batches = 0;
+  /** the one rcu_head of the futex-ref transition is queued (debug-objects state) */
+  rcuQueued = false;
+  /** atomic_long_t: the atomic-mode refcount, shared by all of this mm's hashes */
+  atomic = 0n;
+  /**
+   * Sanitizer shadow, not kernel state: the LONG_MAX bias of __futex_ref_atomic_begin is in
+   * the atomic (get/put may wrap it; only an unbiased negative value is an underflow).
+   */
+  biased = false;
+  /** unsigned int __percpu *: per-CPU refcount, null until the first hash allocation */
+  ref: PercpuU32 | null = null;
+
+  /** dup_mm's memcpy(mm, oldmm): every field, by value (the mutex struct included). */
+  memcpy(): MmFutex {
+    const c = new MmFutex();
+    c.lock = new Mutex(this.lock.name);
+    c.lock.owner = this.lock.owner;
+    c.hash = this.hash;
+    c.hash_new = this.hash_new;
+    c.batches = this.batches;
+    c.rcuQueued = this.rcuQueued;
+    c.atomic = this.atomic;
+    c.biased = this.biased;
+    c.ref = this.ref;
+    return c;
+  }
+}
+
+/**
+ * futex_mm_init() [v7.2, void since d7b3f52c861f]: zero mm->futex.phash (hash, hash_new, ref,
+ * atomic, the rcu_head), mutex_init, batches = get_state_synchronize_rcu(). Called from mm_init
+ * for every new mm, including dup_mm's copy, where it undoes what memcpy copied. Nothing is
+ * allocated here since d9b05321e21e (futex_ref is allocated lazily by futex_hash_allocate).
+ * Returns false when it failed (it cannot in v7.2).
+ */
+export function futex_mm_init(k: Kernel, _ctx: LockOwner, mm: Mm): boolean {
+  const f = mm.futex;
+  f.hash = null;
+  f.hash_new = null;
+  f.ref = null;
+  f.atomic = 0n;
+  f.biased = false;
+  f.rcuQueued = false;
+  f.lock = new Mutex(`mm${mm.id}->futex.phash.lock`);
+  f.batches = k.rcu.get_state();
   return true;
 }
 
-/** futex_hash_free(): called from __mmput. */
-export function futex_hash_free(_k: Kernel, _ctx: LockOwner, _mm: Mm): void {}
+/**
+ * futex_hash_free(): from __mmput only (d9b05321e21e moved it back from __mmdrop). Immediate
+ * frees: nobody can use this mm's hashes any more (no users; the futex-ref transition holds an
+ * mm_users reference until it ends).
+ */
+export function futex_hash_free(k: Kernel, ctx: LockOwner, mm: Mm): void {
+  ctx.frames.push("futex_hash_free");
+  try {
+    const f = mm.futex;
+    free_percpu(k, ctx, f.ref);
+    kvfree(k, ctx, f.hash_new);
+    kvfree(k, ctx, f.hash);
+  } finally {
+    ctx.frames.pop();
+  }
+}
 
-/** futex_hash_allocate_default(): on thread creation. Spine: no private hash, returns 0. */
-// eslint-disable-next-line require-yield
-export function* futex_hash_allocate_default(_k: Kernel, _t: import("../task.js").Task): import("../sched.js").KGen<number> {
-  return 0;
+/** futex_private_hash_get(): futex_ref_get(). */
+export function* futex_private_hash_get(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<boolean> {
+  const ok = yield* futex_ref_get(k, t, fph);
+  if (ok) k.fphRefs.set(t, (k.fphRefs.get(t) ?? 0) + 1);
+  return ok;
+}
+
+/**
+ * Refcount sanitizer shadow: a put must match a get of the same task, and no reference may be
+ * held when the task returns to user space (references only live around bucket operations).
+ */
+function fph_refs_put(k: Kernel, t: Task): void {
+  const n = (k.fphRefs.get(t) ?? 0) - 1;
+  if (n < 0) k.report("refcount", "refcount: futex_private_hash_put without a matching get", t);
+  k.fphRefs.set(t, n);
+}
+
+/** At exit to user space: every private-hash reference the syscall took must be dropped. */
+export function futex_check_refs_at_user_return(k: Kernel, t: Task): void {
+  const n = k.fphRefs.get(t) ?? 0;
+  if (n !== 0)
+    k.report("refcount", `refcount: ${n} futex private hash reference(s) held on return to user space`, { id: t.id, frames: [...t.frames], preemptCount: 0 });
+}
+
+/**
+ * futex_private_hash_put() [2026, 1c7efabfbaf7]: read fph->mm BEFORE dropping the reference;
+ * once dropped, the hash may be pivoted and freed before the wake_up_var().
+ */
+export function* futex_private_hash_put(k: Kernel, t: Task, fph: FutexPrivateHash | null): KGen {
+  if (!fph) return;
+  yield* frame(t, "futex_private_hash_put", (function* () {
+    k.heap.check(fph, "read fph->mm", k.site(t));
+    const mm = fph.mm;
+    fph_refs_put(k, t);
+    if (yield* futex_ref_put(k, t, fph)) {
+      yield "futex_private_hash_put: wake_up_var(mm)";
+      k.heap.check(mm, "wake_up_var(mm)", k.site(t));
+      wake_up_var(k, mm);
+    }
+  })());
+}
+
+/**
+ * futex_private_hash(mm) [2026]: pin mm's private hash (guard(private_hash)); null when there
+ * is none. Unlike futex_hash(), it also takes a (meaningless) reference on the 0-slot hash.
+ */
+export function* futex_private_hash(k: Kernel, t: Task, mm: Mm): KGen<FutexPrivateHash | null> {
+  return yield* frame(t, "futex_private_hash", (function* () {
+    for (;;) {
+      yield "futex_private_hash: rcu_read_lock";
+      k.rcu.read_lock(t);
+      k.heap.check(mm, "rcu_dereference(mm->futex.phash.hash)", k.site(t));
+      const fph = mm.futex.hash;
+      if (!fph) {
+        k.rcu.read_unlock(t);
+        return null;
+      }
+      const ok = yield* futex_private_hash_get(k, t, fph);
+      k.rcu.read_unlock(t);
+      if (ok) return fph;
+      yield* futex_pivot_hash(k, t, mm);
+    }
+  })());
+}
+
+/** futex_hash_get_slots(): hash_mask + 1 of a hash with buckets, else 0 (none or global). */
+export function* futex_hash_get_slots(k: Kernel, t: Task): KGen<number> {
+  return yield* frame(t, "futex_hash_get_slots", (function* () {
+    yield "futex_hash_get_slots: rcu_dereference(mm->futex.phash.hash)";
+    const mm = t.mm!;
+    k.heap.check(mm, "read mm->futex.phash.hash", k.site(t));
+    const fph = mm.futex.hash;
+    if (!fph) return 0;
+    k.heap.check(fph, "read fph->hash_mask", k.site(t));
+    return fph.hash_mask ? fph.hash_mask + 1 : 0;
+  })());
 }

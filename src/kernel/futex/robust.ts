@@ -1,16 +1,166 @@
-// kernel/futex/core.c robust-list handling at exit and exec. Spine version: nothing registered
-// is walked yet; the robust-list machinery replaces these bodies.
+// kernel/futex/core.c + syscalls.c, robust futexes (Linux v7.2): set_robust_list /
+// get_robust_list, and the exit/exec-time walk (exit_robust_list, handle_futex_death).
+//
+// Head layout. User pointers are u32 here (regions live below 4 GiB), so the simulator uses the
+// 32-bit (compat) robust_list_head, 12 bytes:
+//   +0 list.next        (u32 pointer: first node, or the head itself when empty)
+//   +4 futex_offset     (s32: mutex word = node + futex_offset)
+//   +8 list_op_pending  (u32 pointer: the node being locked/unlocked, or 0)
+// Bit 0 of a node pointer flags a PI futex (FUTEX_ROBUST_MOD_PI). PI futexes are left out: the
+// bit is honoured by the walk (OWNER_DIED without a wake) but nothing here locks PI futexes and
+// exit_pi_state_list is not modelled.
 import type { Kernel } from "../kernel.js";
-import type { KGen } from "../sched.js";
+import { frame, type KGen } from "../sched.js";
 import type { Task } from "../task.js";
+import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from "../../program/types.js";
+import { EINVAL, ESRCH, get_futex_key } from "./core.js";
+import { futex_wake } from "./waitwake.js";
+import { robust_check_death_write, robust_check_walk, robust_meta_trusted } from "../../sanitizers/robust.js";
 
-/** futex_exit_release(): exit_robust_list + exit_pi_state_list for a dying task. */
-export function* futex_exit_release(_k: Kernel, t: Task): KGen {
-  yield "futex_exit_release";
-  t.robust = null;
+export const HEAD_NEXT = 0;
+export const HEAD_FUTEX_OFFSET = 4;
+export const HEAD_LIST_OP_PENDING = 8;
+/** sizeof(struct compat_robust_list_head) */
+export const ROBUST_HEAD_LEN = 12;
+export const ROBUST_LIST_LIMIT = 2048;
+const FUTEX_ROBUST_MOD_PI = 1;
+
+/** set_robust_list(head, len): only the length is checked; the head is not read. */
+export function sys_set_robust_list(t: Task, head: number, len: number): number {
+  if (len !== ROBUST_HEAD_LEN) return EINVAL;
+  t.robust = { head: head >>> 0, len };
+  return 0;
 }
 
-/** futex_exec_release(): the same at exec. */
+/**
+ * get_robust_list(pid, &head, &len): the event returns the head pointer the syscall stores to
+ * *head_ptr (0: none registered; *len_ptr is always 12), or -ESRCH for a task that is gone.
+ * Same-user tasks pass ptrace_may_access; exec_update_lock is not contended in the simulator.
+ */
+export function sys_get_robust_list(k: Kernel, _t: Task, pid: number): number {
+  const p = k.tasks.get(pid);
+  if (!p || p.state === "exited") return ESRCH;
+  return p.robust ? p.robust.head : 0;
+}
+
+/** futex_exit_release(): the robust list (and pending op) of a dying task; PI states not modelled. */
+export function* futex_exit_release(k: Kernel, t: Task): KGen {
+  yield* frame(t, "futex_exit_release", futex_cleanup(k, t));
+}
+
+/** futex_exec_release(): the same walk at exec, in the old mm, before exec_mmap. */
 export function* futex_exec_release(k: Kernel, t: Task): KGen {
-  yield* futex_exit_release(k, t);
+  yield* frame(t, "futex_exec_release", futex_cleanup(k, t));
+}
+
+function* futex_cleanup(k: Kernel, t: Task): KGen {
+  yield "futex_cleanup_begin: mutex_lock(&tsk->futex_exit_mutex)";
+  if (t.robust) {
+    yield* exit_robust_list(k, t);
+    t.robust = null;
+  }
+  yield "futex_cleanup_end: futex_state = FUTEX_STATE_DEAD";
+}
+
+/** A pointer fetched from user memory, with its provenance for the sanitizer. */
+interface Entry {
+  entry: number;
+  pi: boolean;
+  /** every pointer that led here was read from the task's own robust-list metadata */
+  trusted: boolean;
+}
+
+/** fetch_robust_entry(): read a (u32) node pointer, strip the PI bit; null on a fault. */
+function fetch_robust_entry(t: Task, ptr: number): Entry | null {
+  const as = t.mm?.as;
+  const raw = as?.readUnaligned(ptr >>> 0);
+  if (raw === null || raw === undefined) return null;
+  return { entry: (raw & ~FUTEX_ROBUST_MOD_PI) >>> 0, pi: (raw & FUTEX_ROBUST_MOD_PI) !== 0, trusted: robust_meta_trusted(as!, ptr, t.tid) };
+}
+
+/**
+ * exit_robust_list(): walk the dying task's list (at most ROBUST_LIST_LIMIT entries, so a cyclic
+ * list terminates), skipping list_op_pending, which is handled last. A fault reading the head
+ * ends everything; a fault or a failing handle_futex_death in the loop ends the walk without
+ * handling the pending op.
+ */
+function* exit_robust_list(k: Kernel, t: Task): KGen {
+  yield* frame(t, "exit_robust_list", (function* () {
+    const head = t.robust!.head;
+    yield "exit_robust_list: fetch_robust_entry(&head->list.next)";
+    let cur = fetch_robust_entry(t, head + HEAD_NEXT);
+    if (!cur) return;
+    yield "exit_robust_list: get_user(futex_offset, &head->futex_offset)";
+    const offAddr = (head + HEAD_FUTEX_OFFSET) >>> 0;
+    const rawOff = t.mm?.as.readUnaligned(offAddr);
+    if (rawOff === null || rawOff === undefined) return;
+    const offTrusted = robust_meta_trusted(t.mm!.as, offAddr, t.tid);
+    const futex_offset = rawOff | 0;
+    yield "exit_robust_list: fetch_robust_entry(&head->list_op_pending)";
+    const pending = fetch_robust_entry(t, head + HEAD_LIST_OP_PENDING);
+    if (!pending) return;
+    let limit = ROBUST_LIST_LIMIT;
+    let walked = 0;
+    while (cur.entry !== head) {
+      yield "exit_robust_list: fetch_robust_entry(&entry->next)";
+      // fetch the next entry before handling this one: handling may free the node (unlocked)
+      const next = fetch_robust_entry(t, cur.entry);
+      if (cur.entry !== pending.entry) {
+        const uaddr = (cur.entry + futex_offset) >>> 0;
+        if ((yield* handle_futex_death(k, t, uaddr, cur.pi, false, cur.trusted && offTrusted)) !== 0) return;
+      }
+      if (!next) return;
+      cur = { entry: next.entry, pi: next.pi, trusted: cur.trusted && next.trusted };
+      robust_check_walk(k, t, ++walked, ROBUST_LIST_LIMIT, t);
+      if (--limit === 0) break;
+      yield "exit_robust_list: cond_resched";
+    }
+    if (pending.entry !== 0) {
+      const uaddr = (pending.entry + futex_offset) >>> 0;
+      yield* handle_futex_death(k, t, uaddr, pending.pi, true, pending.trusted && offTrusted);
+    }
+  })());
+}
+
+/**
+ * handle_futex_death(): if the word at uaddr is owned by the dying task, set OWNER_DIED (keep
+ * WAITERS, clear the TID) and, for a non-PI futex with waiters, wake one waiter with a SHARED key.
+ * For the pending op on a word it does not own (v7.2, "Prevent robust futex exit race some more"):
+ * wake one waiter when the word is unowned or has no WAITERS bit, so no wakeup is swallowed.
+ * Returns 0, or -1 to stop the walk (misaligned or unmapped word).
+ */
+function* handle_futex_death(k: Kernel, t: Task, uaddr: number, pi: boolean, pendingOp: boolean, trusted: boolean): KGen<number> {
+  return yield* frame(t, "handle_futex_death", (function* () {
+    if (uaddr % 4 !== 0) return -1;
+    for (;;) {
+      yield "handle_futex_death: get_user(uval, uaddr)";
+      const uval = t.mm?.as.read(uaddr) ?? null;
+      if (uval === null) return -1;
+      const owner = uval & FUTEX_TID_MASK;
+      if (owner !== t.tid) {
+        if (pendingOp && !pi && (owner === 0 || !(uval & FUTEX_WAITERS))) yield* wake_one_shared(k, t, uaddr);
+        return 0;
+      }
+      const mval = ((uval & FUTEX_WAITERS) | FUTEX_OWNER_DIED) >>> 0;
+      yield "handle_futex_death: futex_cmpxchg_value_locked";
+      const now = t.mm?.as.read(uaddr) ?? null;
+      // -EFAULT and fault_in_user_writeable() fails (the page went away meanwhile)
+      if (now === null) return -1;
+      if (now !== uval) continue;
+      robust_check_death_write(k, t, uaddr, trusted, pendingOp, t);
+      t.mm!.as.write(uaddr, mval);
+      const shadow = t.mm!.as.tagOf(uaddr)!;
+      t.mm!.as.setTag(uaddr, shadow.tag, 0);
+      // Wake robust non-PI futexes here; PI waiters are handed off by exit_pi_state_list.
+      if (!pi && uval & FUTEX_WAITERS) yield* wake_one_shared(k, t, uaddr);
+      return 0;
+    }
+  })());
+}
+
+/** futex_wake(uaddr, FLAGS_SIZE_32 | FLAGS_SHARED, 1, FUTEX_BITSET_MATCH_ANY) */
+function* wake_one_shared(k: Kernel, t: Task, uaddr: number): KGen {
+  const key = get_futex_key(t, uaddr, true);
+  if (typeof key === "number") return;
+  yield* futex_wake(k, t, key, 1);
 }

@@ -1,7 +1,7 @@
 // kernel/futex/waitwake.c: futex_wait (setup, queue, schedule, unqueue) and futex_wake.
 // Waiters hold no hash reference while asleep: only q->lock_ptr ties them to a bucket.
 import type { Kernel } from "../kernel.js";
-import { frame, spin_lock, spin_unlock, waitUntil, type KGen } from "../sched.js";
+import { frame, waitUntil, type KGen } from "../sched.js";
 import type { Task } from "../task.js";
 import {
   EAGAIN,
@@ -11,6 +11,11 @@ import {
   __futex_queue,
   futex_hash,
   futex_hash_put,
+  futex_hb_lock,
+  futex_hb_unlock,
+  futex_hb_waiters_dec,
+  futex_hb_waiters_inc,
+  futex_hb_waiters_pending,
   futex_unqueue,
   futex_wake_mark,
   match_futex,
@@ -23,24 +28,34 @@ export function futex_get_value(t: Task, uaddr: number): number | null {
 }
 
 /**
- * futex_wait_setup(): hash, lock, compare the user value, queue. Returns the queued q, or an
- * errno (-EAGAIN when the word differs from `val`).
+ * futex_wait_setup(): hash (taking a reference), futex_q_lock (count the waiter, point lock_ptr
+ * at the bucket, lock), compare the user value under the lock, queue, unlock, drop the reference.
+ * Returns the queued q, or an errno (-EAGAIN when the word differs from `val`).
  */
 function* futex_wait_setup(k: Kernel, t: Task, uaddr: number, val: number, key: FutexKey): KGen<FutexQ | number> {
   return yield* frame(t, "futex_wait_setup", (function* () {
+    const q = new FutexQ(t, key);
     const ref = yield* futex_hash(k, t, key);
-    yield* spin_lock(t, ref.hb.lock);
+    const hb = ref.hb;
+    // futex_q_lock()
+    yield "futex_wait_setup: futex_q_lock: futex_hb_waiters_inc";
+    futex_hb_waiters_inc(k, t, hb);
+    q.lock_ptr = hb;
+    yield* futex_hb_lock(k, t, hb);
     yield "futex_wait_setup: futex_get_value_locked";
     const uval = futex_get_value(t, uaddr);
     if (uval === null || uval !== val >>> 0) {
-      spin_unlock(t, ref.hb.lock);
-      futex_hash_put(k, t, ref);
+      // futex_q_unlock()
+      futex_hb_waiters_dec(k, t, hb);
+      futex_hb_unlock(k, t, hb);
+      yield* futex_hash_put(k, t, ref);
       return uval === null ? EFAULT : EAGAIN;
     }
-    const q = new FutexQ(t, key);
-    __futex_queue(q, ref.hb);
-    spin_unlock(t, ref.hb.lock);
-    futex_hash_put(k, t, ref);
+    // set_current_state(TASK_INTERRUPTIBLE); futex_queue()
+    __futex_queue(q, hb);
+    futex_hb_unlock(k, t, hb);
+    // the reference is dropped while TASK_INTERRUPTIBLE: no ref is held across schedule()
+    yield* futex_hash_put(k, t, ref);
     return q;
   })());
 }
@@ -64,22 +79,23 @@ export function* futex_wait(k: Kernel, t: Task, uaddr: number, val: number, key:
 export function* futex_wake(k: Kernel, t: Task, key: FutexKey, nr: number, bitset = 0xffffffff): KGen<number> {
   return yield* frame(t, "futex_wake", (function* () {
     const ref = yield* futex_hash(k, t, key);
+    const hb = ref.hb;
     yield "futex_wake: futex_hb_waiters_pending";
-    if (ref.hb.chain.length === 0) {
-      futex_hash_put(k, t, ref);
+    if (!futex_hb_waiters_pending(k, t, hb)) {
+      yield* futex_hash_put(k, t, ref);
       return 0;
     }
-    yield* spin_lock(t, ref.hb.lock);
+    yield* futex_hb_lock(k, t, hb);
     let woken = 0;
-    for (const q of [...ref.hb.chain]) {
+    for (const q of [...hb.chain]) {
       if (!match_futex(q.key, key) || !(q.bitset & bitset)) continue;
-      futex_wake_mark(q);
+      futex_wake_mark(k, t, q);
       // as in the kernel, the count is checked after a wake: nr_wake 0 still wakes one
       if (++woken >= nr) break;
     }
-    spin_unlock(t, ref.hb.lock);
-    futex_hash_put(k, t, ref);
+    futex_hb_unlock(k, t, hb);
     yield "futex_wake: wake_up_q";
+    yield* futex_hash_put(k, t, ref);
     return woken;
   })());
 }

@@ -1,0 +1,216 @@
+// kernel/futex/core.c "futex-ref" (56180dd20c19, 4cb5ac2626b5, d9b05321e21e): a dual
+// per-CPU / atomic reference count on the private hash. A published hash counts in per-CPU
+// `unsigned int`s; replacing it drops the initial reference and, one grace period after the
+// hash was published, biases mm->futex.phash.atomic with LONG_MAX and switches the hash to
+// FR_ATOMIC; one more grace period later the per-CPU sum is folded into the atomic
+// (`count - LONG_MAX - 1`) and the counters are re-armed for the next hash.
+import type { Kernel } from "../kernel.js";
+import { mmget, mmput_async, runToEnd, type Mm } from "../mm.js";
+import { __this_cpu_add, smp_processor_id, this_cpu_inc, type CpuContext, type PercpuU32 } from "../percpu.js";
+import { frame, type KGen, type LockOwner } from "../sched.js";
+import type { Task } from "../task.js";
+import { wake_up_var } from "../waitvar.js";
+import { FR_ATOMIC, FR_PERCPU, type FutexPrivateHash } from "./private.js";
+
+export const LONG_MAX = (1n << 63n) - 1n;
+
+/** atomic_long_t arithmetic: two's complement, 64 bits. */
+function long(v: bigint): bigint {
+  return BigInt.asIntN(64, v);
+}
+
+/** mm->futex.phash.ref; a NULL per-CPU pointer is an oops. */
+function futex_ref_ptr(k: Kernel, ctx: LockOwner, mm: Mm): PercpuU32 {
+  const r = mm.futex.ref;
+  if (!r) k.report("warn", `BUG: kernel NULL pointer dereference in ${ctx.frames[ctx.frames.length - 1] ?? "futex"}`, ctx, "mm->futex.phash.ref is NULL");
+  return r;
+}
+
+/** Refcount sanitizer: the atomic count, once unbiased, must never go below zero. */
+function atomic_check(k: Kernel, ctx: LockOwner, mm: Mm, op: string): void {
+  if (!mm.futex.biased && mm.futex.atomic < 0n)
+    k.report("refcount", `refcount: mm->futex.phash.atomic underflow in ${op}`, ctx, `atomic = ${mm.futex.atomic}`);
+}
+
+/**
+ * The futex-ref transition's hold on the mm: futex_ref_drop() takes mmget(), the end of the
+ * switch (__futex_ref_atomic_end) drops it with mmput_async(), so an exit during the transition
+ * cannot free the mm under the queued RCU callback (v2 of 56180dd20c19).
+ */
+function futex_ref_hold_mm(k: Kernel, ctx: LockOwner, mm: Mm, hold: boolean): void {
+  if (hold) mmget(mm);
+  else mmput_async(k, ctx, mm);
+}
+
+/** guard(preempt): no migration, no other task on this CPU; also an RCU read-side section. */
+function preempt_disable(k: Kernel, t: Task): void {
+  t.preemptCount++;
+  k.rcu.read_lock(t);
+}
+
+function preempt_enable(k: Kernel, t: Task): void {
+  k.rcu.read_unlock(t);
+  t.preemptCount--;
+}
+
+/** futex_ref_get(): per-CPU increment (cannot fail) or atomic_long_inc_not_zero. */
+export function* futex_ref_get(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<boolean> {
+  return yield* frame(t, "futex_ref_get", (function* () {
+    k.heap.check(fph, "read fph->mm", k.site(t));
+    const mm = fph.mm;
+    preempt_disable(k, t);
+    try {
+      yield "futex_ref_get: READ_ONCE(fph->state)";
+      k.heap.check(fph, "READ_ONCE(fph->state)", k.site(t));
+      if (fph.frState === FR_PERCPU) {
+        k.heap.check(mm, "mm->futex.phash.ref", k.site(t));
+        yield* __this_cpu_add(k, t, futex_ref_ptr(k, t, mm), 1, "*mm->futex.phash.ref");
+        return true;
+      }
+      yield "futex_ref_get: atomic_long_inc_not_zero(&mm->futex.phash.atomic)";
+      k.heap.check(mm, "atomic_long_inc_not_zero(&mm->futex.phash.atomic)", k.site(t));
+      if (mm.futex.atomic === 0n) return false;
+      mm.futex.atomic = long(mm.futex.atomic + 1n);
+      return true;
+    } finally {
+      preempt_enable(k, t);
+    }
+  })());
+}
+
+/** futex_ref_put(): per-CPU decrement (returns false) or atomic_long_dec_and_test. */
+export function* futex_ref_put(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<boolean> {
+  return yield* frame(t, "futex_ref_put", (function* () {
+    k.heap.check(fph, "read fph->mm", k.site(t));
+    const mm = fph.mm;
+    preempt_disable(k, t);
+    try {
+      yield "futex_ref_put: READ_ONCE(fph->state)";
+      k.heap.check(fph, "READ_ONCE(fph->state)", k.site(t));
+      if (fph.frState === FR_PERCPU) {
+        k.heap.check(mm, "mm->futex.phash.ref", k.site(t));
+        yield* __this_cpu_add(k, t, futex_ref_ptr(k, t, mm), -1, "*mm->futex.phash.ref");
+        return false;
+      }
+      yield "futex_ref_put: atomic_long_dec_and_test(&mm->futex.phash.atomic)";
+      k.heap.check(mm, "atomic_long_dec_and_test(&mm->futex.phash.atomic)", k.site(t));
+      mm.futex.atomic = long(mm.futex.atomic - 1n);
+      atomic_check(k, t, mm, "futex_ref_put");
+      return mm.futex.atomic === 0n;
+    } finally {
+      preempt_enable(k, t);
+    }
+  })());
+}
+
+/** futex_ref_is_dead(): FR_ATOMIC and the atomic count is 0 (two loads, two points). */
+export function* futex_ref_is_dead(k: Kernel, ctx: LockOwner, fph: FutexPrivateHash): KGen<boolean> {
+  return yield* frame(ctx, "futex_ref_is_dead", (function* () {
+    yield "futex_ref_is_dead: smp_load_acquire(fph->state)";
+    k.heap.check(fph, "smp_load_acquire(fph->state)", k.site(ctx));
+    if (fph.frState === FR_PERCPU) return false;
+    yield "futex_ref_is_dead: atomic_long_read(&mm->futex.phash.atomic)";
+    k.heap.check(fph.mm, "atomic_long_read(&mm->futex.phash.atomic)", k.site(ctx));
+    return fph.mm.futex.atomic === 0n;
+  })());
+}
+
+/** call_rcu_hurry(&mm->futex.phash.rcu, futex_ref_rcu): the callback runs on this CPU. */
+function call_rcu_hurry_futex_ref(k: Kernel, ctx: CpuContext, mm: Mm): void {
+  k.heap.check(mm, "call_rcu_hurry(&mm->futex.phash.rcu)", k.site(ctx));
+  if (mm.futex.rcuQueued)
+    k.report("warn", `WARNING in ${ctx.frames[ctx.frames.length - 1] ?? "call_rcu"}: ODEBUG: activate active object type: rcu_head (futex_ref_rcu)`, ctx);
+  mm.futex.rcuQueued = true;
+  const cpu = smp_processor_id(ctx);
+  k.rcu.call("futex_ref_rcu", () => {
+    k.softirq.cpu = cpu;
+    runToEnd(futex_ref_rcu(k, k.softirq, mm));
+  });
+}
+
+/**
+ * __futex_ref_atomic_begin(): bias the atomic with LONG_MAX (get/put never see 0 during the
+ * switch), switch the hash to FR_ATOMIC, and fold after one more grace period.
+ */
+export function* __futex_ref_atomic_begin(k: Kernel, ctx: CpuContext, fph: FutexPrivateHash): KGen {
+  yield* frame(ctx, "__futex_ref_atomic_begin", (function* () {
+    k.heap.check(fph, "read fph->mm", k.site(ctx));
+    const mm = fph.mm;
+    yield "__futex_ref_atomic_begin: atomic_long_read(&mm->futex.phash.atomic)";
+    k.heap.check(mm, "atomic_long_read(&mm->futex.phash.atomic)", k.site(ctx));
+    k.warnOn(mm.futex.atomic !== 0n, "mm->futex.phash.atomic != 0 when a switch begins", ctx);
+    yield "__futex_ref_atomic_begin: atomic_long_set(&mm->futex.phash.atomic, LONG_MAX)";
+    mm.futex.atomic = LONG_MAX;
+    mm.futex.biased = true;
+    yield "__futex_ref_atomic_begin: smp_store_release(&fph->state, FR_ATOMIC)";
+    k.heap.check(fph, "smp_store_release(&fph->state)", k.site(ctx));
+    fph.frState = FR_ATOMIC;
+    call_rcu_hurry_futex_ref(k, ctx, mm);
+  })());
+}
+
+/**
+ * __futex_ref_atomic_end(): sum and zero the per-CPU counters, re-arm this CPU's counter for
+ * the next hash (0 -> 1), fold `count - LONG_MAX - 1` into the atomic; from here on
+ * futex_ref_is_dead() can be true. Ends the transition's mm_users reference (mmput_async).
+ */
+function* __futex_ref_atomic_end(k: Kernel, ctx: CpuContext, fph: FutexPrivateHash): KGen {
+  yield* frame(ctx, "__futex_ref_atomic_end", (function* () {
+    k.heap.check(fph, "read fph->state", k.site(ctx));
+    const mm = fph.mm;
+    k.warnOn(fph.frState !== FR_ATOMIC, "fph->state != FR_ATOMIC", ctx);
+    k.heap.check(mm, "mm->futex.phash.ref", k.site(ctx));
+    const ref = futex_ref_ptr(k, ctx, mm);
+    let count = 0; // unsigned int
+    for (let cpu = 0; cpu < ref.vals.length; cpu++) {
+      yield `__futex_ref_atomic_end: per_cpu_ptr(mm->futex.phash.ref, ${cpu})`;
+      k.heap.check(ref, `per_cpu_ptr(mm->futex.phash.ref, ${cpu})`, k.site(ctx));
+      count = (count + ref.vals[cpu]!) >>> 0;
+      ref.vals[cpu] = 0;
+    }
+    this_cpu_inc(k, ctx, ref, "*mm->futex.phash.ref");
+    yield "__futex_ref_atomic_end: atomic_long_add_return(count - LONG_MAX - 1)";
+    const ret = long(mm.futex.atomic + (BigInt(count) - LONG_MAX - 1n));
+    mm.futex.atomic = ret;
+    mm.futex.biased = false;
+    if (ret === 0n) wake_up_var(k, mm);
+    if (ret < 0n)
+      k.report("refcount", "WARNING in __futex_ref_atomic_end: futex-ref fold below zero", ctx, `per-CPU sum ${count}, folded atomic ${ret}`);
+    futex_ref_hold_mm(k, ctx, mm, false); // mmput_async(mm)
+  })());
+}
+
+/**
+ * futex_ref_rcu() (RCU callback, softirq): on the CURRENT hash, either begin the switch (the
+ * grace period after publishing just ended) or end it (the grace period after FR_ATOMIC).
+ */
+export function* futex_ref_rcu(k: Kernel, ctx: CpuContext, mm: Mm): KGen {
+  yield* frame(ctx, "futex_ref_rcu", (function* () {
+    k.heap.check(mm, "container_of(head, struct mm_struct, futex.phash.rcu)", k.site(ctx));
+    mm.futex.rcuQueued = false;
+    const fph = mm.futex.hash;
+    if (!fph) return k.report("warn", "BUG: kernel NULL pointer dereference in futex_ref_rcu", ctx, "mm->futex.phash.hash is NULL");
+    k.heap.check(fph, "fph->state", k.site(ctx));
+    if (fph.frState === FR_PERCPU) return yield* __futex_ref_atomic_begin(k, ctx, fph);
+    yield* __futex_ref_atomic_end(k, ctx, fph);
+  })());
+}
+
+/**
+ * futex_ref_drop() (mm->futex.phash.lock held): drop the initial reference of the current hash
+ * and start its switch to atomic. A full grace period must separate publishing a hash and
+ * biasing the shared atomic; mmget keeps the mm until the transition ends.
+ */
+export function* futex_ref_drop(k: Kernel, t: Task, fph: FutexPrivateHash): KGen {
+  yield* frame(t, "futex_ref_drop", (function* () {
+    k.heap.check(fph, "read fph->mm", k.site(t));
+    const mm = fph.mm;
+    yield "futex_ref_drop: rcu_dereference_raw(mm->futex.phash.hash)";
+    k.heap.check(mm, "rcu_dereference_raw(mm->futex.phash.hash)", k.site(t));
+    k.warnOn(mm.futex.hash !== fph, "futex_ref_drop on a hash that is not mm->futex.phash.hash", t);
+    futex_ref_hold_mm(k, t, mm, true); // mmget(mm)
+    yield "futex_ref_drop: poll_state_synchronize_rcu(mm->futex.phash.batches)";
+    if (k.rcu.poll_state(mm.futex.batches)) return yield* __futex_ref_atomic_begin(k, t, fph);
+    call_rcu_hurry_futex_ref(k, t, mm);
+  })());
+}

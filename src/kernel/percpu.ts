@@ -1,0 +1,65 @@
+// Per-CPU data (mm/percpu.c, include/linux/percpu-defs.h): alloc_percpu / free_percpu of an
+// `unsigned int` and the this_cpu operations futex-ref uses. Each CPU's slot is a u32 that may
+// wrap; only the sum over all possible CPUs means anything, as in the kernel.
+import { KObj } from "./alloc.js";
+import type { Kernel } from "./kernel.js";
+import type { KGen, LockOwner } from "./sched.js";
+
+/** `unsigned int __percpu *`: one u32 per possible CPU. */
+export class PercpuU32 extends KObj {
+  readonly vals: Uint32Array;
+  constructor(cpus: number) {
+    super("unsigned int __percpu", 4, true);
+    this.vals = new Uint32Array(cpus);
+  }
+}
+
+/** The CPU a context runs on: a task's CPU, or the CPU a softirq / kworker was raised on. */
+export interface CpuContext extends LockOwner {
+  cpu?: number;
+}
+
+/** smp_processor_id() */
+export function smp_processor_id(ctx: CpuContext): number {
+  return ctx.cpu ?? 0;
+}
+
+/** alloc_percpu(unsigned int): zeroed; null when the allocation fails (fault injection). */
+export function alloc_percpu(k: Kernel, ctx: LockOwner): PercpuU32 | null {
+  return k.heap.alloc(new PercpuU32(k.cpus), k.site(ctx));
+}
+
+/** free_percpu(): NULL is a no-op. */
+export function free_percpu(k: Kernel, ctx: LockOwner, p: PercpuU32 | null): void {
+  if (p) k.heap.free(p, k.site(ctx));
+}
+
+/** this_cpu_inc(): one preempt- and irq-safe read-modify-write on the current CPU's slot. */
+export function this_cpu_inc(k: Kernel, ctx: CpuContext, p: PercpuU32, what: string): void {
+  k.heap.check(p, `this_cpu_inc(${what})`, k.site(ctx));
+  const cpu = smp_processor_id(ctx);
+  p.vals[cpu] = (p.vals[cpu]! + 1) >>> 0;
+}
+
+/**
+ * __this_cpu_add(): the non-atomic per-CPU read-modify-write, as two preemption points (load,
+ * then store). The caller must have preemption disabled: the slot address is computed once, so
+ * a migration between the two points would store a stale value into the old CPU's slot.
+ */
+export function* __this_cpu_add(k: Kernel, ctx: CpuContext, p: PercpuU32, delta: 1 | -1, what: string): KGen {
+  const op = delta > 0 ? "__this_cpu_inc" : "__this_cpu_dec";
+  yield `${op}(${what}): load`;
+  k.heap.check(p, `${op}(${what}) load`, k.site(ctx));
+  const cpu = smp_processor_id(ctx);
+  const v = p.vals[cpu]!;
+  yield `${op}(${what}): store`;
+  k.heap.check(p, `${op}(${what}) store`, k.site(ctx));
+  p.vals[cpu] = (v + delta) >>> 0;
+}
+
+/** The u32 sum of all slots (for sanitizers and tests; the kernel folds it in __futex_ref_atomic_end). */
+export function percpu_sum(p: PercpuU32): number {
+  let s = 0;
+  for (const v of p.vals) s = (s + v) >>> 0;
+  return s;
+}

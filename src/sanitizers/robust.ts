@@ -1,0 +1,155 @@
+// Robust-list corruption sanitizer. It watches the exit-time robust list walk (exit_robust_list /
+// handle_futex_death) and reports when the kernel writes OWNER_DIED into a user word that is not
+// a live robust futex of the exiting task, or when the walk runs past ROBUST_LIST_LIMIT.
+//
+// It reads only simulated shadow state, never bug switches:
+// - word tags and owners (memory.ts WordTag): they follow the memory, so after munmap + mmap of a
+//   file at the same address the word is FileData;
+// - the per-task protocol state kept here (RobustShadow): the mutexes the user-space robust mutex
+//   code of a task holds or is acquiring. A mutex leaves that set when its unlock releases it
+//   (the cmpxchg TID -> 0, or the FUTEX_ROBUST_UNLOCK syscall);
+// - the provenance of the pointers the walk followed: a pointer read from a word that is not
+//   robust-list metadata of the exiting task (a user store overwrote it, or the head's page was
+//   replaced) means user space forged its own list; the kernel just did what the ABI says.
+//
+// A write is a finding when the pointer is not forged, the target is not in the task's live set
+// (so user space did not abandon a mutex it still held), and the target word is not a robust mutex
+// whose owner (as user space last wrote it) is the exiting task. That is exactly the stale
+// list_op_pending of the robust unlock race (7010c39d): released, remapped, TID in the new data.
+import type { Kernel } from "../kernel/kernel.js";
+import type { LockOwner } from "../kernel/sched.js";
+import type { Task } from "../kernel/task.js";
+import type { AddressSpace } from "../kernel/memory.js";
+import { WordTag } from "../kernel/memory.js";
+
+/** kernel/futex/core.c ROBUST_LIST_LIMIT (also bounds the shadow's own list walks) */
+const ROBUST_LIST_LIMIT = 2048;
+
+interface Live {
+  /** mutex words this task's user code holds (acquired, not yet released) */
+  held: Set<number>;
+  /** the mutex its lock path is acquiring (list_op_pending set, cmpxchg not yet successful) */
+  acquiring: number;
+  /**
+   * the user code linked a node that was already on its list (it re-locked a mutex it held
+   * after a stray store forged the word): the list no longer matches what it holds
+   */
+  listCorrupt: boolean;
+}
+
+/** Per-task protocol state of the user-space robust mutex code (shadow, per kernel). */
+export class RobustShadow {
+  private readonly live = new Map<Task, Live>();
+
+  private of(t: Task): Live {
+    let l = this.live.get(t);
+    if (!l) this.live.set(t, (l = { held: new Set(), acquiring: 0, listCorrupt: false }));
+    return l;
+  }
+  /** robust_init: a fresh, empty list */
+  newList(t: Task): void {
+    this.of(t).listCorrupt = false;
+  }
+  /** glibc's ENQUEUE_MUTEX is about to link `node` at the front of the list at `head` */
+  listAdd(t: Task, as: AddressSpace, head: number, node: number): void {
+    let p = as.readUnaligned(head);
+    for (let i = 0; i < ROBUST_LIST_LIMIT && p !== null && p !== head; i++) {
+      if (p === node) {
+        this.of(t).listCorrupt = true;
+        return;
+      }
+      p = as.readUnaligned(p);
+    }
+  }
+  listCorrupt(t: Task): boolean {
+    return this.live.get(t)?.listCorrupt ?? false;
+  }
+  acquiring(t: Task, lock: number): void {
+    this.of(t).acquiring = lock;
+  }
+  acquired(t: Task, lock: number): void {
+    const l = this.of(t);
+    l.held.add(lock);
+    if (l.acquiring === lock) l.acquiring = 0;
+  }
+  released(t: Task, lock: number): void {
+    this.of(t).held.delete(lock);
+  }
+  /** exec: the old program and its address space are gone */
+  reset(t: Task): void {
+    this.live.delete(t);
+  }
+  isLive(t: Task, addr: number): boolean {
+    const l = this.live.get(t);
+    return !!l && (l.held.has(addr) || l.acquiring === addr);
+  }
+}
+
+/** A pointer the walk read from `addr` is trustworthy iff addr is robust-list metadata of `tid`. */
+export function robust_meta_trusted(as: AddressSpace, addr: number, tid: number): boolean {
+  if (addr & 3) return false;
+  const s = as.tagOf(addr);
+  return !!s && (s.tag === WordTag.RobustHead || s.tag === WordTag.RobustNode) && s.owner === tid;
+}
+
+function describe(tag: WordTag, owner: number): string {
+  switch (tag) {
+    case WordTag.FileData:
+      return "file data";
+    case WordTag.Plain:
+      return "anonymous memory";
+    case WordTag.RobustHead:
+      return "a robust list head";
+    case WordTag.RobustNode:
+      return "a robust list node";
+    case WordTag.RobustMutex:
+      return owner ? `a robust mutex owned by TID ${owner}` : "an unlocked robust mutex";
+  }
+}
+
+/**
+ * Called by handle_futex_death right before its cmpxchg stores OWNER_DIED at `uaddr`.
+ * `trusted`: every pointer that led to uaddr (and futex_offset) came from the task's own list.
+ */
+export function robust_check_death_write(
+  k: Kernel,
+  t: Task,
+  uaddr: number,
+  trusted: boolean,
+  pendingOp: boolean,
+  ctx: LockOwner,
+): void {
+  if (!trusted || !t.mm) return;
+  if (k.robustShadow.isLive(t, uaddr)) return;
+  if (!pendingOp && k.robustShadow.listCorrupt(t)) return;
+  const s = t.mm.as.tagOf(uaddr);
+  if (!s) return;
+  if (s.tag === WordTag.RobustMutex && s.owner === t.tid) return;
+  const l = t.mm.as.lookup(uaddr)!;
+  const what = describe(s.tag, s.owner);
+  k.report(
+    "robust-corruption",
+    `robust-list corruption: OWNER_DIED written to ${what} in exit_robust_list`,
+    ctx,
+    [
+      `${t.name} (TID ${t.tid}) is exiting; handle_futex_death(${hex(uaddr)}) for the ${pendingOp ? "list_op_pending entry" : "list entry"}`,
+      `target m${l.region}+${l.index * 4} is ${what}${s.file !== null ? ` (file f${s.file})` : ""}, value ${hex(l.map.page.words[l.index]!)}`,
+      `${t.name}'s user code holds no robust mutex there: the entry is stale (released, memory reused)`,
+    ].join("\n"),
+  );
+}
+
+/** Called by exit_robust_list for every entry it moves past: the walk must stop at the limit. */
+export function robust_check_walk(k: Kernel, t: Task, entries: number, limit: number, ctx: LockOwner): void {
+  if (entries > limit)
+    k.report(
+      "robust-corruption",
+      `robust-list corruption: exit_robust_list walked more than ${limit} entries`,
+      ctx,
+      `${t.name} (TID ${t.tid}): the robust list walk did not stop at ROBUST_LIST_LIMIT (${limit})`,
+    );
+}
+
+function hex(n: number): string {
+  return "0x" + (n >>> 0).toString(16);
+}
