@@ -1,14 +1,52 @@
 // Render a run as a column-per-CPU timeline of labelled preemption points, the way race
-// diagrams are drawn in kernel mails (CPU 0 | CPU 1), with the finding marked where it fired.
+// diagrams are drawn in kernel mails (CPU 0 | CPU 1), with the finding marked in the column of
+// the CPU where it fired, then a KASAN-style report (what object, allocated where, freed where)
+// whose event numbers are spelled out as the program's lines.
 import type { TraceEntry } from "../kernel/kernel.js";
 import type { Program } from "../program/types.js";
 import { printEvent } from "../program/text.js";
+import type { Finding } from "../sanitizers/report.js";
 import type { Verdict } from "./executor.js";
 
 const COL = 46;
+const RULE = "=".repeat(66);
 
 function cell(s: string): string {
   return s.length > COL ? s.slice(0, COL - 1) + "…" : s.padEnd(COL);
+}
+
+/** `[3] t0 exit`, `[drain]`, `[teardown]`, `[boot]` */
+export function eventName(p: Program, i: number): string {
+  const ev = i >= 0 ? p.events[i] : undefined;
+  if (ev) return `[${i}] ${printEvent(ev)}`;
+  return i === -1 ? "[drain]" : i === -2 ? "[teardown]" : i >= 0 ? `[${i}]` : "[boot]";
+}
+
+/** The CPU a finding fired on: its task's last point, else the last point of the run. */
+function findingCpu(f: Finding, trace: readonly TraceEntry[]): number {
+  for (let i = trace.length - 1; i >= 0; i--) {
+    const e = trace[i]!;
+    if (e.cpu >= 0 && (f.task === undefined || e.task === f.task)) return e.cpu;
+  }
+  return 0;
+}
+
+/** The finding as a KASAN/syzbot-style block; `event N` references name the program line. */
+export function renderReport(p: Program, f: Finding): string[] {
+  const spell = (s: string) =>
+    s.replace(/\bevent (-?\d+)/g, (m, n: string) => {
+      const i = Number(n);
+      const ev = i >= 0 ? p.events[i] : undefined;
+      return ev ? `${m} (${printEvent(ev)})` : i === -1 ? `${m} (drain)` : i === -2 ? `${m} (teardown)` : i < -2 ? `${m} (boot)` : m;
+    });
+  const out = [RULE, `BUG: ${f.title}`, `kind ${f.kind}, during ${eventName(p, f.event)}${f.task !== undefined ? ` on t${f.task}` : ""}`];
+  if (f.stack.length) {
+    out.push("Call trace:");
+    for (const fr of [...f.stack].reverse()) out.push(`  ${fr}`);
+  }
+  if (f.report) for (const l of f.report.split("\n")) out.push(spell(l));
+  out.push(RULE);
+  return out;
 }
 
 export function renderDiagram(p: Program, v: Verdict): string {
@@ -22,12 +60,12 @@ export function renderDiagram(p: Program, v: Verdict): string {
     const cols = Array.from({ length: cpus }, (_, c) => cell(c === cpu ? text : ""));
     out.push(cols.join(" | ").trimEnd());
   };
-  for (const e of v.trace as TraceEntry[]) {
+  const trace = v.trace as TraceEntry[];
+  for (const e of trace) {
     if (e.event !== lastEvent) {
       lastEvent = e.event;
       lastTask = -99;
-      const ev = e.event >= 0 ? p.events[e.event] : undefined;
-      out.push(ev ? `  [${e.event}] ${printEvent(ev)}` : e.event === -1 ? "  [drain]" : e.event === -2 ? "  [teardown]" : "  [boot]");
+      out.push(`  ${eventName(p, e.event)}`);
     }
     if (e.label.startsWith("# ")) {
       out.push(`      ${e.label.slice(2)}`);
@@ -36,12 +74,12 @@ export function renderDiagram(p: Program, v: Verdict): string {
     const who = e.task >= 0 ? `t${e.task}` : "softirq";
     const text = e.task !== lastTask ? `${who}: ${e.label}` : `    ${e.label}`;
     lastTask = e.task;
-    row(Math.max(0, e.cpu), text);
+    row(Math.max(0, Math.min(cpus - 1, e.cpu)), text);
   }
   for (const f of v.findings) {
-    out.push(`  >>> ${f.title}`);
-    if (f.stack.length) out.push(`      stack: ${[...f.stack].reverse().join(" <- ")}`);
-    if (f.report) for (const l of f.report.split("\n")) out.push(`      ${l}`);
+    if (f.event !== lastEvent) out.push(`  ${eventName(p, f.event)}`);
+    row(Math.min(cpus - 1, findingCpu(f, trace)), `*** ${f.kind} fires here${f.task !== undefined ? ` (t${f.task})` : ""}`);
+    out.push(...renderReport(p, f));
   }
   return out.join("\n") + "\n";
 }
