@@ -4,6 +4,9 @@ import { ProgramFileError } from "../program/load.js";
 import { UnknownBugError } from "../bugs/switches.js";
 import { UsageError } from "./args.js";
 import { runCommand } from "./run.js";
+import { fuzzCommand } from "./fuzz.js";
+import { minimizeCommand } from "./minimize.js";
+import { corpusCommand } from "./corpus.js";
 
 export interface Io {
   out(s: string): void;
@@ -14,6 +17,9 @@ export type Command = (argv: string[], io: Io) => number | Promise<number>;
 
 export const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: "run one program and print its verdict" },
+  fuzz: { run: fuzzCommand, summary: "fuzz with jazzer.js; minimize and store findings as regressions" },
+  minimize: { run: minimizeCommand, summary: "minimize a crash file or program, keeping its finding's signature" },
+  corpus: { run: corpusCommand, summary: "check, count or import corpus files (check | stats | import)" },
 };
 
 export function usage(): string {

@@ -7,6 +7,10 @@ import { Kernel, type TraceEntry } from "../kernel/kernel.js";
 import { mm_alloc, runToEnd } from "../kernel/mm.js";
 import { SYSCALLS } from "../kernel/syscalls.js";
 import { kick_killed, send_signal, type SignalName } from "../kernel/signal.js";
+import { map_vdso } from "../kernel/vdso.js";
+import { irq_from_user, irq_precondition } from "../kernel/irq.js";
+import { robust_unlock_before } from "../kernel/robust_user.js";
+import type { KernelOptions } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
 import { NO_BUGS, type BugSet } from "../bugs/switches.js";
 import { Panic, type Finding } from "../sanitizers/report.js";
@@ -39,6 +43,8 @@ export interface ExecOptions {
   trace?: boolean;
   /** preemption points per run before the executor gives up */
   budget?: number;
+  /** kernel code-path choices (tests select historical paths at their seams with this) */
+  kernel?: KernelOptions;
 }
 
 export const DEFAULT_BUDGET = 100_000;
@@ -58,7 +64,7 @@ class Run {
     private readonly p: Program,
     opts: ExecOptions,
   ) {
-    this.k = new Kernel(p.cpus, opts.bugs ?? NO_BUGS);
+    this.k = new Kernel(p.cpus, opts.bugs ?? NO_BUGS, opts.kernel);
     if (opts.trace) this.k.trace = this.v.trace;
     this.sched = new Scheduler(this.k, opts.budget ?? DEFAULT_BUDGET, (t, ret) => this.returned(t, ret));
   }
@@ -89,6 +95,7 @@ class Run {
   private boot(): void {
     this.k.eventIndex = -3;
     const mm = runToEnd(mm_alloc(this.k, this.k.softirq));
+    if (mm) map_vdso(mm);
     this.k.newTask(0, null, mm, 0);
   }
 
@@ -116,6 +123,9 @@ class Run {
   }
 
   private event(ev: Event): void {
+    // a fatal signal sent since the last event (de_thread, a user fault, signal kill) makes the
+    // group's threads in user space start exiting before anything else runs
+    kick_killed(this.k);
     const kind = kindOf(ev.op);
     if (kind.form === "syscall") return this.syscall(ev);
     this.v.stats.events++;
@@ -147,9 +157,29 @@ class Run {
         if (t.state === "user") t.sigusr1 = false; // a caught signal in user space: handler runs
         kick_killed(this.k);
         return;
+      case "irq":
+        return this.irq(ev, t);
       default:
         return this.skip(ev, "not modelled yet");
     }
+  }
+
+  /**
+   * `irq tN k SIG`: run tN's robust unlock until user instruction k is done (if it is not past
+   * it), then interrupt user mode there with SIG pending. A task in user space outside any
+   * robust unlock just gets the signal.
+   */
+  private irq(ev: Event, t: Task): void {
+    const why = irq_precondition(t);
+    if (why) return this.skip(ev, why);
+    const insn = ev.args[0] as number;
+    while (robust_unlock_before(t, insn)) {
+      if (this.sched.runnable(t)) this.sched.step(t);
+      else if (!this.sched.advanceOthers(t)) return this.skip(ev, `${t.name} is blocked in ${this.sched.blockedLabel(t) ?? "the kernel"}`);
+    }
+    if (t.state === "exited") return this.skip(ev, `${t.name} has exited`);
+    irq_from_user(this.k, t, ev.args[1] as SignalName);
+    kick_killed(this.k);
   }
 
   private syscall(ev: Event): void {

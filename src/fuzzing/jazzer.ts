@@ -1,0 +1,154 @@
+// Running one jazzer.js (libFuzzer) process and reading its log. The process is the jazzer.js
+// CLI run by this same node binary; its stderr is parsed line by line into progress and artifacts.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+
+/** The jazzer.js CLI script (the `jazzer` bin of @jazzer.js/core). */
+export function jazzerCli(): string {
+  const require = createRequire(import.meta.url);
+  const pkgPath = require.resolve("@jazzer.js/core/package.json");
+  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { bin?: string | Record<string, string> };
+  const bin = typeof pkg.bin === "string" ? pkg.bin : pkg.bin?.jazzer;
+  if (!bin) throw new Error(`${pkgPath}: no 'jazzer' bin`);
+  return join(dirname(pkgPath), bin);
+}
+
+export interface JazzerRun {
+  /** compiled target module exporting fuzz(data) */
+  target: string;
+  /** corpus dirs; libFuzzer writes new inputs into the first */
+  corpus: readonly string[];
+  /** directory for crash-* files (absolute) */
+  artifacts: string;
+  seed: number;
+  /** seconds (libFuzzer -max_total_time); undefined: no limit */
+  maxTotalTime?: number;
+  /** executions (libFuzzer -runs); undefined: no limit */
+  runs?: number;
+}
+
+/**
+ * argv after the node binary. `--sync` because the targets are synchronous (async mode costs a
+ * promise per input); jazzer.js's own bug detectors (command injection, path traversal, prototype
+ * pollution) cannot fire in a simulator and cost ~25% of the throughput, so they are disabled.
+ * `-use_value_profile=1`: comparison operands count as features, and it is what makes kernel
+ * state fed through the tracer's tracePcIndir count (DESIGN §6); it costs no measurable speed.
+ */
+export function jazzerArgv(r: JazzerRun): string[] {
+  const lf = [`-seed=${r.seed}`, `-artifact_prefix=${r.artifacts.endsWith("/") ? r.artifacts : r.artifacts + "/"}`, "-print_final_stats=1", "-use_value_profile=1"];
+  if (r.maxTotalTime !== undefined) lf.push(`-max_total_time=${r.maxTotalTime}`);
+  if (r.runs !== undefined) lf.push(`-runs=${r.runs}`);
+  return [jazzerCli(), r.target, "--sync", "--disable_bug_detectors=.*", ...r.corpus, "--", ...lf];
+}
+
+/** What one libFuzzer status line says (`#N NEW cov: X ft: Y corp: Z/Sb ... exec/s: E`). */
+export interface Status {
+  execs: number;
+  event: string;
+  cov?: number;
+  ft?: number;
+  corp?: number;
+  execPerSec?: number;
+}
+
+const STATUS = /^#(\d+)\s+([A-Za-z]+)\s+(.*)$/;
+const num = (rest: string, key: string): number | undefined => {
+  const m = new RegExp(`(?:^|\\s)${key}: (\\d+)`).exec(rest);
+  return m ? Number(m[1]) : undefined;
+};
+
+export function parseStatus(line: string): Status | undefined {
+  const m = STATUS.exec(line);
+  if (!m) return undefined;
+  const rest = m[3]!;
+  return { execs: Number(m[1]), event: m[2]!, cov: num(rest, "cov"), ft: num(rest, "ft"), corp: num(rest, "corp"), execPerSec: num(rest, "exec/s") };
+}
+
+/** `... Test unit written to PATH` -> PATH */
+export function parseArtifact(line: string): string | undefined {
+  return /Test unit written to (\S+)/.exec(line)?.[1];
+}
+
+export function parseFinalExecs(line: string): number | undefined {
+  const m = /^stat::number_of_executed_units:\s*(\d+)/.exec(line);
+  return m ? Number(m[1]) : undefined;
+}
+
+export interface ProcessResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** executions of this process (final stats, else the last status line) */
+  execs: number;
+  /** artifact files libFuzzer said it wrote */
+  artifacts: string[];
+  /** the last lines of the log, for errors */
+  tail: string[];
+}
+
+export interface RunningJazzer {
+  child: ChildProcess;
+  done: Promise<ProcessResult>;
+  /** forward an interrupt (libFuzzer stops after the current input and prints its stats) */
+  interrupt(): void;
+}
+
+const TAIL = 40;
+
+export function startJazzer(
+  r: JazzerRun,
+  opts: { cwd: string; env: NodeJS.ProcessEnv; onStatus(s: Status): void; onLine?(line: string): void },
+): RunningJazzer {
+  const child = spawn(process.execPath, jazzerArgv(r), { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+  const res: ProcessResult = { code: null, signal: null, execs: 0, artifacts: [], tail: [] };
+  let finalExecs: number | undefined;
+  const onLine = (line: string) => {
+    opts.onLine?.(line);
+    res.tail.push(line);
+    if (res.tail.length > TAIL) res.tail.shift();
+    const s = parseStatus(line);
+    if (s) {
+      res.execs = Math.max(res.execs, s.execs);
+      opts.onStatus(s);
+      return;
+    }
+    const a = parseArtifact(line);
+    if (a && !res.artifacts.includes(a)) res.artifacts.push(a);
+    const f = parseFinalExecs(line);
+    if (f !== undefined) finalExecs = f;
+  };
+  const closed = [child.stdout!, child.stderr!].map(
+    (stream) =>
+      new Promise<void>((resolve) => {
+        const rl = createInterface({ input: stream, crlfDelay: Infinity });
+        rl.on("line", onLine);
+        rl.on("close", resolve);
+      }),
+  );
+  const exited = new Promise<void>((resolve) => {
+    child.on("error", (e) => {
+      res.tail.push(`spawn failed: ${e.message}`);
+      resolve();
+    });
+    child.on("exit", (code, signal) => {
+      res.code = code;
+      res.signal = signal;
+      resolve();
+    });
+  });
+  let interrupts = 0;
+  return {
+    child,
+    done: Promise.all([exited, ...closed]).then(() => {
+      if (finalExecs !== undefined) res.execs = finalExecs;
+      return res;
+    }),
+    interrupt() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // a repeated interrupt is harmless to libFuzzer; the third one turns into a kill
+      child.kill(++interrupts >= 3 ? "SIGKILL" : "SIGINT");
+    },
+  };
+}

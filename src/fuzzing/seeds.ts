@@ -1,0 +1,58 @@
+// Seeding a target's byte corpus from the text corpora: every .fz program whose event kinds are
+// all in the area's table is encoded with that table and written under its SHA-1 (libFuzzer's
+// own naming, so re-seeding is idempotent and never duplicates an input libFuzzer already saved).
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { listCorpusFiles } from "../corpus/walk.js";
+import { encode } from "../program/codec.js";
+import { loadProgramFile } from "../program/load.js";
+import { kindOf, type EventKind } from "../program/table.js";
+import type { Program } from "../program/types.js";
+
+export interface SeedReport {
+  /** .fz files found */
+  files: number;
+  /** inputs present in the corpus dir for them (written now or already there) */
+  seeded: number;
+  /** programs using event kinds outside the area's table */
+  outOfArea: number;
+  /** files that failed to load, with the reason */
+  broken: string[];
+}
+
+export function inArea(p: Program, table: readonly EventKind[]): boolean {
+  return p.events.every((ev) => table.includes(kindOf(ev.op)));
+}
+
+export function sha1(bytes: Uint8Array): string {
+  return createHash("sha1").update(bytes).digest("hex");
+}
+
+export function seedCorpus(corpusDir: string, table: readonly EventKind[], seedDirs: readonly string[]): SeedReport {
+  mkdirSync(corpusDir, { recursive: true });
+  const r: SeedReport = { files: 0, seeded: 0, outOfArea: 0, broken: [] };
+  for (const file of listCorpusFiles(seedDirs)) {
+    r.files++;
+    let program: Program;
+    try {
+      program = loadProgramFile(file).program;
+    } catch (e) {
+      r.broken.push((e as Error).message);
+      continue;
+    }
+    if (!inArea(program, table)) {
+      r.outOfArea++;
+      continue;
+    }
+    const bytes = encode(program, table);
+    const dest = join(corpusDir, sha1(bytes));
+    if (!existsSync(dest)) {
+      const tmp = join(corpusDir, `.${sha1(bytes)}.tmp-${process.pid}`);
+      writeFileSync(tmp, bytes);
+      renameSync(tmp, dest);
+    }
+    r.seeded++;
+  }
+  return r;
+}

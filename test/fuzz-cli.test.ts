@@ -1,0 +1,331 @@
+// futex-fuzz fuzz: the jazzer.js campaign wrapper, its log parsing and its crash path.
+// The campaign tests spawn the compiled target (dist/fuzz/*.js): it is rebuilt when stale.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { main } from "../src/cli/main.js";
+import { parseBugs, type BugSet } from "../src/bugs/switches.js";
+import { listCorpusFiles } from "../src/corpus/walk.js";
+import { parseCorpusFile } from "../src/corpus/file.js";
+import { execute } from "../src/exec/executor.js";
+import { encode } from "../src/program/codec.js";
+import { parse, print } from "../src/program/text.js";
+import type { Program } from "../src/program/types.js";
+import { signature } from "../src/sanitizers/report.js";
+import { AREAS } from "../fuzz/target.js";
+import { finishArtifact, handleCrashArtifact } from "../src/fuzzing/crash.js";
+import { runCampaign, splitRuns } from "../src/fuzzing/campaign.js";
+import { jazzerArgv, parseArtifact, parseFinalExecs, parseStatus } from "../src/fuzzing/jazzer.js";
+import { PROJECT_ROOT } from "../src/fuzzing/paths.js";
+import { seedCorpus } from "../src/fuzzing/seeds.js";
+
+const tmp = (p: string) => mkdtempSync(join(tmpdir(), `ff-fuzz-${p}-`));
+
+async function cli(...argv: string[]) {
+  let out = "";
+  let err = "";
+  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s) });
+  return { code, out, err };
+}
+
+function newestTs(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) t = Math.max(t, newestTs(p));
+    else if (e.name.endsWith(".ts")) t = Math.max(t, statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** `npm test` builds first; a bare `vitest run` after editing sources rebuilds here. */
+function ensureBuilt(): void {
+  const built = join(PROJECT_ROOT, "dist", "fuzz", "target.js");
+  const src = Math.max(newestTs(join(PROJECT_ROOT, "src")), newestTs(join(PROJECT_ROOT, "fuzz")));
+  if (existsSync(built) && statSync(built).mtimeMs >= src) return;
+  try {
+    execFileSync(process.execPath, [join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: PROJECT_ROOT, stdio: "pipe" });
+  } catch {
+    // type errors still emit JavaScript; a missing target fails the tests below clearly
+  }
+}
+
+/**
+ * A program with a finding on today's kernel, for the crash path. Candidates: the stored
+ * regressions (with their switches), then programs that had findings while the kernel was being
+ * written. None of them may fire on a finished kernel without switches: then the tests that need
+ * one are skipped (reason in the test name) until regressions with `# bugs` exist.
+ */
+function findingProgram(): { program: Program; bugs: BugSet; sig: string } | undefined {
+  const candidates: { text: string; bugs: string[] }[] = [];
+  for (const path of listCorpusFiles([join(PROJECT_ROOT, "corpus", "regressions")]))
+    try {
+      const f = parseCorpusFile(readFileSync(path, "utf8"), path);
+      candidates.push({ text: print(f.program), bugs: f.bugs });
+    } catch {
+      // corpus check reports broken files
+    }
+  candidates.push(
+    // double-free:futex_hash_free while the private hash was being written
+    { text: "config cpus=1\nt0 hash_set_slots 0\n", bugs: [] },
+    // leak:dup_mm, found by this command's first campaigns (a fork whose child name is taken)
+    { text: "config cpus=1\nt0 fork t1\nt0 fork t2 @0\nt1 fork t2\n", bugs: [] },
+  );
+  for (const c of candidates) {
+    let bugs: BugSet;
+    try {
+      bugs = parseBugs(c.bugs);
+    } catch {
+      continue;
+    }
+    const program = parse(c.text);
+    if (!program.events.every((e) => AREAS.all!.some((k) => k.name === e.op))) continue;
+    const f = execute(program, { bugs }).findings[0];
+    if (f) return { program, bugs, sig: signature(f) };
+  }
+  return undefined;
+}
+
+const FOUND = findingProgram();
+const NO_FINDING = "skipped: no program has a finding on the current kernel (no regression with `# bugs` exists yet)";
+
+describe("libFuzzer log parsing", () => {
+  it("reads status lines, artifacts and final stats", () => {
+    expect(parseStatus("#65536\tpulse  cov: 495 ft: 2206 corp: 406/10444b lim: 92 exec/s: 21845 rss: 279Mb")).toEqual({
+      execs: 65536,
+      event: "pulse",
+      cov: 495,
+      ft: 2206,
+      corp: 406,
+      execPerSec: 21845,
+    });
+    expect(parseStatus("#8\tNEW    cov: 221 ft: 240 corp: 2/3b lim: 4 exec/s: 0 rss: 190Mb L: 2/2 MS: 1 CrossOver-")?.corp).toBe(2);
+    expect(parseStatus("#121887\tDONE   cov: 495 ft: 2632 corp: 502/21Kb lim: 233 exec/s: 20314 rss: 279Mb")?.event).toBe("DONE");
+    expect(parseStatus("INFO: Seed: 1")).toBeUndefined();
+    expect(parseArtifact("artifact_prefix='/w/a/'; Test unit written to /w/a/crash-925a2b88")).toBe("/w/a/crash-925a2b88");
+    expect(parseFinalExecs("stat::number_of_executed_units: 25703")).toBe(25703);
+  });
+
+  it("builds the jazzer argv with libFuzzer flags after --", () => {
+    const argv = jazzerArgv({ target: "/p/dist/fuzz/all.js", corpus: ["/w/c"], artifacts: "/w/a", seed: 3, maxTotalTime: 30, runs: 100 });
+    expect(argv[0]).toMatch(/@jazzer\.js\/core\/dist\/cli\.js$/);
+    expect(argv.slice(1)).toEqual([
+      "/p/dist/fuzz/all.js",
+      "--sync",
+      "--disable_bug_detectors=.*",
+      "/w/c",
+      "--",
+      "-seed=3",
+      "-artifact_prefix=/w/a/",
+      "-print_final_stats=1",
+      "-use_value_profile=1",
+      "-max_total_time=30",
+      "-runs=100",
+    ]);
+  });
+
+  it("splits the runs budget over the workers", () => {
+    expect([0, 1, 2].map((i) => splitRuns(10, 3, i))).toEqual([4, 3, 3]);
+  });
+});
+
+describe("seeding", () => {
+  it("encodes text programs with the area's kinds and skips programs outside the area", () => {
+    const seeds = tmp("seeds");
+    writeFileSync(join(seeds, "ww.fz"), "config cpus=2\nt0 mmap m0 anon\nt0 spawn t1\nt1 futex_wait m0+0 0\nt0 futex_wake m0+0 1\n");
+    writeFileSync(join(seeds, "robust.fz"), "t0 mmap m0 anon\nt0 robust_init m0+0\n");
+    const corpus = join(tmp("corpus"), "c");
+    const r = seedCorpus(corpus, AREAS["hash-resize"]!, [seeds]);
+    expect(r).toMatchObject({ files: 2, seeded: 1, outOfArea: 1, broken: [] });
+    const [name] = readdirSync(corpus);
+    expect(name).toMatch(/^[0-9a-f]{40}$/);
+    // idempotent: the same input keeps the same name
+    seedCorpus(corpus, AREAS["hash-resize"]!, [seeds]);
+    expect(readdirSync(corpus)).toEqual([name]);
+  });
+});
+
+describe("futex-fuzz fuzz (command line)", () => {
+  beforeAll(ensureBuilt);
+
+  it("--help prints usage", async () => {
+    const r = await cli("fuzz", "--help");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^usage: futex-fuzz fuzz /);
+    expect(r.out).toContain("--keep-going");
+  });
+
+  it("--bugs nope is a usage error", async () => {
+    const r = await cli("fuzz", "--bugs", "nope", "--runs", "10");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("unknown bug switch 'nope'");
+  });
+
+  it("rejects an unknown target and bad numbers", async () => {
+    expect((await cli("fuzz", "--target", "nope")).code).toBe(2);
+    expect((await cli("fuzz", "--time", "soon")).code).toBe(2);
+    expect((await cli("fuzz", "--jobs", "0")).code).toBe(2);
+    expect((await cli("fuzz", "--seed", "0")).code).toBe(2);
+  });
+
+  it("--runs 2000 on the fixed kernel exits 0 with a summary and stores nothing", async () => {
+    const regressions = tmp("reg");
+    const work = tmp("work");
+    const r = await cli("fuzz", "--runs", "2000", "--target", "all", "--regressions", regressions, "--work-dir", work);
+    expect(r.out).toContain("== fuzz summary");
+    expect(r.out).toMatch(/execs: +[\d,]+ \([\d,]+\/s\)/);
+    expect(r.out).toContain("findings:  0 new stored, 0 duplicates");
+    expect(r.code).toBe(0);
+    expect(readdirSync(regressions)).toEqual([]);
+    expect(readdirSync(join(work, "all", "corpus")).length).toBeGreaterThan(0);
+  });
+});
+
+/** live processes whose command line mentions `needle` (Linux /proc) */
+function processesWith(needle: string): number[] {
+  if (!existsSync("/proc/self/cmdline")) return [];
+  const out: number[] = [];
+  for (const d of readdirSync("/proc"))
+    if (/^\d+$/.test(d))
+      try {
+        if (readFileSync(`/proc/${d}/cmdline`, "utf8").includes(needle)) out.push(Number(d));
+      } catch {
+        // gone meanwhile
+      }
+  return out;
+}
+
+describe("futex-fuzz fuzz interrupted", () => {
+  beforeAll(ensureBuilt);
+
+  it("Ctrl-C stops jazzer, prints the summary and exits 130", async () => {
+    const work = tmp("int");
+    const regressions = tmp("intreg");
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, "bin", "futex-fuzz.js"), "fuzz", "--time", "120", "--keep-going", "--work-dir", work, "--regressions", regressions], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    const started = new Promise<void>((resolve) =>
+      child.stderr.on("data", (d) => {
+        err += d;
+        if (/execs [1-9]/.test(err)) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await started;
+    expect(processesWith(work).length).toBeGreaterThan(0);
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(err).toContain("interrupted");
+    expect(out).toContain("== fuzz summary (interrupted)");
+    expect(processesWith(work)).toEqual([]);
+  });
+});
+
+describe("crash artifacts", () => {
+  it.skipIf(!FOUND)(`are decoded, minimized, stored once per signature and printed${FOUND ? "" : ` (${NO_FINDING})`}`, () => {
+    const { program, bugs, sig } = FOUND!;
+    const dir = tmp("crash");
+    const artifact = join(dir, "crash-0001");
+    writeFileSync(artifact, encode(program, AREAS.all));
+    const regressions = join(dir, "regressions");
+    let out = "";
+    const io = { out: (s: string) => void (out += s) };
+    const first = handleCrashArtifact(artifact, "all", { bugs, regressions }, io);
+    expect(first).toMatchObject({ kind: "new", signature: sig });
+    expect(first.events![1]).toBeLessThanOrEqual(program.events.length);
+    const stored = readFileSync(first.path!, "utf8");
+    expect(stored).toContain(`# signature ${sig}`);
+    expect(out).toContain(`[${sig}]`);
+    expect(out).toContain("--- reproducer ---");
+    expect(out).toContain("--- diagram ---");
+    expect(out).toContain(stored);
+    // the stored reproducer still has the finding
+    const again = execute(parseCorpusFile(stored).program, { bugs }).findings[0];
+    expect(again && signature(again)).toBe(sig);
+
+    const second = handleCrashArtifact(artifact, "all", { bugs, regressions }, { out: () => {} });
+    expect(second).toMatchObject({ kind: "duplicate", signature: sig, path: first.path });
+    expect(listCorpusFiles([regressions])).toEqual([first.path]);
+  });
+
+  it("a triaged finding is stored once per signature and printed with its diagram (kernel-independent)", () => {
+    // a made-up finding on a clean program: the minimizer cannot reproduce it and keeps the
+    // original; storing, deduplication and printing are what is tested here
+    const program = parse("t0 mmap m0 anon\nt0 store m0+0 1\n");
+    const finding = { kind: "use-after-free" as const, title: "KASAN: slab-use-after-free in test_frame", stack: ["do_test", "test_frame"], event: 1, task: 0 };
+    const dir = tmp("synthetic");
+    const regressions = join(dir, "reg");
+    const t = { kind: "finding" as const, artifact: join(dir, "crash-x"), program, finding, signature: signature(finding) };
+    let out = "";
+    const first = finishArtifact(t, { bugs: parseBugs(undefined), regressions, origin: "seed 1" }, { out: (s) => void (out += s) });
+    expect(first).toMatchObject({ kind: "new", signature: "use-after-free:test_frame", events: [2, 2] });
+    expect(out).toContain("== FINDING KASAN: slab-use-after-free in test_frame [use-after-free:test_frame] (seed 1)");
+    expect(out).toContain("original kept");
+    expect(out).toContain("# signature use-after-free:test_frame");
+    expect(out).toContain("--- diagram ---\nCPU 0");
+    const second = finishArtifact(t, { bugs: parseBugs(undefined), regressions }, { out: () => {} });
+    expect(second).toMatchObject({ kind: "duplicate", path: first.path });
+    expect(listCorpusFiles([regressions])).toEqual([first.path]);
+  });
+
+  it("an artifact that runs clean is reported, not stored", () => {
+    const dir = tmp("clean");
+    const artifact = join(dir, "timeout-0001");
+    writeFileSync(artifact, encode(parse("t0 mmap m0 anon\nt0 store m0+0 1\n"), AREAS.all));
+    let out = "";
+    const o = handleCrashArtifact(artifact, "all", { bugs: parseBugs(undefined), regressions: join(dir, "reg") }, { out: (s) => void (out += s) });
+    expect(o.kind).toBe("clean");
+    expect(out).toContain("runs clean when replayed");
+    expect(existsSync(join(dir, "reg"))).toBe(false);
+  });
+
+  it("a jazzer crash ends the campaign and its artifact goes through triage (stand-in target)", async () => {
+    // the stand-in throws on every input of 2+ bytes: the crash path runs whatever today's
+    // kernel says about the bytes (most likely: clean when replayed)
+    const dir = tmp("standin");
+    const module = join(dir, "crashy.cjs");
+    writeFileSync(module, "module.exports.fuzz = (data) => { if (data.length >= 2) throw new Error('stand-in crash'); };\n");
+    let out = "";
+    const r = await runCampaign(
+      { target: "all", bugs: parseBugs(undefined), runs: 100_000, jobs: 1, regressions: join(dir, "reg"), keepGoing: false, seed: 1, workDir: join(dir, "work"), seedDirs: [], module },
+      { out: (s) => void (out += s), err: () => {} },
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.processes).toBe(1);
+    expect(r.outcomes).toHaveLength(1);
+    const o = r.outcomes[0]!;
+    expect(o.artifact).toMatch(/[/\\]crash-[0-9a-f]{40}$/);
+    expect(existsSync(o.artifact)).toBe(true);
+    expect(r.execs).toBeLessThan(100_000);
+    expect(out).toMatch(o.kind === "clean" ? /runs clean when replayed/ : /== (FINDING|HARNESS ERROR)/);
+  });
+
+  it.skipIf(!FOUND)(`a campaign seeded with a finding stores it once and --keep-going restarts past it${FOUND ? "" : ` (${NO_FINDING})`}`, async () => {
+    ensureBuilt();
+    const { program, bugs, sig } = FOUND!;
+    const seeds = tmp("cseeds");
+    writeFileSync(join(seeds, "finding.fz"), print(program));
+    const work = tmp("cwork");
+    const regressions = tmp("creg");
+    let out = "";
+    const r = await runCampaign(
+      { target: "all", bugs, runs: 3000, jobs: 1, regressions, keepGoing: true, seed: 1, workDir: work, seedDirs: [seeds] },
+      { out: (s) => void (out += s), err: () => {} },
+    );
+    expect(r.errors).toEqual([]);
+    // the seed crashes the first process while its corpus loads; the restart ignores that signature
+    expect(r.processes).toBeGreaterThanOrEqual(2);
+    const mine = r.outcomes.filter((o) => o.signature === sig);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.kind).toBe("new");
+    expect(existsSync(mine[0]!.artifact)).toBe(true);
+    expect(listCorpusFiles([regressions])).toContain(mine[0]!.path);
+    expect(out).toContain("--- diagram ---");
+    expect(r.execs).toBeGreaterThan(100);
+  });
+});
