@@ -5,7 +5,6 @@ import { execute, type Verdict } from "../src/exec/executor.js";
 import { parse } from "../src/program/text.js";
 import { Kernel } from "../src/kernel/kernel.js";
 import { mm_alloc, runToEnd, type Mm } from "../src/kernel/mm.js";
-import { NO_BUGS } from "../src/bugs/switches.js";
 import { FR_ATOMIC, FutexPrivateHash } from "../src/kernel/futex/private.js";
 import { LONG_MAX, futex_ref_get, futex_ref_is_dead, futex_ref_put, futex_ref_rcu } from "../src/kernel/futex/ref.js";
 import { alloc_percpu, percpu_sum } from "../src/kernel/percpu.js";
@@ -389,7 +388,7 @@ t0 futex_wake m1+4 1 shared
 
 describe("futex-ref arithmetic", () => {
   function setup(cpus = 2): { k: Kernel; mm: Mm; t: Task; fph: FutexPrivateHash } {
-    const k = new Kernel(cpus, NO_BUGS);
+    const k = new Kernel(cpus);
     const mm = runToEnd(mm_alloc(k, k.softirq))!;
     const t = k.newTask(0, null, mm, 0);
     mm.futex.ref = alloc_percpu(k, t)!;

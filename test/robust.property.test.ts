@@ -9,7 +9,7 @@ import { execute } from "../src/exec/executor.ts";
 import { parse } from "../src/program/text.ts";
 import { futex_fixup_robust_unlock_pre_7010c39d } from "../src/kernel/futex/robust_unlock.ts";
 
-const PRE_7010C39D = { kernel: { robustUnlockFixup: futex_fixup_robust_unlock_pre_7010c39d } };
+const PRE_7010C39D = { kernel: { seams: { robustUnlockFixup: futex_fixup_robust_unlock_pre_7010c39d } } };
 
 const REGION_BASE = 0x10000000;
 const task = fc.integer({ min: 0, max: 3 });

@@ -9,7 +9,7 @@ import { parse } from "../src/program/text.ts";
 import { futex_fixup_robust_unlock_pre_7010c39d } from "../src/kernel/futex/robust_unlock.ts";
 import { verifyCorpusFile } from "../src/corpus/file.ts";
 
-const PRE_7010C39D: ExecOptions = { kernel: { robustUnlockFixup: futex_fixup_robust_unlock_pre_7010c39d } };
+const PRE_7010C39D: ExecOptions = { kernel: { seams: { robustUnlockFixup: futex_fixup_robust_unlock_pre_7010c39d } } };
 const M0 = 0x10000000;
 const M1 = 0x10001000;
 const TID = (n: number) => 1000 + n;

@@ -4,7 +4,6 @@ import { describe, expect, it } from "vitest";
 import { Kernel } from "../src/kernel/kernel.js";
 import { KObj, kvfree, kvfree_rcu } from "../src/kernel/alloc.js";
 import { mm_alloc, runToEnd, type Mm } from "../src/kernel/mm.js";
-import { NO_BUGS } from "../src/bugs/switches.js";
 import { Panic, type Finding } from "../src/sanitizers/report.js";
 import { checkQuiescence, checkTeardown } from "../src/sanitizers/end.js";
 import { Scheduler } from "../src/exec/scheduler.js";
@@ -35,7 +34,7 @@ interface World {
 
 /** One process (t0) with a published 16-slot private hash holding its initial reference. */
 function world(cpus = 2): World {
-  const k = new Kernel(cpus, NO_BUGS);
+  const k = new Kernel(cpus);
   const mm = runToEnd(mm_alloc(k, k.softirq))!;
   const t = k.newTask(0, null, mm, 0);
   mm.futex.ref = alloc_percpu(k, t)!;

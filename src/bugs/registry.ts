@@ -1,6 +1,9 @@
 // The registry of historical futex bugs that can be switched back on. Each row names the real
-// commits and the mechanism; the code path it restores lives at one seam in src/kernel/.
+// commits and the mechanism, and installs the historical code path at ONE seam of the kernel
+// (src/kernel/seams.ts). Sanitizers never see this table.
 import type { FindingKind } from "../sanitizers/report.js";
+import type { Seams } from "../kernel/seams.js";
+import { futex_fixup_robust_unlock_pre_7010c39d } from "../kernel/futex/robust_unlock.js";
 
 export interface BugInfo {
   id: string;
@@ -12,8 +15,45 @@ export interface BugInfo {
   mechanism: string;
   /** which parts of the mechanism are inferred rather than read from a primary source */
   inferred?: string;
+  /** the historical code path, at one seam */
+  seams: Partial<Seams>;
 }
 
-export const BUGS: readonly BugInfo[] = [];
+export const BUGS: readonly BugInfo[] = [
+  {
+    id: "robust-unlock-no-ip-fixup",
+    title: "robust unlock interrupted after its cmpxchg leaves list_op_pending set",
+    introduced: "(robust futexes, 2.6.17; the user-space protocol race)",
+    fixed: "7010c39d8fc5 futex: Provide infrastructure to plug the non contended robust futex unlock race",
+    expect: ["robust-corruption"],
+    mechanism:
+      "The uncontended robust unlock is a user-space cmpxchg(TID->0) followed by a store clearing " +
+      "list_op_pending. A thread killed between the two still has op_pending naming the mutex; " +
+      "another thread takes and frees it, the page is unmapped and a file mapped at the address. " +
+      "exit_robust_list then handles the stale pending entry: the word there holds the dying TID, " +
+      "so handle_futex_death writes FUTEX_OWNER_DIED into the file's data. v7.2 clears op_pending " +
+      "on the way back to user space when the task was interrupted inside the vDSO unlock range " +
+      "with ZF set; this switch restores the exit-to-user path without that fixup.",
+    seams: { robustUnlockFixup: futex_fixup_robust_unlock_pre_7010c39d },
+  },
+];
 
 export type BugId = string;
+
+export function bugInfo(id: string): BugInfo | undefined {
+  return BUGS.find((b) => b.id === id);
+}
+
+/** The seams of a run: v7.2 everywhere except where a switched-on bug installs its path. */
+export function seamsFor(bugs: Iterable<string>): Partial<Seams> {
+  const out: Partial<Seams> = {};
+  for (const id of bugs) {
+    const b = bugInfo(id);
+    if (!b) throw new Error(`unknown bug switch '${id}'`);
+    for (const key of Object.keys(b.seams) as (keyof Seams)[]) {
+      if (key in out) throw new Error(`bug switches disagree at seam ${key}: '${id}' and another switch both replace it`);
+    }
+    Object.assign(out, b.seams);
+  }
+  return out;
+}

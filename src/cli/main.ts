@@ -4,6 +4,7 @@ import { ProgramFileError } from "../program/load.js";
 import { UnknownBugError } from "../bugs/switches.js";
 import { UsageError } from "./args.js";
 import { runCommand } from "./run.js";
+import { bugsCommand } from "./bugs.js";
 import { fuzzCommand } from "./fuzz.js";
 import { minimizeCommand } from "./minimize.js";
 import { corpusCommand } from "./corpus.js";
@@ -20,6 +21,7 @@ export const COMMANDS: Record<string, { run: Command; summary: string }> = {
   fuzz: { run: fuzzCommand, summary: "fuzz with jazzer.js; minimize and store findings as regressions" },
   minimize: { run: minimizeCommand, summary: "minimize a crash file or program, keeping its finding's signature" },
   corpus: { run: corpusCommand, summary: "check, count or import corpus files (check | stats | import)" },
+  bugs: { run: bugsCommand, summary: "list the historical bug switches" },
 };
 
 export function usage(): string {

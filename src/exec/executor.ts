@@ -13,6 +13,7 @@ import { robust_unlock_before } from "../kernel/robust_user.js";
 import type { KernelOptions } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
 import { NO_BUGS, type BugSet } from "../bugs/switches.js";
+import { seamsFor } from "../bugs/registry.js";
 import { Panic, type Finding } from "../sanitizers/report.js";
 import { checkQuiescence, checkTeardown } from "../sanitizers/end.js";
 import { BudgetExceeded, Scheduler } from "./scheduler.js";
@@ -64,7 +65,7 @@ class Run {
     private readonly p: Program,
     opts: ExecOptions,
   ) {
-    this.k = new Kernel(p.cpus, opts.bugs ?? NO_BUGS, opts.kernel);
+    this.k = new Kernel(p.cpus, { seams: { ...seamsFor(opts.bugs ?? NO_BUGS), ...opts.kernel?.seams } });
     if (opts.trace) this.k.trace = this.v.trace;
     this.sched = new Scheduler(this.k, opts.budget ?? DEFAULT_BUDGET, (t, ret) => this.returned(t, ret));
   }

@@ -8,15 +8,13 @@ import type { LockOwner } from "./sched.js";
 import { Panic, type Finding, type FindingKind } from "../sanitizers/report.js";
 import type { Mm } from "./mm.js";
 import { GlobalHash, type FutexQ } from "./futex/core.js";
-import type { BugSet } from "../bugs/switches.js";
 import type { VarWaitEntry } from "./waitvar.js";
-import { futex_fixup_robust_unlock, type RobustUnlockFixup } from "./futex/robust_unlock.js";
+import { V7_2, type Seams } from "./seams.js";
 import { RobustShadow } from "../sanitizers/robust.js";
 
-/** Code-path choices a run is started with (tests pick historical paths at the seams here). */
+/** Code-path choices a run is started with: historical alternatives at the seams. */
 export interface KernelOptions {
-  /** the exit-to-user robust unlock fixup: v7.2's, or futex_fixup_robust_unlock_pre_7010c39d */
-  robustUnlockFixup?: RobustUnlockFixup;
+  seams?: Partial<Seams>;
 }
 
 export interface TraceEntry {
@@ -46,8 +44,8 @@ export class Kernel {
   readonly sleepers = new Map<Task, FutexQ>();
   /** the robust-list sanitizer's shadow of the user-space robust mutex protocol */
   readonly robustShadow = new RobustShadow();
-  /** seam: exit-to-user fixup of an interrupted robust unlock (7010c39d) */
-  readonly robustUnlockFixup: RobustUnlockFixup;
+  /** the code paths at the seams (v7.2 unless a bug switch installs a historical one) */
+  readonly seams: Seams;
   /** the program event being run (-1: drain, -2: teardown) */
   eventIndex = 0;
   /** the executor's trace sink (null when tracing is off) */
@@ -56,10 +54,9 @@ export class Kernel {
 
   constructor(
     readonly cpus: number,
-    readonly bugs: BugSet,
     opts: KernelOptions = {},
   ) {
-    this.robustUnlockFixup = opts.robustUnlockFixup ?? futex_fixup_robust_unlock;
+    this.seams = { ...V7_2, ...opts.seams };
     this.heap = new Heap((e) => this.heapReport(e));
     this.rcu = new Rcu(() => this.tasks.values());
     this.global = new GlobalHash(cpus);

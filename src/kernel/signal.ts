@@ -27,14 +27,14 @@ export function exit_to_user_mode(_k: Kernel, t: Task): KGen<null> | null {
 
 /**
  * __exit_to_user_mode_loop() on the return from an interrupt of user mode (v7.2). While a signal
- * is pending: first the robust unlock fixup (Kernel.robustUnlockFixup, 7010c39d: before delivery,
+ * is pending: first the robust unlock fixup (Kernel.seams.robustUnlockFixup, 7010c39d: before delivery,
  * so neither do_exit nor a handler frame sees the interrupted unlock), then delivery: SIGKILL ends
  * in do_exit (returns false); a caught SIGUSR1 runs its handler in user mode (a preemption point)
  * and comes back through rt_sigreturn, a syscall (no user_irq), which restores the registers.
  */
 export function* exit_to_user_mode_loop(k: Kernel, t: Task): KGen<boolean> {
   while (t.signalPending()) {
-    yield* k.robustUnlockFixup(k, t);
+    yield* k.seams.robustUnlockFixup(k, t);
     if (t.group.killed) {
       if (!t.exiting) yield* do_exit(k, t);
       return false;

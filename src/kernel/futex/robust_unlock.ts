@@ -3,7 +3,7 @@
 // pending-op clear (core.c futex_robust_list_clear_pending) and the exit-to-user fixup for a task
 // interrupted inside the vDSO try_unlock critical section (7010c39d8fc5).
 //
-// Seam: Kernel.robustUnlockFixup is futex_fixup_robust_unlock (v7.2) or the historical
+// Seam: Kernel.seams.robustUnlockFixup is futex_fixup_robust_unlock (v7.2) or the historical
 // futex_fixup_robust_unlock_pre_7010c39d (no fixup: a stale list_op_pending reaches do_exit).
 import type { Kernel } from "../kernel.js";
 import { frame, type KGen } from "../sched.js";
