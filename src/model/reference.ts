@@ -1,0 +1,516 @@
+// The reference model: a small, sequential statement of what a futex-fuzz program must return.
+//
+// It knows nothing of hashes, buckets, references, RCU or preemption points. State: processes
+// (an address space + the private-hash size), tasks, and ONE FIFO list of sleeping waiters, each
+// with its futex key. Every syscall runs to completion at once or leaves its task blocked; the
+// only scheduling it mirrors is the executor's contract for WHEN a blocked or woken task gets
+// to return to user space (DESIGN §4, src/exec/executor.ts):
+//   - a woken waiter's return value (0) is fixed when a waker marks it, but it reaches user space
+//     only when the task next runs: its next event, `run tN`, or when the executor lets every
+//     runnable task progress (an event on a blocked task, the final drain). A SIGKILL that lands
+//     before that turns the return into "never returned" (null);
+//   - a waiter hit by a signal stays queued until it runs (a wake can still take it: woken wins);
+//   - never-woken waiters are ended by teardown: null.
+// Programs with `@k`, `step`, `irq` or `fail_alloc` are interleavings, not sequential programs:
+// the model reports them as unsupported.
+import { kindOf } from "../program/table.js";
+import { printEventBody } from "../program/text.js";
+import type { Addr, Event, Mapping, Program, Value } from "../program/types.js";
+import { futexKey, type Key } from "./keys.js";
+import { Files, Page, regionAddress, Space } from "./memory.js";
+import { Slots } from "./slots.js";
+import { Unsupported } from "./errors.js";
+import { EAGAIN, EINTR, ENOMEM, ENOSYS, MAX_SLOTS, tidOf, Proc, Group, MTask, uval, type ModelSyscall, type ModelVerdict, type ModelFaults, type ModelOptions, type TaskState, type Waiter } from "./state.js";
+
+import { RobustModel, NODE_OFFSET } from "./robust.js";
+
+export { Unsupported };
+export * from "./state.js";
+
+/** Run the reference model over a program. */
+export function reference(p: Program, opts: ModelOptions = {}): ModelVerdict {
+  const m = new Model(p.cpus, opts);
+  try {
+    for (const ev of p.events) m.event(ev);
+    m.drain();
+  } catch (e) {
+    if (e instanceof Unsupported) return { syscalls: m.out, unsupported: e.message };
+    throw e;
+  }
+  return { syscalls: m.out };
+}
+
+export class Model {
+  readonly out: ModelSyscall[] = [];
+  readonly files = new Files();
+  readonly tasks = new Map<number, MTask>();
+  /** every sleeping waiter, oldest first (per key, this is the FIFO wake order) */
+  readonly queue: Waiter[] = [];
+  readonly robust: RobustModel;
+  private nextProc = 0;
+  private readonly notModelled: ReadonlySet<string>;
+  private readonly maxSlots: number;
+
+  constructor(
+    readonly cpus: number,
+    readonly opts: ModelOptions,
+  ) {
+    this.notModelled = opts.notModelled ?? new Set();
+    this.maxSlots = opts.maxSlots ?? MAX_SLOTS;
+    this.robust = new RobustModel(this);
+    const t0 = new MTask(0, new Group(), this.newProc(new Space()));
+    t0.group.tasks.add(t0);
+    this.tasks.set(0, t0);
+  }
+
+  newProc(space: Space): Proc {
+    return new Proc(this.nextProc++, space);
+  }
+
+  // ---- the event loop (mirrors the executor's skip rules) ----
+
+  event(ev: Event): void {
+    if (ev.stop !== undefined) throw new Unsupported(`@${ev.stop} stops`);
+    const kind = kindOf(ev.op);
+    if (kind.form === "syscall") return this.syscall(ev);
+    switch (ev.op) {
+      case "gp":
+        return;
+      case "step":
+      case "irq":
+      case "fail_alloc":
+        throw new Unsupported(ev.op);
+    }
+    const t = this.live(ev.task);
+    if (!t) return;
+    switch (ev.op) {
+      case "cpu":
+        return; // CPU placement is invisible to user space
+      case "run":
+        return this.runEvent(t);
+      case "signal":
+        return this.signal(t, ev.args[0] as string);
+    }
+    throw new Unsupported(ev.op);
+  }
+
+  live(id: number | undefined): MTask | null {
+    const t = id === undefined ? undefined : this.tasks.get(id);
+    return t && t.state !== "exited" ? t : null;
+  }
+
+  private syscall(ev: Event): void {
+    const t = this.live(ev.task);
+    if (!t) return;
+    if (t.state !== "user" && !this.complete(t)) return; // blocked: skipped
+    if (t.state !== "user") return; // it exited on the way
+    if (!this.precondition(t, ev)) return;
+    const i = this.out.push({ task: t.id, event: printEventBody(ev), ret: null }) - 1;
+    if (this.notModelled.has(ev.op)) {
+      this.out[i]!.ret = ENOSYS;
+      return;
+    }
+    this.run(t, ev, i);
+  }
+
+  /** Events that cannot run now are skipped (DESIGN §4); these are the simulator's rules. */
+  private precondition(t: MTask, ev: Event): boolean {
+    switch (ev.op) {
+      case "spawn":
+      case "fork":
+        return !this.tasks.has(ev.args[0] as number);
+      case "munmap":
+        return t.proc.space.regions.has(ev.args[0] as number);
+      case "mmap":
+      case "hash_set_slots":
+      case "hash_get_slots":
+      case "exec":
+      case "exit":
+      case "get_robust_list":
+      case "set_robust_list":
+        return true;
+      case "robust_init": {
+        const a = ev.args[0] as Addr;
+        return t.proc.space.mapped(a) && a.off % 4 === 0;
+      }
+      case "robust_lock":
+      case "robust_unlock":
+      case "robust_pending": {
+        const a = ev.args[0] as Addr;
+        return t.proc.space.mapped(a) && a.off % 4 === 0 && a.off + NODE_OFFSET + 4 <= 4096 && t.userHead !== 0;
+      }
+    }
+    return ev.args.every((a) => typeof a !== "object" || !("region" in a) || t.proc.space.mapped(a));
+  }
+
+  setRet(i: number, ret: number | null, alt?: (number | null)[]): void {
+    const s = this.out[i]!;
+    s.ret = ret;
+    if (alt && alt.length) s.alt = alt;
+    else delete s.alt;
+  }
+
+  private run(t: MTask, ev: Event, i: number): void {
+    const a = ev.args;
+    const sp = t.proc.space;
+    switch (ev.op) {
+      case "mmap": {
+        const region = a[0] as number;
+        const map = a[1] as Mapping;
+        sp.regions.set(region, map.anon ? new Page(null) : this.files.page(map.file));
+        return this.setRet(i, regionAddress(region));
+      }
+      case "munmap":
+        sp.regions.delete(a[0] as number);
+        return this.setRet(i, 0);
+      case "store":
+        sp.write(a[0] as Addr, uval(a[1] as Value));
+        return this.setRet(i, 0);
+      case "load":
+        return this.setRet(i, sp.read(a[0] as Addr));
+      case "spawn": {
+        const c = this.newTask(a[0] as number, t.group, t.proc);
+        // the thread count the kernel sizes the hash by does not include the new thread yet
+        t.proc.slots.onThreadCreate(t.group.tasks.size - 1, this.cpus);
+        return this.setRet(i, c.tid);
+      }
+      case "fork": {
+        const c = this.newTask(a[0] as number, new Group(), this.newProc(sp.copy()));
+        return this.setRet(i, c.tid);
+      }
+      case "futex_wait":
+        return this.futexWait(t, i, a[0] as Addr, uval(a[1] as Value), a[2] as boolean);
+      case "futex_wake": {
+        const key = futexKey(t.proc.id, sp, a[0] as Addr, a[2] as boolean);
+        return this.setRet(i, typeof key === "number" ? key : this.wake(key, a[1] as number));
+      }
+      case "futex_requeue":
+        return this.setRet(i, this.requeue(t, a[0] as Addr, a[1] as Addr, a[2] as number, a[3] as number, null, a[4] as boolean));
+      case "futex_cmp_requeue":
+        return this.setRet(
+          i,
+          this.requeue(t, a[0] as Addr, a[1] as Addr, a[2] as number, a[3] as number, uval(a[4] as Value), a[5] as boolean),
+        );
+      case "hash_set_slots": {
+        const r = t.proc.slots.set(a[0] as number, this.maxSlots);
+        this.setRet(i, r.ret);
+        if (r.blocks) {
+          t.state = "slots";
+          t.entry = i;
+        }
+        return;
+      }
+      case "hash_get_slots": {
+        const [ret, ...alt] = t.proc.slots.get();
+        return this.setRet(i, ret!, alt);
+      }
+      case "robust_init":
+        return this.robust.init(t, i, a[0] as Addr);
+      case "robust_lock":
+        return this.robust.lock(t, i, a[0] as Addr);
+      case "robust_unlock":
+        return this.robust.unlock(t, i, a[0] as Addr);
+      case "robust_pending":
+        return this.robust.pending(t, i, a[0] as Addr);
+      case "get_robust_list": {
+        const p = this.tasks.get(a[0] as number);
+        return this.setRet(i, this.robust.getRobustList(a[0] as number), p?.lingering ? [0] : undefined);
+      }
+      case "set_robust_list":
+        return this.setRet(i, this.robust.setRobustList(t, a[0] as Addr, a[1] as number));
+      case "exec":
+        return this.exec(t, i, a[0] as boolean);
+      case "exit":
+        t.entry = i;
+        return this.doExit(t);
+    }
+    throw new Unsupported(ev.op);
+  }
+
+  private newTask(id: number, g: Group, proc: Proc): MTask {
+    const c = new MTask(id, g, proc);
+    g.tasks.add(c);
+    this.tasks.set(id, c);
+    return c;
+  }
+
+  // ---- futex operations ----
+
+  futexWait(t: MTask, i: number, a: Addr, val: number, shared: boolean): void {
+    const key = futexKey(t.proc.id, t.proc.space, a, shared);
+    if (typeof key === "number") return this.setRet(i, key);
+    if (t.proc.space.read(a) !== val) return this.setRet(i, EAGAIN);
+    t.entry = i;
+    this.sleep(t, key);
+  }
+
+  /** queue t (its syscall in flight is t.entry) */
+  sleep(t: MTask, key: Key): void {
+    this.queue.push({ task: t, key });
+    t.state = "waiting";
+  }
+
+  /** the event in flight on t returns r to user space */
+  finish(t: MTask, i: number, r: number | null): void {
+    t.entry = i;
+    this.returnToUser(t, r);
+  }
+
+  /** a fault in user mode: SIGSEGV kills the thread group; the event never returns */
+  segv(t: MTask): void {
+    t.lockOp = null;
+    this.killGroup(t.group);
+    this.doExit(t);
+  }
+
+  killGroup(g: Group): void {
+    g.killed = true;
+    for (const o of g.tasks) if (o.state === "user") o.state = "exiting";
+  }
+
+  /** Wake up to nr waiters of key, oldest first; nr 0 still wakes one (legacy FUTEX_WAKE). */
+  wake(key: Key, nr: number): number {
+    const n = Math.max(nr, 1);
+    let woken = 0;
+    for (const w of [...this.queue]) {
+      if (w.key !== key) continue;
+      this.markWoken(w);
+      if (++woken >= n) break;
+    }
+    return woken;
+  }
+
+  markWoken(w: Waiter): void {
+    this.queue.splice(this.queue.indexOf(w), 1);
+    w.task.state = "woken";
+    w.task.maybeReturned = false;
+    // a plain FUTEX_WAIT returns 0; a robust lock goes on with its loop when it runs
+    if (!w.task.lockOp) this.setRet(w.task.entry, 0);
+  }
+
+  /**
+   * FUTEX_REQUEUE / FUTEX_CMP_REQUEUE: wake the first nr_wake waiters of key1, move the next
+   * nr_requeue to key2 (behind key2's waiters); returns woken + requeued. CMP: -EAGAIN when the
+   * word at uaddr1 is not `cmp`. A requeue onto the same key leaves the waiters where they are.
+   */
+  private requeue(t: MTask, a1: Addr, a2: Addr, nrWake: number, nrRequeue: number, cmp: number | null, shared: boolean): number {
+    const sp = t.proc.space;
+    const k1 = futexKey(t.proc.id, sp, a1, shared);
+    if (typeof k1 === "number") return k1;
+    const k2 = futexKey(t.proc.id, sp, a2, shared);
+    if (typeof k2 === "number") return k2;
+    if (cmp !== null && sp.read(a1) !== cmp) return EAGAIN;
+    const matching = this.queue.filter((w) => w.key === k1);
+    const total = Math.min(matching.length, nrWake + nrRequeue);
+    const moved: Waiter[] = [];
+    for (let n = 0; n < total; n++) {
+      const w = matching[n]!;
+      if (n < nrWake) this.markWoken(w);
+      else moved.push(w);
+    }
+    if (k1 !== k2) {
+      for (const w of moved) {
+        this.queue.splice(this.queue.indexOf(w), 1);
+        w.key = k2;
+        this.queue.push(w);
+      }
+    }
+    if (this.opts.faults?.requeueDropsLast && moved.length) {
+      const lost = moved[moved.length - 1]!;
+      this.queue.splice(this.queue.indexOf(lost), 1);
+    }
+    return total;
+  }
+
+  // ---- tasks, signals, scheduling ----
+
+  private exec(t: MTask, i: number, fail: boolean): void {
+    if (fail) return this.setRet(i, ENOMEM);
+    const others = [...t.group.tasks].filter((o) => o !== t);
+    t.entry = i;
+    if (!others.length) return this.finishExec(t);
+    // de_thread: SIGKILL every other thread; they die in their own time, exec waits for them
+    const killed = new Group();
+    killed.killed = true;
+    for (const o of others) {
+      t.group.tasks.delete(o);
+      o.group = killed;
+      killed.tasks.add(o);
+      if (o.state === "user") o.state = "exiting";
+    }
+    t.execOthers = others;
+    t.state = "exec";
+  }
+
+  private finishExec(t: MTask): void {
+    this.robust.release(t);
+    t.userHead = 0;
+    t.proc = this.newProc(new Space());
+    t.execOthers = [];
+    t.state = "user";
+    this.setRet(t.entry, 0);
+    t.entry = -1;
+  }
+
+  doExit(t: MTask): void {
+    t.lockOp = null;
+    this.robust.release(t);
+    t.state = "exited";
+    t.group.tasks.delete(t);
+    if (t.entry >= 0) this.setRet(t.entry, null);
+    t.entry = -1;
+  }
+
+  private signal(t: MTask, sig: string): void {
+    if (sig === "kill") return this.killGroup(t.group);
+    if (t.state !== "user") t.usr1 = true; // in user space the handler runs at once
+  }
+
+  /** Can t take its next step without anything else happening first? */
+  ready(t: MTask): boolean {
+    switch (t.state) {
+      case "woken":
+      case "exiting":
+      case "slots":
+        return true;
+      case "waiting":
+        return t.usr1 || t.group.killed;
+      case "exec":
+        return t.execOthers.every((o) => o.state === "exited");
+      default:
+        return false;
+    }
+  }
+
+  /** The event in flight on t gets back to user space with `ret`; a killed task exits instead. */
+  private returnToUser(t: MTask, ret: number | null, alt?: (number | null)[]): void {
+    if (t.group.killed) return this.doExit(t);
+    this.setRet(t.entry, ret, alt);
+    t.state = "user";
+    t.usr1 = false;
+    t.entry = -1;
+    t.maybeReturned = false;
+  }
+
+  /** Let a ready task finish what it is doing (return to user space, or exit). */
+  private runOne(t: MTask): void {
+    switch (t.state) {
+      case "woken":
+        if (t.group.killed) {
+          // the 0 never reaches user space, unless the task already got to return before
+          const i = t.entry;
+          const maybe = t.maybeReturned;
+          this.doExit(t);
+          if (maybe && i >= 0) this.out[i]!.alt = [0];
+          return;
+        }
+        if (t.lockOp) {
+          t.state = "user";
+          return this.robust.lockLoop(t); // the robust lock re-reads its word
+        }
+        return this.returnToUser(t, 0);
+      case "waiting": {
+        this.queue.splice(
+          this.queue.findIndex((w) => w.task === t),
+          1,
+        );
+        if (t.group.killed) return this.doExit(t);
+        if (t.lockOp) {
+          // -EINTR inside robust_lock: the handler runs, the lock loop goes on
+          t.usr1 = false;
+          t.state = "user";
+          return this.robust.lockLoop(t);
+        }
+        return this.returnToUser(t, EINTR);
+      }
+      case "exiting":
+        return this.doExit(t);
+      case "exec":
+        return this.finishExec(t);
+      case "slots":
+        return this.returnToUser(t, this.out[t.entry]!.ret);
+    }
+  }
+
+  /** `run tN`: run it until it returns or blocks; no grace periods, nobody else runs. */
+  private runEvent(t: MTask): void {
+    if (t.state === "slots") return; // waits for grace periods, which `run` does not give
+    if (this.ready(t)) this.runOne(t);
+  }
+
+  /**
+   * A new event on a busy task: complete its syscall first (executor: Scheduler.complete).
+   * Returns false when it cannot (a waiter nobody wakes); by then every other runnable task has
+   * run, since the executor lets everything progress while looking for a way to finish it.
+   */
+  private complete(t: MTask): boolean {
+    for (;;) {
+      switch (t.state) {
+        case "user":
+        case "exited":
+          return true;
+        case "exec":
+          if (!this.ready(t)) {
+            // the killed threads must exit; other runnable tasks may or may not get to run
+            this.mayHaveRun(t);
+            for (const o of t.execOthers) {
+          if (o.state !== "exited" && this.ready(o)) this.runOne(o);
+          o.lingering = true;
+        }
+            this.mayHaveRun(t); // tasks the dying threads' robust lists woke
+            if (!this.ready(t)) throw new Unsupported(`exec of t${t.id} waits for a thread that cannot exit`);
+          }
+          this.runOne(t);
+          continue;
+        case "slots":
+          // grace periods come only when no task can run: every other runnable task goes first
+          this.settle(t);
+          this.runOne(t);
+          continue;
+      }
+      if (this.ready(t)) {
+        this.runOne(t);
+        continue;
+      }
+      if (!this.settle(t)) return false;
+    }
+  }
+
+  /** Others that are ready while the executor looks for progress for t: they may have run. */
+  private mayHaveRun(except: MTask): void {
+    for (const o of this.tasks.values()) {
+      if (o === except || !this.ready(o) || except.execOthers.includes(o)) continue;
+      if (o.state === "woken" && !o.lockOp) o.maybeReturned = true;
+      else throw new Unsupported(`t${o.id} (${o.state}) may or may not run while t${except.id} completes`);
+    }
+  }
+
+  /**
+   * Let every other runnable task progress until nothing can. Returns true as soon as `target`
+   * can go on (the executor then resumes it; whoever else was runnable may or may not have run).
+   */
+  settle(target: MTask | null): boolean {
+    for (const o of this.tasks.values()) o.lingering = false;
+    for (;;) {
+      let progressed = false;
+      const ready = [...this.tasks.values()].filter((o) => o !== target && this.ready(o));
+      const lockers = ready.filter((o) => o.lockOp).map((o) => o.lockOp!.lock);
+      if (new Set(lockers).size < lockers.length) throw new Unsupported("robust lockers race for one word");
+      for (const o of ready) {
+        if (!this.ready(o)) continue;
+        this.runOne(o);
+        progressed = true;
+        if (target && target.state !== "slots" && this.ready(target)) {
+          this.mayHaveRun(target);
+          return true;
+        }
+      }
+      if (!progressed) return false;
+    }
+  }
+
+  /** After the last event: every runnable task runs; waiters nobody woke stay asleep (null). */
+  drain(): void {
+    this.settle(null);
+  }
+}

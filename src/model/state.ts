@@ -1,0 +1,117 @@
+// The reference model's state: processes, thread groups, tasks and waiters, and the errno and
+// TID conventions it shares with the simulator's contract (DESIGN §4-5).
+import type { Value } from "../program/types.js";
+import type { Key } from "./keys.js";
+import type { Space } from "./memory.js";
+import { Slots } from "./slots.js";
+import type { LockOp } from "./robust.js";
+
+export const EAGAIN = -11;
+export const EINTR = -4;
+export const ENOMEM = -12;
+export const ENOSYS = -38;
+
+/**
+ * The biggest SET_SLOTS that can be allocated: kvmalloc refuses more than INT_MAX bytes, and the
+ * private hash is a 64-byte header plus 64 bytes (one cache line) per bucket.
+ */
+export const MAX_SLOTS = Math.floor((0x7fffffff - 64) / 64);
+
+/** tN's TID (the simulator's fixed numbering). */
+export const tidOf = (id: number): number => 1000 + id;
+
+export interface ModelSyscall {
+  task: number;
+  event: string;
+  /** the value returned to user space; null when the syscall never returned */
+  ret: number | null;
+  /** other values the contract allows (scheduling the model does not decide) */
+  alt?: (number | null)[];
+}
+
+export interface ModelVerdict {
+  syscalls: ModelSyscall[];
+  /** set when the program is not sequential (the model cannot say what it returns) */
+  unsupported?: string;
+}
+
+export interface ModelFaults {
+  /** test seam: FUTEX_(CMP_)REQUEUE loses the last waiter it requeues (it sleeps forever) */
+  requeueDropsLast?: boolean;
+}
+
+export interface ModelOptions {
+  /** event kinds the simulator does not model yet: they return -ENOSYS after their precondition */
+  notModelled?: ReadonlySet<string>;
+  /** SET_SLOTS sizes above this fail with -ENOMEM (the simulator's allocation limit) */
+  maxSlots?: number;
+  faults?: ModelFaults;
+}
+
+/** A process: one address space, its private-hash size, and a name for its keys. */
+export class Proc {
+  readonly slots = new Slots();
+  constructor(
+    readonly id: number,
+    public space: Space,
+  ) {}
+}
+
+export class Group {
+  readonly tasks = new Set<MTask>();
+  killed = false;
+}
+
+export type TaskState =
+  | "user"
+  /** asleep in futex_wait (queued) */
+  | "waiting"
+  /** marked by a waker; returns 0 when it next runs */
+  | "woken"
+  /** killed in user space; runs its exit path when next scheduled */
+  | "exiting"
+  /** exec waiting for the other threads to die (de_thread) */
+  | "exec"
+  /** SET_SLOTS waiting for the old hash to die (needs grace periods) */
+  | "slots"
+  | "exited";
+
+export class MTask {
+  state: TaskState = "user";
+  /** index of the syscall in flight in the verdict, -1 for none */
+  entry = -1;
+  usr1 = false;
+  /** woken, and some scheduling since may or may not have let it return */
+  maybeReturned = false;
+  /** exec: the threads it killed */
+  execOthers: MTask[] = [];
+  /** user space's robust list head (robust_init), 0: none */
+  userHead = 0;
+  /** the head registered with set_robust_list, null: none */
+  robustHead: number | null = null;
+  /** a robust_lock in progress (asleep or woken in its FUTEX_WAIT) */
+  lockOp: LockOp | null = null;
+  /**
+   * killed by an exec's de_thread: exec goes on once the thread has let go of its mm, so the
+   * thread may still be finishing do_exit (still found by get_robust_list) until it runs again
+   */
+  lingering = false;
+  constructor(
+    readonly id: number,
+    public group: Group,
+    public proc: Proc,
+  ) {}
+  get tid(): number {
+    return tidOf(this.id);
+  }
+}
+
+export interface Waiter {
+  task: MTask;
+  key: Key;
+}
+
+/** A program value: a plain u32, or tN's TID with flag bits. */
+export function uval(v: Value): number {
+  return ((v.tid === undefined ? 0 : tidOf(v.tid)) | v.bits) >>> 0;
+}

@@ -1,0 +1,471 @@
+// Sequential programs for the model-based test (test/model.test.ts).
+//
+// fast-check draws a list of *intents* (what to do, with operands as small indices); `expand`
+// turns them into events while stepping the reference model, so operands land on live tasks and
+// mapped words, and the program stays sequential: every syscall runs to completion or blocks, no
+// `@k`. Shrinking removes and simplifies intents; expansion is deterministic.
+//
+// Where the executor leaves a choice to scheduling that the program does not pin down, the
+// expansion pins it with an extra event (see FOLLOW-UP), and it steers around:
+//   DIVERGENCE 1 (found by this test, fixed in the executor since; regression file
+//     corpus/conformance/model-dethread-kills-late.fz): a thread group killed by exec's de_thread
+//     or by a user-mode fault (SIGSEGV) was not kicked: a sibling sitting in user space still ran
+//     its next event. `allow: ["no-kill-follow-up"]` drops the follow-up that steered around it.
+//   KNOWN LIMIT (not a bug): requeue into a key that already has sleepers when both keys share a
+//     hash bucket keeps the requeued waiters' place in the chain (see the requeue case).
+// Event kinds the simulator does not model yet are left out (`exclude`).
+import fc from "fast-check";
+import { FUTEX_OWNER_DIED, FUTEX_WAITERS, type Addr, type Event, type Program, type Value } from "../src/program/types.js";
+import { Model, Unsupported, type MTask } from "../src/model/reference.js";
+import { futexKey } from "../src/model/keys.js";
+
+const INT_MAX = 0x7fffffff;
+/** futex words (and robust mutexes: word at off, node at off + 4) */
+const WORD_OFFS = [0, 4, 8, 12, 16, 32, 2] as const;
+/** robust list heads (12 bytes each) */
+const HEAD_OFFS = [64, 80, 96, 112] as const;
+
+export type Intent =
+  | { k: "mmap"; who: number; region: number; file: number | null }
+  | { k: "munmap"; who: number; region: number }
+  | { k: "store"; who: number; addr: number; value: number }
+  | { k: "load"; who: number; addr: number }
+  | { k: "spawn"; who: number }
+  | { k: "fork"; who: number }
+  | { k: "wait"; who: number; addr: number; value: number; shared: boolean; aim: boolean }
+  | { k: "wake"; who: number; addr: number; nr: number; shared: boolean; aim: boolean }
+  | { k: "requeue"; who: number; a1: number; a2: number; nw: number; nr: number; shared: boolean; cmp: number | null; aim: boolean }
+  | { k: "set_slots"; who: number; n: number }
+  | { k: "get_slots"; who: number }
+  | { k: "exec"; who: number; fail: boolean }
+  | { k: "exit"; who: number }
+  | { k: "signal"; who: number; sig: "usr1" | "kill" }
+  | { k: "cpu"; who: number; cpu: number }
+  | { k: "gp" }
+  | { k: "run"; who: number }
+  | { k: "runAll" }
+  | { k: "robust_init"; who: number; head: number }
+  | { k: "robust_lock"; who: number; addr: number }
+  | { k: "robust_unlock"; who: number; addr: number }
+  | { k: "robust_pending"; who: number; addr: number }
+  | { k: "set_robust_list"; who: number; head: number; len: number }
+  | { k: "get_robust_list"; who: number; of: number };
+
+const who = fc.nat({ max: 15 });
+/** an address index: region (3) x word offset */
+const addr = fc.nat({ max: 3 * WORD_OFFS.length - 1 });
+/** value codes: 0..3 small; 4 = the word's current value; 5.. TID-ish; see valueOf */
+const value = fc.nat({ max: 9 });
+const shared = fc.boolean();
+
+const INTENTS: [number, fc.Arbitrary<Intent>][] = [
+  [3, fc.record({ k: fc.constant("mmap" as const), who, region: fc.nat({ max: 2 }), file: fc.option(fc.nat({ max: 1 }), { freq: 2, nil: null }) })],
+  [1, fc.record({ k: fc.constant("munmap" as const), who, region: fc.nat({ max: 2 }) })],
+  [3, fc.record({ k: fc.constant("store" as const), who, addr, value })],
+  [2, fc.record({ k: fc.constant("load" as const), who, addr })],
+  [3, fc.record({ k: fc.constant("spawn" as const), who })],
+  [1, fc.record({ k: fc.constant("fork" as const), who })],
+  [7, fc.record({ k: fc.constant("wait" as const), who, addr, value: fc.oneof({ weight: 4, arbitrary: fc.constant(4) }, { weight: 1, arbitrary: value }), shared, aim: fc.nat({ max: 9 }).map((n) => n < 7) })],
+  [5, fc.record({ k: fc.constant("wake" as const), who, addr, nr: fc.constantFrom(1, 1, 0, 2, INT_MAX), shared, aim: fc.boolean() })],
+  [
+    3,
+    fc.record({
+      k: fc.constant("requeue" as const),
+      who,
+      a1: addr,
+      a2: addr,
+      nw: fc.constantFrom(0, 1, 2),
+      nr: fc.constantFrom(0, 1, 2, 3, INT_MAX),
+      shared,
+      cmp: fc.option(fc.oneof({ weight: 3, arbitrary: fc.constant(4) }, { weight: 1, arbitrary: value }), { freq: 2, nil: null }),
+      aim: fc.boolean(),
+    }),
+  ],
+  [1, fc.record({ k: fc.constant("set_slots" as const), who, n: fc.constantFrom(0, 2, 4, 16, 32, 64, 1, 3, 1 << 29, 1 << 24, 1 << 25) })],
+  [1, fc.record({ k: fc.constant("get_slots" as const), who })],
+  [1, fc.record({ k: fc.constant("exec" as const), who, fail: fc.boolean() })],
+  [2, fc.record({ k: fc.constant("exit" as const), who })],
+  [1, fc.record({ k: fc.constant("signal" as const), who, sig: fc.constantFrom("usr1" as const, "kill" as const) })],
+  [1, fc.record({ k: fc.constant("cpu" as const), who, cpu: fc.nat({ max: 7 }) })],
+  [1, fc.record({ k: fc.constant("gp" as const) })],
+  [1, fc.record({ k: fc.constant("run" as const), who })],
+  [1, fc.record({ k: fc.constant("runAll" as const) })],
+  [2, fc.record({ k: fc.constant("robust_init" as const), who, head: fc.nat({ max: HEAD_OFFS.length - 1 }) })],
+  [3, fc.record({ k: fc.constant("robust_lock" as const), who, addr })],
+  [3, fc.record({ k: fc.constant("robust_unlock" as const), who, addr })],
+  [1, fc.record({ k: fc.constant("robust_pending" as const), who, addr })],
+  [1, fc.record({ k: fc.constant("set_robust_list" as const), who, head: fc.nat({ max: HEAD_OFFS.length - 1 }), len: fc.constantFrom(12, 12, 24, 0) })],
+  [1, fc.record({ k: fc.constant("get_robust_list" as const), who, of: fc.nat({ max: 15 }) })],
+];
+
+/** Which event kinds each intent emits (for exclusion of not-modelled kinds). */
+const INTENT_KINDS: Record<Intent["k"], string[]> = {
+  mmap: ["mmap"],
+  munmap: ["munmap"],
+  store: ["store"],
+  load: ["load"],
+  spawn: ["spawn"],
+  fork: ["fork"],
+  wait: ["futex_wait"],
+  wake: ["futex_wake"],
+  requeue: ["futex_requeue", "futex_cmp_requeue"],
+  set_slots: ["hash_set_slots"],
+  get_slots: ["hash_get_slots"],
+  exec: ["exec"],
+  exit: ["exit"],
+  signal: ["signal"],
+  cpu: ["cpu"],
+  gp: ["gp"],
+  run: ["run"],
+  runAll: ["run"],
+  robust_init: ["robust_init"],
+  robust_lock: ["robust_lock"],
+  robust_unlock: ["robust_unlock"],
+  robust_pending: ["robust_pending"],
+  set_robust_list: ["set_robust_list"],
+  get_robust_list: ["get_robust_list"],
+};
+
+export interface GenOptions {
+  /** event kinds to leave out (e.g. the ones the simulator answers with -ENOSYS) */
+  exclude?: ReadonlySet<string>;
+  maxIntents?: number;
+  /** experiments: allow what the expansion normally avoids ("requeue-into-busy", "no-kill-follow-up") */
+  allow?: ReadonlySet<string>;
+}
+
+export interface Intents {
+  cpus: number;
+  /** threads t0 spawns before the intents (0..5) */
+  threads: number;
+  intents: Intent[];
+}
+
+export function arbIntents(opts: GenOptions = {}): fc.Arbitrary<Intents> {
+  const ex = opts.exclude ?? new Set<string>();
+  const allowed = INTENTS.filter((_, i) => !INTENT_KINDS[INTENT_ORDER[i]!].every((e) => ex.has(e)));
+  return fc.record({
+    cpus: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 5, max: 8 }) }),
+    threads: ex.has("spawn") ? fc.constant(0) : fc.nat({ max: 5 }),
+    intents: fc.array(fc.oneof(...allowed.map(([weight, arbitrary]) => ({ weight, arbitrary }))), { maxLength: opts.maxIntents ?? 28, size: "max" }),
+  });
+}
+
+const INTENT_ORDER: Intent["k"][] = [
+  "mmap", "munmap", "store", "load", "spawn", "fork", "wait", "wake", "requeue", "set_slots", "get_slots", "exec", "exit",
+  "signal", "cpu", "gp", "run", "runAll", "robust_init", "robust_lock", "robust_unlock", "robust_pending", "set_robust_list",
+  "get_robust_list",
+];
+
+const addrOf = (n: number): Addr => ({ region: Math.floor(n / WORD_OFFS.length), off: WORD_OFFS[n % WORD_OFFS.length]! });
+
+/** Expand intents into a sequential program (stepping a model to know the state). */
+export function expand(g: Intents, opts: GenOptions = {}): Program {
+  const { cpus, intents } = g;
+  const ex = opts.exclude ?? new Set<string>();
+  const m = new Model(cpus, { notModelled: ex });
+  const events: Event[] = [];
+  const touched = new Map<number, Set<number>>(); // region -> word offsets
+  const touch = (a: Addr, len = 4): void => {
+    for (let o = a.off & ~3; o < a.off + len && o < 4096; o += 4) {
+      if (!touched.has(a.region)) touched.set(a.region, new Set());
+      touched.get(a.region)!.add(o);
+    }
+  };
+  let stopped = false;
+  const emit = (ev: Event): void => {
+    if (stopped) return;
+    events.push(ev);
+    const t = ev.task === undefined ? undefined : m.tasks.get(ev.task);
+    const before = t && t.state !== "exited" && !t.group.killed;
+    try {
+      m.event(ev);
+    } catch (e) {
+      // the model cannot decide what this event leads to: the program ends before it
+      if (!(e instanceof Unsupported)) throw e;
+      events.pop();
+      stopped = true;
+      return;
+    }
+    // FOLLOW-UP: a fault in user mode (SIGSEGV) killed the thread group: let its other threads
+    // exit now (DIVERGENCE 1 made this necessary; it also keeps their exits' order fixed)
+    if (t && before && t.group.killed && ev.op !== "signal" && !opts.allow?.has("no-kill-follow-up")) {
+      const rest = [...t.group.tasks].sort((x, y) => x.id - y.id);
+      if (rest.length) {
+        emit({ op: "signal", task: rest[0]!.id, args: ["kill"] });
+        for (const o of rest) emit({ op: "run", task: o.id, args: [] });
+      }
+    }
+  };
+  const sys = (t: number, op: string, ...args: Event["args"]): Event => ({ op, task: t, args });
+  const live = () => [...m.tasks.values()].filter((t) => t.state !== "exited");
+  // mostly tasks that can run an event now; sometimes a blocked one (its event is skipped)
+  const pick = (n: number) => {
+    const l = live();
+    const u = l.filter((t) => t.state === "user");
+    if (u.length && n < 12) return u[n % u.length]!;
+    return l.length ? l[n % l.length]! : null;
+  };
+  /** where each key sleeping waiters use was named (to aim wakes at them) */
+  const named = new Map<string, { a: Addr; shared: boolean }>();
+  const name = (t: MTask, a: Addr, sh: boolean): void => {
+    if (!t.proc.space.mapped(a)) return;
+    const k = futexKey(t.proc.id, t.proc.space, a, sh);
+    if (typeof k === "string" && !named.has(k)) named.set(k, { a, shared: sh });
+  };
+  /** an address and task that reach a sleeping waiter, if any */
+  const aim = (n: number): { t: MTask; a: Addr; shared: boolean } | null => {
+    const keys = [...new Set(m.queue.map((w) => w.key))].filter((k) => named.has(k));
+    if (!keys.length) return null;
+    const { a, shared: sh } = named.get(keys[n % keys.length]!)!;
+    const k = keys[n % keys.length]!;
+    const us = live().filter((u) => u.state === "user" && u.proc.space.mapped(a) && futexKey(u.proc.id, u.proc.space, a, sh) === k);
+    return us.length ? { t: us[n % us.length]!, a, shared: sh } : null;
+  };
+  const unused = (): number | null => {
+    for (let i = 1; i < 16; i++) if (!m.tasks.has(i)) return i;
+    return null;
+  };
+  const valueOf = (code: number, t: number, a: Addr): Value => {
+    if (code <= 3) return { bits: code };
+    const task = m.tasks.get(t)!;
+    if (code === 4) return { bits: task.proc.space.mapped(a) ? task.proc.space.read(a) : 0 };
+    if (code === 5) return { tid: t, bits: 0 };
+    if (code === 6) return { tid: (t + 1) % 16, bits: FUTEX_WAITERS };
+    if (code === 7) return { tid: t, bits: FUTEX_OWNER_DIED };
+    if (code === 8) return { bits: FUTEX_OWNER_DIED };
+    return { bits: 7 };
+  };
+  const readyTasks = () => [...m.tasks.values()].filter((t) => t.state !== "exited" && m.ready(t) && t.state !== "slots");
+  const runReady = (): void => {
+    for (const t of readyTasks()) emit({ op: "run", task: t.id, args: [] });
+  };
+
+  // every program starts with an anonymous page m0 (m1, m2 come from the intents)
+  emit(sys(0, "mmap", 0, { anon: true }));
+  for (let i = 1; i <= g.threads; i++) emit(sys(0, "spawn", i));
+  for (const it of intents) {
+    if (stopped) break;
+    if (INTENT_KINDS[it.k].every((k) => ex.has(k))) continue;
+    if (it.k === "gp") {
+      emit({ op: "gp", args: [] });
+      continue;
+    }
+    if (it.k === "runAll") {
+      runReady();
+      continue;
+    }
+    const t = pick(it.who);
+    if (!t) break;
+    const id = t.id;
+    switch (it.k) {
+      case "mmap":
+        emit(sys(id, "mmap", it.region, it.file === null ? { anon: true } : { anon: false, file: it.file }));
+        break;
+      case "munmap":
+        emit(sys(id, "munmap", it.region));
+        break;
+      case "store": {
+        const a = addrOf(it.addr);
+        touch(a);
+        emit(sys(id, "store", a, valueOf(it.value, id, a)));
+        break;
+      }
+      case "load": {
+        const a = addrOf(it.addr);
+        touch(a);
+        emit(sys(id, "load", a));
+        break;
+      }
+      case "spawn":
+      case "fork": {
+        const c = unused();
+        if (c !== null) emit(sys(id, it.k, c));
+        break;
+      }
+      case "wait": {
+        // mostly keep one task able to act
+        if (live().filter((u) => u.state === "user").length === 1 && it.who % 3 !== 0) break;
+        // aimed: join a queue that already has sleepers
+        const to = it.aim ? aim(it.who + it.addr) : null;
+        if (to && to.t.id !== id && live().filter((u) => u.state === "user").length === 1) break;
+        const a = to ? to.a : addrOf(it.addr);
+        const sh = to ? to.shared : it.shared;
+        const wt = to ? to.t : t;
+        touch(a);
+        name(wt, a, sh);
+        emit(sys(wt.id, "futex_wait", a, valueOf(it.value, wt.id, a), sh));
+        break;
+      }
+      case "wake": {
+        const to = it.aim ? aim(it.who + it.addr) : null;
+        const a = to ? to.a : addrOf(it.addr);
+        touch(a);
+        emit(sys(to ? to.t.id : id, "futex_wake", a, it.nr, to ? to.shared : it.shared));
+        break;
+      }
+      case "requeue": {
+        const to = it.aim ? aim(it.who + it.a1) : null;
+        const a1 = to ? to.a : addrOf(it.a1);
+        const a2 = it.a2 % 3 === 0 ? a1 : addrOf(it.a2); // sometimes onto the same word
+        const sh = to ? to.shared : it.shared;
+        const rt = to ? to.t : t;
+        touch(a1);
+        touch(a2);
+        name(rt, a2, sh);
+        let nr = it.nr;
+        // KNOWN LIMIT (not a divergence): when two keys share a hash bucket, requeued waiters keep
+        // their place in the bucket's chain instead of queueing behind key2's waiters, so the
+        // wake order of a non-empty key2 depends on hashing. Requeue into an empty key2 only.
+        const sp = rt.proc.space;
+        if (sp.mapped(a1) && sp.mapped(a2)) {
+          const k1 = futexKey(rt.proc.id, sp, a1, sh);
+          const k2 = futexKey(rt.proc.id, sp, a2, sh);
+          if (typeof k2 === "string" && k1 !== k2 && m.queue.some((w) => w.key === k2) && !opts.allow?.has("requeue-into-busy")) nr = 0;
+        }
+        const cmpOp = it.cmp !== null && !ex.has("futex_cmp_requeue");
+        if (!cmpOp && ex.has("futex_requeue")) break;
+        if (cmpOp) emit(sys(rt.id, "futex_cmp_requeue", a1, a2, it.nw, nr, valueOf(it.cmp!, rt.id, a1), sh));
+        else emit(sys(rt.id, "futex_requeue", a1, a2, it.nw, nr, sh));
+        break;
+      }
+      case "set_slots":
+        emit(sys(id, "hash_set_slots", it.n));
+        // FOLLOW-UP: SET_SLOTS replacing a hash waits for grace periods; finish it now, so other
+        // threads' GET_SLOTS see the new size (the pivot time is otherwise up to scheduling)
+        if (m.tasks.get(id)!.state === "slots") emit(sys(id, "hash_get_slots"));
+        break;
+      case "get_slots":
+        emit(sys(id, "hash_get_slots"));
+        break;
+      case "exec":
+        // FOLLOW-UP: runnable tasks run first, so that completing the exec (which lets others
+        // run in round-robin until the killed threads are gone) leaves nothing to chance
+        if (!it.fail) runReady();
+        emit(sys(id, "exec", it.fail));
+        // FOLLOW-UP: complete the exec now (de_thread waits for the other threads to die)
+        if (m.tasks.get(id)!.state === "exec") emit(sys(id, "hash_get_slots"));
+        break;
+      case "exit": {
+        // mostly a task that holds a robust word (its death marks it and wakes a sleeper)
+        const holders = live().filter(
+          (v) => v.state === "user" && [...Array(3 * WORD_OFFS.length).keys()].map(addrOf).some((x) => x.off % 4 === 0 && v.proc.space.mapped(x) && (v.proc.space.read(x) & 0x3fffffff) === v.tid),
+        );
+        emit(sys(holders.length && it.who % 4 !== 0 ? holders[it.who % holders.length]!.id : id, "exit"));
+        break;
+      }
+      case "signal":
+        emit({ op: "signal", task: id, args: [it.sig] });
+        // FOLLOW-UP: a signalled waiter stays queued until it runs; run it (and for SIGKILL every
+        // thread of the group) now, so no later wake can still count it
+        if (it.sig === "usr1") {
+          if (m.ready(t)) emit({ op: "run", task: id, args: [] });
+        } else for (const o of [...t.group.tasks].sort((x, y) => x.id - y.id)) emit({ op: "run", task: o.id, args: [] });
+        break;
+      case "cpu":
+        emit({ op: "cpu", task: id, args: [it.cpu] });
+        break;
+      case "run":
+        emit({ op: "run", task: id, args: [] });
+        break;
+      case "robust_init": {
+        const a = { region: 0, off: HEAD_OFFS[it.head]! };
+        touch(a, 12);
+        emit(sys(id, "robust_init", a));
+        break;
+      }
+      case "robust_lock":
+      case "robust_unlock":
+      case "robust_pending": {
+        let u = t;
+        let a = addrOf(it.addr);
+        const words = [...Array(3 * WORD_OFFS.length).keys()].map(addrOf).filter((x) => x.off % 4 === 0);
+        const owner = (v: MTask, x: Addr) => (v.proc.space.mapped(x) ? v.proc.space.read(x) & 0x3fffffff : 0);
+        if (it.k === "robust_unlock" && it.addr % 8 !== 0) {
+          // mostly unlock a word its owner holds (the owner unlocks)
+          const held = live()
+            .filter((v) => v.state === "user")
+            .flatMap((v) => words.filter((x) => owner(v, x) === v.tid).map((x) => ({ v, x })));
+          if (held.length) ({ v: u, x: a } = held[(it.who + it.addr) % held.length]!);
+        } else if (it.k !== "robust_unlock" && it.addr % 2 === 0) {
+          // mostly contend for a word somebody holds
+          const held = words.filter((x) => owner(t, x) > 1000);
+          if (held.length) a = held[(it.addr >> 1) % held.length]!;
+        }
+        const uid = u.id;
+        if (!u.userHead && !ex.has("robust_init")) {
+          const h = { region: 0, off: HEAD_OFFS[uid % HEAD_OFFS.length]! };
+          touch(h, 12);
+          emit(sys(uid, "robust_init", h));
+          if (u.state !== "user") break;
+        }
+        touch(a, 8);
+        if (u.userHead) touch({ region: 0, off: HEAD_OFFS.find((o) => 0x10000000 + o === u.userHead) ?? 64 }, 12);
+        if (it.k === "robust_lock") name(u, a, true);
+        emit(sys(uid, it.k, a));
+        break;
+      }
+      case "set_robust_list": {
+        const a = { region: 0, off: HEAD_OFFS[it.head]! };
+        emit(sys(id, "set_robust_list", a, it.len));
+        break;
+      }
+      case "get_robust_list":
+        emit(sys(id, "get_robust_list", it.of));
+        break;
+    }
+  }
+
+  // Final loads: every touched word, in every process that has a task able to run a load.
+  if (stopped) return { cpus, events };
+  const seen = new Set<number>();
+  for (const t of [...m.tasks.values()].sort((a, b) => a.id - b.id)) {
+    if (t.state !== "user" || seen.has(t.proc.id)) continue;
+    seen.add(t.proc.id);
+    for (const [region, offs] of [...touched].sort((a, b) => a[0] - b[0])) {
+      if (!t.proc.space.regions.has(region)) continue;
+      for (const off of [...offs].sort((a, b) => a - b)) emit(sys(t.id, "load", { region, off }));
+    }
+  }
+  return { cpus, events };
+}
+
+/** How to turn a sequential program into an interleaved one: `@k` stops and scheduler events. */
+export interface Interleaving {
+  /** per syscall event (by position, cycling): a stop @k, or none */
+  stops: (number | null)[];
+  /** scheduler events inserted after the event at `at` (mod length) */
+  inserts: { at: number; ev: "step" | "run" | "cpu" | "gp"; task: number; n: number }[];
+}
+
+export function arbInterleaving(): fc.Arbitrary<Interleaving> {
+  return fc.record({
+    stops: fc.array(fc.option(fc.nat({ max: 12 }), { freq: 2, nil: null }), { minLength: 1, maxLength: 12 }),
+    inserts: fc.array(
+      fc.record({ at: fc.nat({ max: 63 }), ev: fc.constantFrom("step" as const, "step" as const, "run" as const, "cpu" as const, "gp" as const), task: fc.nat({ max: 7 }), n: fc.nat({ max: 7 }) }),
+      { maxLength: 12 },
+    ),
+  });
+}
+
+/** Apply an interleaving to a program (the result is any program; invariants still hold). */
+export function interleave(p: Program, il: Interleaving): Program {
+  const events: Event[] = [];
+  let sc = 0;
+  p.events.forEach((ev, i) => {
+    const e = { ...ev };
+    if (e.task !== undefined && !["step", "run", "cpu", "signal", "irq"].includes(e.op) && e.op !== "gp") {
+      const s = il.stops[sc++ % il.stops.length];
+      if (s !== null && s !== undefined) e.stop = s;
+    }
+    events.push(e);
+    for (const ins of il.inserts)
+      if (ins.at % Math.max(1, p.events.length) === i) {
+        if (ins.ev === "gp") events.push({ op: "gp", args: [] });
+        else if (ins.ev === "run") events.push({ op: "run", task: ins.task, args: [] });
+        else if (ins.ev === "cpu") events.push({ op: "cpu", task: ins.task, args: [ins.n] });
+        else events.push({ op: "step", task: ins.task, args: [ins.n + 1] });
+      }
+  });
+  return { cpus: p.cpus, events };
+}
