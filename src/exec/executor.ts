@@ -106,7 +106,7 @@ class Run {
 
   private skip(ev: Event, why: string): void {
     this.v.stats.skipped++;
-    this.note(`skipped '${printEvent(ev)}': ${why}`);
+    if (this.k.trace) this.note(`skipped '${printEvent(ev)}': ${why}`);
   }
 
   private returned(t: Task, ret: number | null): void {

@@ -28,17 +28,29 @@ export const enum WordTag {
 }
 
 export class Page {
-  readonly words = new Uint32Array(WORDS_PER_PAGE);
-  readonly tags = new Uint8Array(WORDS_PER_PAGE);
-  readonly owners = new Uint32Array(WORDS_PER_PAGE);
-  constructor(readonly file: number | null) {
-    if (file !== null) this.tags.fill(WordTag.FileData);
+  // allocated on first touch: most mapped pages of a fuzz input are never written
+  private w: Uint32Array | null = null;
+  private t: Uint8Array | null = null;
+  private o: Uint32Array | null = null;
+  constructor(readonly file: number | null) {}
+  get words(): Uint32Array {
+    return (this.w ??= new Uint32Array(WORDS_PER_PAGE));
+  }
+  get tags(): Uint8Array {
+    if (!this.t) {
+      this.t = new Uint8Array(WORDS_PER_PAGE);
+      if (this.file !== null) this.t.fill(WordTag.FileData);
+    }
+    return this.t;
+  }
+  get owners(): Uint32Array {
+    return (this.o ??= new Uint32Array(WORDS_PER_PAGE));
   }
   copy(): Page {
     const p = new Page(this.file);
-    p.words.set(this.words);
-    p.tags.set(this.tags);
-    p.owners.set(this.owners);
+    if (this.w) p.w = this.w.slice();
+    if (this.t) p.t = this.t.slice();
+    if (this.o) p.o = this.o.slice();
     return p;
   }
   /** the tag a word falls back to when it stops being robust-list metadata */
