@@ -8,11 +8,14 @@ import { printEvent } from "../program/text.js";
 import type { Finding } from "../sanitizers/report.js";
 import type { Verdict } from "./executor.js";
 
-const COL = 46;
+/** column width: as wide as fits ~120 characters, never narrower than 40 */
+function columnWidth(cpus: number): number {
+  return Math.max(40, Math.floor((120 - 3 * (cpus - 1)) / cpus));
+}
 const RULE = "=".repeat(66);
 
-function cell(s: string): string {
-  return s.length > COL ? s.slice(0, COL - 1) + "…" : s.padEnd(COL);
+function cell(s: string, w: number): string {
+  return s.length > w ? s.slice(0, w - 1) + "…" : s.padEnd(w);
 }
 
 /** `[3] t0 exit`, `[drain]`, `[teardown]`, `[boot]` */
@@ -52,12 +55,13 @@ export function renderReport(p: Program, f: Finding): string[] {
 export function renderDiagram(p: Program, v: Verdict): string {
   const cpus = p.cpus;
   const out: string[] = [];
-  out.push(Array.from({ length: cpus }, (_, c) => cell(`CPU ${c}`)).join(" | ").trimEnd());
-  out.push(Array.from({ length: cpus }, () => "-".repeat(COL)).join("-+-"));
+  const w = columnWidth(cpus);
+  out.push(Array.from({ length: cpus }, (_, c) => cell(`CPU ${c}`, w)).join(" | ").trimEnd());
+  out.push(Array.from({ length: cpus }, () => "-".repeat(w)).join("-+-"));
   let lastEvent = -99;
   let lastTask = -99;
   const row = (cpu: number, text: string) => {
-    const cols = Array.from({ length: cpus }, (_, c) => cell(c === cpu ? text : ""));
+    const cols = Array.from({ length: cpus }, (_, c) => cell(c === cpu ? text : "", w));
     out.push(cols.join(" | ").trimEnd());
   };
   const trace = v.trace as TraceEntry[];
