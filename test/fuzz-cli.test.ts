@@ -1,7 +1,7 @@
 // futex-fuzz fuzz: the jazzer.js campaign wrapper, its log parsing and its crash path.
 // The campaign tests spawn the compiled target (dist/fuzz/*.js): it is rebuilt when stale.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -144,6 +144,18 @@ describe("seeding", () => {
     // idempotent: the same input keeps the same name
     seedCorpus(corpus, AREAS["hash-resize"]!, [seeds]);
     expect(readdirSync(corpus)).toEqual([name]);
+  });
+
+  it("with bug switches on, leaves out (and removes) seeds that already fire under them", () => {
+    const seeds = tmp("seeds-firing");
+    const trigger = readFileSync(join(import.meta.dirname, "..", "corpus", "seeds", "robust-irq-kill.fz"), "utf8");
+    writeFileSync(join(seeds, "irq.fz"), trigger);
+    writeFileSync(join(seeds, "ww.fz"), "config cpus=2\nt0 mmap m0 anon\nt0 spawn t1\nt1 futex_wait m0+0 0\nt0 futex_wake m0+0 1\n");
+    const corpus = join(tmp("corpus-firing"), "c");
+    expect(seedCorpus(corpus, AREAS["robust-unlock"]!, [seeds])).toMatchObject({ seeded: 2, firing: 0 });
+    const r = seedCorpus(corpus, AREAS["robust-unlock"]!, [seeds], parseBugs("robust-unlock-no-ip-fixup"));
+    expect(r).toMatchObject({ files: 2, seeded: 1, firing: 1 });
+    expect(readdirSync(corpus)).toHaveLength(1);
   });
 });
 
@@ -308,9 +320,12 @@ describe("crash artifacts", () => {
   it.skipIf(!FOUND)(`a campaign seeded with a finding stores it once and --keep-going restarts past it${FOUND ? "" : ` (${NO_FINDING})`}`, async () => {
     ensureBuilt();
     const { program, bugs, sig } = FOUND!;
+    // seeds that already fire under the switches are left out of a campaign, so the finding
+    // comes in as an input the byte corpus already holds (as if an earlier run had found it)
     const seeds = tmp("cseeds");
-    writeFileSync(join(seeds, "finding.fz"), print(program));
     const work = tmp("cwork");
+    mkdirSync(join(work, "all", "corpus"), { recursive: true });
+    writeFileSync(join(work, "all", "corpus", "earlier-input"), encode(program, AREAS.all!));
     const regressions = tmp("creg");
     let out = "";
     const r = await runCampaign(
@@ -318,7 +333,7 @@ describe("crash artifacts", () => {
       { out: (s) => void (out += s), err: () => {} },
     );
     expect(r.errors).toEqual([]);
-    // the seed crashes the first process while its corpus loads; the restart ignores that signature
+    // the input crashes the first process while its corpus loads; the restart ignores that signature
     expect(r.processes).toBeGreaterThanOrEqual(2);
     const mine = r.outcomes.filter((o) => o.signature === sig);
     expect(mine).toHaveLength(1);

@@ -88,13 +88,13 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
   const dirs = workDirs(o.workDir, o.target);
   mkdirSync(dirs.corpus, { recursive: true });
   mkdirSync(dirs.artifacts, { recursive: true });
-  const seeds = seedCorpus(dirs.corpus, table, o.seedDirs ?? SEED_DIRS);
+  const seeds = seedCorpus(dirs.corpus, table, o.seedDirs ?? SEED_DIRS, o.bugs);
   for (const b of seeds.broken) io.err(`[fuzz] skipping seed: ${b}\n`);
   const bugs = [...o.bugs];
   io.err(
     `[fuzz] target ${o.target}, bugs ${bugs.join(",") || "none"}, ${o.jobs} worker${o.jobs > 1 ? "s" : ""}` +
       `${o.timeSec !== undefined ? `, ${o.timeSec}s` : ""}${o.runs !== undefined ? `, ${o.runs} runs` : ""}` +
-      `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfArea} outside the area); corpus ${dirs.corpus} (${countInputs(dirs.corpus)} inputs)\n`,
+      `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfArea} outside the area${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${dirs.corpus} (${countInputs(dirs.corpus)} inputs)\n`,
   );
 
   const start = Date.now();

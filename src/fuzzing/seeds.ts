@@ -2,13 +2,15 @@
 // all in the area's table is encoded with that table and written under its SHA-1 (libFuzzer's
 // own naming, so re-seeding is idempotent and never duplicates an input libFuzzer already saved).
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { listCorpusFiles } from "../corpus/walk.js";
 import { encode } from "../program/codec.js";
 import { loadProgramFile } from "../program/load.js";
 import { kindOf, type EventKind } from "../program/table.js";
 import type { Program } from "../program/types.js";
+import type { BugSet } from "../bugs/switches.js";
+import { execute } from "../exec/executor.js";
 
 export interface SeedReport {
   /** .fz files found */
@@ -17,6 +19,8 @@ export interface SeedReport {
   seeded: number;
   /** programs using event kinds outside the area's table */
   outOfArea: number;
+  /** programs left out because they already fire a finding under the campaign's bug switches */
+  firing: number;
   /** files that failed to load, with the reason */
   broken: string[];
 }
@@ -29,9 +33,14 @@ export function sha1(bytes: Uint8Array): string {
   return createHash("sha1").update(bytes).digest("hex");
 }
 
-export function seedCorpus(corpusDir: string, table: readonly EventKind[], seedDirs: readonly string[]): SeedReport {
+/**
+ * Seed `corpusDir`. With bug switches on, a seed that already fires a finding under them is the
+ * answer, not a starting point: it is left out (and removed if an earlier campaign wrote it), so
+ * a campaign shows the fuzzer finding the bug rather than replaying a seed.
+ */
+export function seedCorpus(corpusDir: string, table: readonly EventKind[], seedDirs: readonly string[], bugs?: BugSet): SeedReport {
   mkdirSync(corpusDir, { recursive: true });
-  const r: SeedReport = { files: 0, seeded: 0, outOfArea: 0, broken: [] };
+  const r: SeedReport = { files: 0, seeded: 0, outOfArea: 0, firing: 0, broken: [] };
   for (const file of listCorpusFiles(seedDirs)) {
     r.files++;
     let program: Program;
@@ -47,6 +56,11 @@ export function seedCorpus(corpusDir: string, table: readonly EventKind[], seedD
     }
     const bytes = encode(program, table);
     const dest = join(corpusDir, sha1(bytes));
+    if (bugs && bugs.size > 0 && execute(program, { bugs }).findings.length > 0) {
+      r.firing++;
+      rmSync(dest, { force: true });
+      continue;
+    }
     if (!existsSync(dest)) {
       const tmp = join(corpusDir, `.${sha1(bytes)}.tmp-${process.pid}`);
       writeFileSync(tmp, bytes);
