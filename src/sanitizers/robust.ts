@@ -85,11 +85,16 @@ export class RobustShadow {
   }
 }
 
-/** A pointer the walk read from `addr` is trustworthy iff addr is robust-list metadata of `tid`. */
-export function robust_meta_trusted(as: AddressSpace, addr: number, tid: number): boolean {
+/**
+ * A word the walk read at `addr` is trustworthy iff it is robust-list metadata of `tid` in the
+ * role the walk reads it for: the head's fields (list.next, futex_offset, list_op_pending) must be
+ * head words, a node's `next` a node word. A head field that holds a node link (the head's page
+ * was remapped onto memory the list code wrote nodes into) means user space corrupted its list.
+ */
+export function robust_meta_trusted(as: AddressSpace, addr: number, tid: number, role: "head" | "node"): boolean {
   if (addr & 3) return false;
   const s = as.tagOf(addr);
-  return !!s && (s.tag === WordTag.RobustHead || s.tag === WordTag.RobustNode) && s.owner === tid;
+  return !!s && s.tag === (role === "head" ? WordTag.RobustHead : WordTag.RobustNode) && s.owner === tid;
 }
 
 function describe(tag: WordTag, owner: number): string {

@@ -9,7 +9,7 @@
 // Bit 0 of a node pointer flags a PI futex (FUTEX_ROBUST_MOD_PI). PI futexes are left out: the
 // bit is honoured by the walk (OWNER_DIED without a wake) but nothing here locks PI futexes and
 // exit_pi_state_list is not modelled.
-import type { Kernel } from "../kernel.js";
+import { OBS, type Kernel } from "../kernel.js";
 import { frame, type KGen } from "../sched.js";
 import type { Task } from "../task.js";
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from "../../program/types.js";
@@ -71,11 +71,11 @@ interface Entry {
 }
 
 /** fetch_robust_entry(): read a (u32) node pointer, strip the PI bit; null on a fault. */
-function fetch_robust_entry(t: Task, ptr: number): Entry | null {
+function fetch_robust_entry(t: Task, ptr: number, role: "head" | "node"): Entry | null {
   const as = t.mm?.as;
   const raw = as?.readUnaligned(ptr >>> 0);
   if (raw === null || raw === undefined) return null;
-  return { entry: (raw & ~FUTEX_ROBUST_MOD_PI) >>> 0, pi: (raw & FUTEX_ROBUST_MOD_PI) !== 0, trusted: robust_meta_trusted(as!, ptr, t.tid) };
+  return { entry: (raw & ~FUTEX_ROBUST_MOD_PI) >>> 0, pi: (raw & FUTEX_ROBUST_MOD_PI) !== 0, trusted: robust_meta_trusted(as!, ptr, t.tid, role) };
 }
 
 /**
@@ -88,23 +88,23 @@ function* exit_robust_list(k: Kernel, t: Task): KGen {
   yield* frame(t, "exit_robust_list", (function* () {
     const head = t.robust!.head;
     yield "exit_robust_list: fetch_robust_entry(&head->list.next)";
-    let cur = fetch_robust_entry(t, head + HEAD_NEXT);
+    let cur = fetch_robust_entry(t, head + HEAD_NEXT, "head");
     if (!cur) return;
     yield "exit_robust_list: get_user(futex_offset, &head->futex_offset)";
     const offAddr = (head + HEAD_FUTEX_OFFSET) >>> 0;
     const rawOff = t.mm?.as.readUnaligned(offAddr);
     if (rawOff === null || rawOff === undefined) return;
-    const offTrusted = robust_meta_trusted(t.mm!.as, offAddr, t.tid);
+    const offTrusted = robust_meta_trusted(t.mm!.as, offAddr, t.tid, "head");
     const futex_offset = rawOff | 0;
     yield "exit_robust_list: fetch_robust_entry(&head->list_op_pending)";
-    const pending = fetch_robust_entry(t, head + HEAD_LIST_OP_PENDING);
+    const pending = fetch_robust_entry(t, head + HEAD_LIST_OP_PENDING, "head");
     if (!pending) return;
     let limit = ROBUST_LIST_LIMIT;
     let walked = 0;
     while (cur.entry !== head) {
       yield "exit_robust_list: fetch_robust_entry(&entry->next)";
       // fetch the next entry before handling this one: handling may free the node (unlocked)
-      const next = fetch_robust_entry(t, cur.entry);
+      const next = fetch_robust_entry(t, cur.entry, "node");
       if (cur.entry !== pending.entry) {
         const uaddr = (cur.entry + futex_offset) >>> 0;
         if ((yield* handle_futex_death(k, t, uaddr, cur.pi, false, cur.trusted && offTrusted)) !== 0) return;
@@ -117,6 +117,7 @@ function* exit_robust_list(k: Kernel, t: Task): KGen {
     }
     if (pending.entry !== 0) {
       const uaddr = (pending.entry + futex_offset) >>> 0;
+      k.observe?.(OBS.ROBUST_PENDING, t, uaddr);
       yield* handle_futex_death(k, t, uaddr, pending.pi, true, pending.trusted && offTrusted);
     }
   })());
