@@ -209,6 +209,7 @@ function* robust_unlock(k: Kernel, t: Task, lock: number): KGen<number | null> {
     t.regs.ip = next;
   };
   t.regs.ip = UNLOCK_IP[1];
+  k.robustShadow.releasing(t, lock);
   if (!putMeta(t, pop, node, WordTag.RobustHead)) return segv(t);
   insn(1, UNLOCK_IP[2]);
   yield "user: robust_unlock 1: head->list_op_pending = &mutex->list";

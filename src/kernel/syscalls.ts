@@ -4,6 +4,7 @@ import type { Addr, Event, Mapping, Value } from "../program/types.js";
 import type { Kernel } from "./kernel.js";
 import { Page, regionAddress } from "./memory.js";
 import type { KGen } from "./sched.js";
+import { robust_note_remap } from "../sanitizers/robust.js";
 import { tidOf, type Task } from "./task.js";
 import { clone_thread, fork_process } from "./fork.js";
 import { do_exit } from "./exit.js";
@@ -60,14 +61,16 @@ export const SYSCALLS: Record<string, Syscall> = {
         const region = ev.args[0] as number;
         const m = ev.args[1] as Mapping;
         t.mm!.as.regions.set(region, m.anon ? { file: null, page: new Page(null) } : { file: m.file, page: k.files.page(m.file) });
+        robust_note_remap(k, t.mm!, region);
         return regionAddress(region);
       }),
   },
   munmap: {
     precondition: (_k, t, ev) => (t.mm?.as.regions.has(ev.args[0] as number) ? null : `m${ev.args[0]} is not mapped`),
-    run: (_k, t, ev) =>
+    run: (k, t, ev) =>
       instant(() => {
         t.mm!.as.regions.delete(ev.args[0] as number);
+        robust_note_remap(k, t.mm!, ev.args[0] as number);
         return 0;
       }),
   },

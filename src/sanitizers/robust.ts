@@ -20,7 +20,8 @@ import type { Kernel } from "../kernel/kernel.js";
 import type { LockOwner } from "../kernel/sched.js";
 import type { Task } from "../kernel/task.js";
 import type { AddressSpace } from "../kernel/memory.js";
-import { WordTag } from "../kernel/memory.js";
+import { REGION_BASE, WordTag } from "../kernel/memory.js";
+import { PAGE_SIZE } from "../program/types.js";
 
 /** kernel/futex/core.c ROBUST_LIST_LIMIT (also bounds the shadow's own list walks) */
 const ROBUST_LIST_LIMIT = 2048;
@@ -30,11 +31,15 @@ interface Live {
   held: Set<number>;
   /** the mutex its lock path is acquiring (list_op_pending set, cmpxchg not yet successful) */
   acquiring: number;
+  /** the mutex its unlock path is releasing (started, the releasing store not yet done) */
+  releasing: number;
   /**
    * the user code linked a node that was already on its list (it re-locked a mutex it held
    * after a stray store forged the word): the list no longer matches what it holds
    */
   listCorrupt: boolean;
+  /** user space unmapped or remapped the memory of its registered robust_list_head */
+  headLost: boolean;
 }
 
 /** Per-task protocol state of the user-space robust mutex code (shadow, per kernel). */
@@ -43,12 +48,14 @@ export class RobustShadow {
 
   private of(t: Task): Live {
     let l = this.live.get(t);
-    if (!l) this.live.set(t, (l = { held: new Set(), acquiring: 0, listCorrupt: false }));
+    if (!l) this.live.set(t, (l = { held: new Set(), acquiring: 0, releasing: 0, listCorrupt: false, headLost: false }));
     return l;
   }
   /** robust_init: a fresh, empty list */
   newList(t: Task): void {
-    this.of(t).listCorrupt = false;
+    const l = this.of(t);
+    l.listCorrupt = false;
+    l.headLost = false;
   }
   /** glibc's ENQUEUE_MUTEX is about to link `node` at the front of the list at `head` */
   listAdd(t: Task, as: AddressSpace, head: number, node: number): void {
@@ -61,6 +68,13 @@ export class RobustShadow {
       p = as.readUnaligned(p);
     }
   }
+  /** the page under t's registered head was replaced: the list is whatever user space made of it */
+  lostHead(t: Task): void {
+    this.of(t).headLost = true;
+  }
+  headLost(t: Task): boolean {
+    return this.live.get(t)?.headLost ?? false;
+  }
   listCorrupt(t: Task): boolean {
     return this.live.get(t)?.listCorrupt ?? false;
   }
@@ -72,8 +86,14 @@ export class RobustShadow {
     l.held.add(lock);
     if (l.acquiring === lock) l.acquiring = 0;
   }
+  /** the unlock sequence started: the word stays claimed until its releasing store */
+  releasing(t: Task, lock: number): void {
+    this.of(t).releasing = lock;
+  }
   released(t: Task, lock: number): void {
-    this.of(t).held.delete(lock);
+    const l = this.of(t);
+    l.held.delete(lock);
+    if (l.releasing === lock) l.releasing = 0;
   }
   /** exec: the old program and its address space are gone */
   reset(t: Task): void {
@@ -81,7 +101,7 @@ export class RobustShadow {
   }
   isLive(t: Task, addr: number): boolean {
     const l = this.live.get(t);
-    return !!l && (l.held.has(addr) || l.acquiring === addr);
+    return !!l && (l.held.has(addr) || l.acquiring === addr || l.releasing === addr);
   }
 }
 
@@ -127,6 +147,7 @@ export function robust_check_death_write(
   if (!trusted || !t.mm) return;
   if (k.robustShadow.isLive(t, uaddr)) return;
   if (!pendingOp && k.robustShadow.listCorrupt(t)) return;
+  if (k.robustShadow.headLost(t)) return;
   const s = t.mm.as.tagOf(uaddr);
   if (!s) return;
   if (s.tag === WordTag.RobustMutex && s.owner === t.tid) return;
@@ -157,4 +178,17 @@ export function robust_check_walk(k: Kernel, t: Task, entries: number, limit: nu
 
 function hex(n: number): string {
   return "0x" + (n >>> 0).toString(16);
+}
+
+/**
+ * mmap/munmap of `region` in `mm`: a task whose registered robust_list_head lies there has had
+ * its list pulled from under it by its own process (user-space UB, not a kernel write).
+ */
+export function robust_note_remap(k: Kernel, mm: object, region: number): void {
+  for (const t of k.tasks.values()) {
+    if (t.mm !== mm || !t.robust) continue;
+    const first = Math.floor((t.robust.head - REGION_BASE) / PAGE_SIZE);
+    const last = Math.floor((t.robust.head + t.robust.len - 1 - REGION_BASE) / PAGE_SIZE);
+    if (region >= first && region <= last) k.robustShadow.lostHead(t);
+  }
 }
