@@ -13,10 +13,14 @@ import { EVENT_KINDS, kindOf } from "../program/table.js";
 import { signature } from "../sanitizers/report.js";
 import { intFlag, parseArgs, strFlag, UsageError } from "./args.js";
 import type { Io } from "./main.js";
+import { corpusMerge } from "./merge.js";
+import { AREAS } from "../../fuzz/target.js";
+import { DEFAULT_WORK_DIR } from "../fuzzing/paths.js";
 
 export const CORPUS_HELP = `usage: futex-fuzz corpus check [DIR|FILE...]
        futex-fuzz corpus stats [DIR...]
        futex-fuzz corpus import DIR [--bugs a,b] [--to corpus/regressions] [--budget N]
+       futex-fuzz corpus merge [--target T[,T...]] [--work-dir DIR] [--verbose]
 
   check    verify every .fz file (default: corpus/): it parses, its '# expect' lines hold with its
            '# bugs', and it is clean on the fixed kernel (no switches). Bad files are listed
@@ -28,8 +32,16 @@ export const CORPUS_HELP = `usage: futex-fuzz corpus check [DIR|FILE...]
            (default corpus/regressions) as <signature>/<hash>.fz, one file per signature and
            switches, smallest kept. Unreadable, empty, binary .fz or huge inputs are reported
            and skipped; no input file is ever modified or deleted.
+  merge    shrink the fuzzers' byte corpora WORK/<target>/corpus (WORK: --work-dir, default
+           .fuzz-out) to the smallest set of inputs that keeps their coverage (libFuzzer
+           -merge=1 through jazzer.js, value profile on as in 'futex-fuzz fuzz'), then swap the
+           directories; prints the input counts before and after. Default: every target with a
+           byte corpus; --target ${Object.keys(AREAS).join("|")} or a comma list. The text corpora
+           (corpus/seeds, conformance, regressions) are never touched. Not while that target
+           is being fuzzed.
 
 exit status: check: 0 all good, 1 some file bad; import: 0, or 2 if some input was unreadable;
+             merge: 0, or 3 if jazzer failed (that corpus is left as it was);
              2 usage error (unknown option, missing directory)
 `;
 
@@ -145,10 +157,18 @@ function importCrashes(dir: string, to: string, bugList: string | undefined, bud
   return unreadable ? 2 : 0;
 }
 
-export function corpusCommand(argv: string[], io: Io): number {
+export function corpusCommand(argv: string[], io: Io): number | Promise<number> {
   const a = parseArgs(
     argv,
-    { bugs: { value: true }, to: { value: true }, budget: { value: true }, verbose: { value: false }, help: { value: false } },
+    {
+      bugs: { value: true },
+      to: { value: true },
+      budget: { value: true },
+      target: { value: true },
+      "work-dir": { value: true },
+      verbose: { value: false },
+      help: { value: false },
+    },
     { "-h": "--help", "-v": "--verbose" },
   );
   const [sub, ...rest] = a.positional;
@@ -167,7 +187,12 @@ export function corpusCommand(argv: string[], io: Io): number {
       only(["bugs", "to", "budget"]);
       if (rest.length !== 1) throw new UsageError("corpus import needs exactly one DIR");
       return importCrashes(rest[0]!, strFlag(a, "to") ?? `${DEFAULT_DIR}/regressions`, strFlag(a, "bugs"), intFlag(a, "budget", DEFAULT_MINIMIZE_BUDGET, 1), io);
+    case "merge":
+      only(["target", "work-dir", "verbose"]);
+      if (rest.length) throw new UsageError(`corpus merge takes no DIR (it merges WORK/<target>/corpus; see --work-dir)`);
+      if (a.flags.has("work-dir") && !strFlag(a, "work-dir")) throw new UsageError("--work-dir needs a directory");
+      return corpusMerge(a.flags.has("target") ? String(a.flags.get("target")) : undefined, strFlag(a, "work-dir") ?? DEFAULT_WORK_DIR, a.flags.has("verbose"), io);
     default:
-      throw new UsageError(sub ? `unknown corpus subcommand '${sub}' (check, stats, import)` : "corpus needs a subcommand: check, stats or import");
+      throw new UsageError(sub ? `unknown corpus subcommand '${sub}' (check, stats, import, merge)` : "corpus needs a subcommand: check, stats, import or merge");
   }
 }

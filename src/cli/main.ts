@@ -20,7 +20,7 @@ export const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: "run one program and print its verdict" },
   fuzz: { run: fuzzCommand, summary: "fuzz with jazzer.js; minimize and store findings as regressions" },
   minimize: { run: minimizeCommand, summary: "minimize a crash file or program, keeping its finding's signature" },
-  corpus: { run: corpusCommand, summary: "check, count or import corpus files (check | stats | import)" },
+  corpus: { run: corpusCommand, summary: "check, count, import or merge corpus files (check | stats | import | merge)" },
   bugs: { run: bugsCommand, summary: "list the historical bug switches" },
 };
 
