@@ -4,6 +4,7 @@
 import type { FindingKind } from "../sanitizers/report.js";
 import type { Seams } from "../kernel/seams.js";
 import { futex_fixup_robust_unlock_pre_7010c39d } from "../kernel/futex/robust_unlock.js";
+import { HASH_MM_BUGS } from "./hash_mm.js";
 
 export interface BugInfo {
   id: string;
@@ -36,6 +37,7 @@ export const BUGS: readonly BugInfo[] = [
       "with ZF set; this switch restores the exit-to-user path without that fixup.",
     seams: { robustUnlockFixup: futex_fixup_robust_unlock_pre_7010c39d },
   },
+  ...HASH_MM_BUGS,
 ];
 
 export type BugId = string;

@@ -3,7 +3,7 @@
 import { kindOf } from "../program/table.js";
 import { printEvent, printEventBody } from "../program/text.js";
 import type { Event, Program } from "../program/types.js";
-import { Kernel, type TraceEntry } from "../kernel/kernel.js";
+import { Kernel, OBS, type TraceEntry } from "../kernel/kernel.js";
 import { mm_alloc, runToEnd } from "../kernel/mm.js";
 import { SYSCALLS } from "../kernel/syscalls.js";
 import { kick_killed, send_signal, type SignalName } from "../kernel/signal.js";
@@ -65,7 +65,7 @@ class Run {
     private readonly p: Program,
     opts: ExecOptions,
   ) {
-    this.k = new Kernel(p.cpus, { seams: { ...seamsFor(opts.bugs ?? NO_BUGS), ...opts.kernel?.seams } });
+    this.k = new Kernel(p.cpus, { ...opts.kernel, seams: { ...seamsFor(opts.bugs ?? NO_BUGS), ...opts.kernel?.seams } });
     if (opts.trace) this.k.trace = this.v.trace;
     this.sched = new Scheduler(this.k, opts.budget ?? DEFAULT_BUDGET, (t, ret) => this.returned(t, ret));
   }
@@ -79,6 +79,7 @@ class Run {
       });
       this.k.eventIndex = -1;
       this.sched.drain();
+      this.k.observe?.(OBS.QUIESCENT, null);
       checkQuiescence(this.k, this.sched);
       this.k.eventIndex = -2;
       this.teardown();
@@ -179,6 +180,7 @@ class Run {
       else if (!this.sched.advanceOthers(t)) return this.skip(ev, `${t.name} is blocked in ${this.sched.blockedLabel(t) ?? "the kernel"}`);
     }
     if (t.state === "exited") return this.skip(ev, `${t.name} has exited`);
+    this.k.observe?.(OBS.IRQ, t);
     irq_from_user(this.k, t, ev.args[1] as SignalName);
     kick_killed(this.k);
   }

@@ -15,7 +15,43 @@ import { RobustShadow } from "../sanitizers/robust.js";
 /** Code-path choices a run is started with: historical alternatives at the seams. */
 export interface KernelOptions {
   seams?: Partial<Seams>;
+  /** instrumentation: builds the Kernel.observe callback of this run (fuzzer state feedback, benchmarks) */
+  observer?: (k: Kernel) => Observe;
 }
+
+/**
+ * Instrumentation callback: told at a few sites that a transition happened (`site` is one of
+ * OBS; `ctx` the context that runs it; `obj` the object it is about: a private hash, an mm, a
+ * per-CPU counter, or for OBS.ROBUST_PENDING the user address). It must only read state: it
+ * never changes what the simulated kernel does. Unset in normal runs.
+ */
+export type Observe = (site: number, ctx: LockOwner | null, obj?: object | number) => void;
+
+/** The observation sites (Kernel.observe). */
+export const OBS = {
+  /** futex_ref_get after READ_ONCE(fph->state); obj = the private hash */
+  REF_GET: 1,
+  /** futex_ref_put after READ_ONCE(fph->state); obj = the private hash */
+  REF_PUT: 2,
+  /** a read-modify-write of mm->futex.phash.atomic by get/put (FR_ATOMIC); obj = the mm */
+  REF_ATOMIC: 3,
+  /** a this_cpu_inc / __this_cpu_add store on a per-CPU counter; obj = the PercpuU32 */
+  PERCPU_RMW: 4,
+  /** futex_hash_allocate with mm->futex.phash.lock held, before it changes anything; obj = the mm */
+  HASH_ALLOC: 5,
+  /** __futex_pivot_hash entry; obj = the mm */
+  PIVOT: 6,
+  /** dup_mm copying the parent; obj = the parent mm */
+  DUP_MM: 7,
+  /** futex_hash_free from __mmput; obj = the mm */
+  MM_FREE: 8,
+  /** exit_robust_list about to handle list_op_pending; ctx = the dying task, obj = the futex word address */
+  ROBUST_PENDING: 9,
+  /** (executor) an interrupt of user mode is delivered to ctx */
+  IRQ: 10,
+  /** (executor) every event has run and the kernel drained: the state before teardown */
+  QUIESCENT: 11,
+} as const;
 
 export interface TraceEntry {
   task: number;
@@ -50,6 +86,8 @@ export class Kernel {
   eventIndex = 0;
   /** the executor's trace sink (null when tracing is off) */
   trace: TraceEntry[] | null = null;
+  /** instrumentation (see Observe); undefined unless a run asked for it */
+  readonly observe: Observe | undefined;
   private nextMmId = 1;
 
   constructor(
@@ -60,6 +98,7 @@ export class Kernel {
     this.heap = new Heap((e) => this.heapReport(e));
     this.rcu = new Rcu(() => this.tasks.values());
     this.global = new GlobalHash(cpus);
+    this.observe = opts.observer?.(this);
   }
 
   mmId(): number {

@@ -3,8 +3,8 @@
 import { KObj } from "./alloc.js";
 import { AddressSpace } from "./memory.js";
 import { frame, type KGen, type LockOwner } from "./sched.js";
-import type { Kernel } from "./kernel.js";
-import { futex_hash_free, futex_mm_init, MmFutex } from "./futex/private.js";
+import { OBS, type Kernel } from "./kernel.js";
+import { futex_hash_free, MmFutex } from "./futex/private.js";
 
 /** struct mm_struct (the parts this simulator needs). */
 export class Mm extends KObj {
@@ -47,7 +47,7 @@ function* alloc(k: Kernel, ctx: LockOwner): KGen<Mm | null> {
 export function* mm_init(k: Kernel, ctx: LockOwner, mm: Mm): KGen<boolean> {
   return yield* frame(ctx, "mm_init", (function* () {
     yield "mm_init: futex_mm_init";
-    return futex_mm_init(k, ctx, mm);
+    return k.seams.futexMmInit(k, ctx, mm);
   })());
 }
 
@@ -84,6 +84,7 @@ function* __mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
     yield "__mmput: exit_mmap";
     mm.as = new AddressSpace();
     yield "__mmput: futex_hash_free";
+    k.observe?.(OBS.MM_FREE, ctx, mm);
     futex_hash_free(k, ctx, mm);
     mmdrop(k, ctx, mm);
   })());
@@ -112,6 +113,7 @@ export function* dup_mm(k: Kernel, ctx: LockOwner, old: Mm): KGen<Mm | null> {
     if (!mm) return null;
     k.mms.push(mm);
     // memcpy(mm, oldmm): everything mm_init does not reset is the parent's
+    k.observe?.(OBS.DUP_MM, ctx, old);
     mm.futex = old.futex.memcpy();
     mm.unlockRange = old.unlockRange;
     if (!(yield* mm_init(k, ctx, mm))) {

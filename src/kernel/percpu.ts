@@ -2,7 +2,7 @@
 // `unsigned int` and the this_cpu operations futex-ref uses. Each CPU's slot is a u32 that may
 // wrap; only the sum over all possible CPUs means anything, as in the kernel.
 import { KObj } from "./alloc.js";
-import type { Kernel } from "./kernel.js";
+import { OBS, type Kernel } from "./kernel.js";
 import type { KGen, LockOwner } from "./sched.js";
 
 /** `unsigned int __percpu *`: one u32 per possible CPU. */
@@ -39,6 +39,7 @@ export function this_cpu_inc(k: Kernel, ctx: CpuContext, p: PercpuU32, what: str
   k.heap.check(p, `this_cpu_inc(${what})`, k.site(ctx));
   const cpu = smp_processor_id(ctx);
   p.vals[cpu] = (p.vals[cpu]! + 1) >>> 0;
+  k.observe?.(OBS.PERCPU_RMW, ctx, p);
 }
 
 /**
@@ -55,6 +56,7 @@ export function* __this_cpu_add(k: Kernel, ctx: CpuContext, p: PercpuU32, delta:
   yield `${op}(${what}): store`;
   k.heap.check(p, `${op}(${what}) store`, k.site(ctx));
   p.vals[cpu] = (v + delta) >>> 0;
+  k.observe?.(OBS.PERCPU_RMW, ctx, p);
 }
 
 /** The u32 sum of all slots (for sanitizers and tests; the kernel folds it in __futex_ref_atomic_end). */

@@ -1,14 +1,52 @@
 // Seams: the few places where a historical code path can replace the v7.2 one. The kernel is
 // built with one Seams object and calls through it; it never sees bug ids. src/bugs/registry.ts
 // maps each bug switch to the alternative it installs at exactly one seam.
+//
+// Every seam is a whole kernel function (or the one step of it that history changed); the v7.2
+// function and its historical alternatives live side by side in the kernel file that owns them.
 import { futex_fixup_robust_unlock, type RobustUnlockFixup } from "./futex/robust_unlock.js";
+import { futex_mm_init, futex_private_hash_put, type FutexMmInit, type FutexPrivateHashPut } from "./futex/private.js";
+import { futex_ref_drop, futex_ref_hold_mm, type FutexRefDrop, type FutexRefHoldMm } from "./futex/ref.js";
+import {
+  futex_hash_allocate_recheck,
+  futex_hash_install,
+  futex_pivot_pending,
+  type FutexHashAllocateRecheck,
+  type FutexPivotPending,
+  type ResizeStrategy,
+} from "./futex/resize.js";
+import { futex_unqueue, type FutexUnqueue } from "./futex/core.js";
 
 export interface Seams {
   /** exit_to_user_mode: clear list_op_pending of an interrupted robust unlock (7010c39d) */
   robustUnlockFixup: RobustUnlockFixup;
+  /** mm_init -> futex_mm_init: what a new mm (mm_alloc, or dup_mm's memcpy) starts with */
+  futexMmInit: FutexMmInit;
+  /** futex_ref_drop: drop the initial reference of the current hash, start the switch to atomic */
+  futexRefDrop: FutexRefDrop;
+  /** the futex-ref transition's mm_users hold (mmget in futex_ref_drop, mmput_async at its end) */
+  futexRefHoldMm: FutexRefHoldMm;
+  /** futex_hash_allocate, under the mutex: back out if the global hash got installed meanwhile */
+  futexHashAllocateRecheck: FutexHashAllocateRecheck;
+  /** futex_hash_allocate after the allocation: how a new hash replaces the current one */
+  resizeStrategy: ResizeStrategy;
+  /** futex_pivot_pending: the condition a waiting PR_FUTEX_HASH_SET_SLOTS re-evaluates */
+  futexPivotPending: FutexPivotPending;
+  /** futex_private_hash_put: drop a reference, wake the mm's var waiters on the last one */
+  futexPrivateHashPut: FutexPrivateHashPut;
+  /** futex_unqueue: a waiter takes itself off its bucket through q->lock_ptr */
+  futexUnqueue: FutexUnqueue;
 }
 
 /** The fixed kernel (Linux v7.2). */
 export const V7_2: Seams = {
   robustUnlockFixup: futex_fixup_robust_unlock,
+  futexMmInit: futex_mm_init,
+  futexRefDrop: futex_ref_drop,
+  futexRefHoldMm: futex_ref_hold_mm,
+  futexHashAllocateRecheck: futex_hash_allocate_recheck,
+  resizeStrategy: futex_hash_install,
+  futexPivotPending: futex_pivot_pending,
+  futexPrivateHashPut: futex_private_hash_put,
+  futexUnqueue: futex_unqueue,
 };

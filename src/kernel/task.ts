@@ -70,6 +70,11 @@ export class Task implements LockOwner, RcuReader {
   userIrq = false;
   /** the robust mutex operation in flight in user mode, if any */
   ruser: RobustUserOp | null = null;
+  /**
+   * A wake_up_process() since the last set_current_state(): the next futex sleep ends at once
+   * (a spurious wakeup: woken while still queued, as the v4 resize woke its old table's waiters).
+   */
+  wakeup = false;
   /** the exit path has started (do_exit) */
   exiting = false;
   exitCode = 0;

@@ -6,7 +6,7 @@ import type { Kernel } from "../kernel.js";
 import type { Mm } from "../mm.js";
 import { SpinLock, frame, spin_lock, spin_unlock, type KGen, type LockOwner } from "../sched.js";
 import type { Task } from "../task.js";
-import { fph_bucket, futex_private_hash_get, futex_private_hash_put, type FutexPrivateHash } from "./private.js";
+import { fph_bucket, futex_private_hash_get, type FutexPrivateHash } from "./private.js";
 import { futex_pivot_hash } from "./resize.js";
 
 export const EINVAL = -22;
@@ -203,7 +203,7 @@ export function* futex_hash_get(k: Kernel, t: Task, ref: HashRef): KGen {
 
 /** futex_hash_put(): drop the reference futex_hash() took (the CLASS(hbr) destructor). */
 export function* futex_hash_put(k: Kernel, t: Task, ref: HashRef): KGen {
-  yield* futex_private_hash_put(k, t, ref.fph);
+  yield* k.seams.futexPrivateHashPut(k, t, ref.fph);
 }
 
 /**
@@ -244,33 +244,49 @@ export function futex_wake_mark(k: Kernel, ctx: LockOwner, q: FutexQ): void {
   q.lock_ptr = null;
 }
 
+/** The futexUnqueue seam: 1 if q was still queued (not woken), 0 if a waker got there first. */
+export type FutexUnqueue = (k: Kernel, t: Task, q: FutexQ) => KGen<number>;
+
 /**
  * futex_unqueue(): take q off its bucket if still queued. No hash reference is held: RCU keeps a
  * replaced hash's memory alive, and q->lock_ptr, re-checked under the lock, follows requeue and
  * rehash. Returns 1 if it was still queued (not woken), 0 if a waker got there first.
  */
 export function* futex_unqueue(k: Kernel, t: Task, q: FutexQ): KGen<number> {
-  return yield* frame(t, "futex_unqueue", unqueue(k, t, q));
+  return yield* frame(t, "futex_unqueue", (function* () {
+    k.rcu.read_lock(t);
+    try {
+      return yield* unqueue_locked_retry(k, t, q);
+    } finally {
+      k.rcu.read_unlock(t);
+    }
+  })());
 }
 
-function* unqueue(k: Kernel, t: Task, q: FutexQ): KGen<number> {
-  k.rcu.read_lock(t);
-  try {
-    for (;;) {
-      yield "futex_unqueue: READ_ONCE(q->lock_ptr)";
-      const lock_ptr = q.lock_ptr;
-      if (lock_ptr === null) return 0;
-      yield* futex_hb_lock(k, t, lock_ptr);
-      if (lock_ptr === q.lock_ptr) {
-        __futex_unqueue(k, t, q);
-        futex_hb_unlock(k, t, lock_ptr);
-        return 1;
-      }
-      // requeued or rehashed while we took the lock: follow it
+/**
+ * futex_unqueue() as it was before the private hash (the global table is never freed, so
+ * nothing pinned the bucket between reading q->lock_ptr and locking it). tglx's review of the
+ * resizable hash (2024-12-11) noted that with a replaceable table this must run under RCU: a
+ * rehash can move q and the old table can be freed after a grace period in that window.
+ */
+export function* futex_unqueue_pre_private_hash(k: Kernel, t: Task, q: FutexQ): KGen<number> {
+  return yield* frame(t, "futex_unqueue", unqueue_locked_retry(k, t, q));
+}
+
+/** The body both versions share: read lock_ptr, lock it, re-check, follow a requeue/rehash. */
+function* unqueue_locked_retry(k: Kernel, t: Task, q: FutexQ): KGen<number> {
+  for (;;) {
+    yield "futex_unqueue: READ_ONCE(q->lock_ptr)";
+    const lock_ptr = q.lock_ptr;
+    if (lock_ptr === null) return 0;
+    yield* futex_hb_lock(k, t, lock_ptr);
+    if (lock_ptr === q.lock_ptr) {
+      __futex_unqueue(k, t, q);
       futex_hb_unlock(k, t, lock_ptr);
+      return 1;
     }
-  } finally {
-    k.rcu.read_unlock(t);
+    // requeued or rehashed while we took the lock: follow it
+    futex_hb_unlock(k, t, lock_ptr);
   }
 }
 

@@ -7,7 +7,7 @@
 import { KObj, kvfree } from "../alloc.js";
 import type { Kernel } from "../kernel.js";
 import type { Mm } from "../mm.js";
-import { free_percpu, type PercpuU32 } from "../percpu.js";
+import { alloc_percpu, free_percpu, this_cpu_inc, type PercpuU32 } from "../percpu.js";
 import { Mutex, frame, type KGen, type LockOwner } from "../sched.js";
 import type { Task } from "../task.js";
 import { wake_up_var } from "../waitvar.js";
@@ -91,6 +91,13 @@ export class MmFutex {
   biased = false;
   /** unsigned int __percpu *: per-CPU refcount, null until the first hash allocation */
   ref: PercpuU32 | null = null;
+  /**
+   * Tables swapped out by the v4 resize (futex_hash_install_v4) that are still waiting for their
+   * last user. v4 counted users per table (rcuref) and held a reference across schedule(); the
+   * simulator counts per mm (futex-ref), so it keeps such a table until the mm goes (__mmput).
+   * Always empty in v7.2, which frees a replaced table only once it is dead.
+   */
+  retired: FutexPrivateHash[] = [];
 
   /** dup_mm's memcpy(mm, oldmm): every field, by value (the mutex struct included). */
   memcpy(): MmFutex {
@@ -104,9 +111,13 @@ export class MmFutex {
     c.atomic = this.atomic;
     c.biased = this.biased;
     c.ref = this.ref;
+    c.retired = this.retired;
     return c;
   }
 }
+
+/** The futexMmInit seam: false when it failed (then mm_init frees the mm). */
+export type FutexMmInit = (k: Kernel, ctx: LockOwner, mm: Mm) => boolean;
 
 /**
  * futex_mm_init() [v7.2, void since d7b3f52c861f]: zero mm->futex.phash (hash, hash_new, ref,
@@ -123,7 +134,75 @@ export function futex_mm_init(k: Kernel, _ctx: LockOwner, mm: Mm): boolean {
   f.atomic = 0n;
   f.biased = false;
   f.rcuQueued = false;
+  f.retired = [];
   f.lock = new Mutex(`mm${mm.id}->futex.phash.lock`);
+  f.batches = k.rcu.get_state();
+  return true;
+}
+
+/**
+ * futex_mm_init() before a24cc6ce1933 "futex: Initialize futex_phash_new during fork()"
+ * (bd54df5ea7ca .. v6.16-rc3): RCU_INIT_POINTER(mm->futex_phash, NULL) and mutex_init only. A
+ * fork while a resize is pending leaves the child's futex_phash_new pointing at the parent's
+ * pending hash. (The futex-ref fields came later with 56180dd20c19; they are reset as in v7.2 so
+ * that only phash_new is inherited.)
+ */
+export function futex_mm_init_pre_a24cc6ce1933(k: Kernel, _ctx: LockOwner, mm: Mm): boolean {
+  const f = mm.futex;
+  f.hash = null;
+  f.ref = null;
+  f.atomic = 0n;
+  f.biased = false;
+  f.rcuQueued = false;
+  f.retired = [];
+  f.lock = new Mutex(`mm${mm.id}->futex.phash.lock`);
+  f.batches = k.rcu.get_state();
+  return true;
+}
+
+/**
+ * futex_mm_init() of 56180dd20c19 "futex: Use RCU-based per-CPU reference counting instead of
+ * rcuref_t" (seed 000): also allocate the per-CPU futex_ref for every mm and arm it (0 -> 1);
+ * -ENOMEM fails mm_init. Only futex_hash_free() (from __mmput) frees it, so an mm that is dropped
+ * with mmdrop() alone (mm_alloc + a failing exec, debug_vm_pgtable) leaks it (seed 001; fixed by
+ * e703b7e24750, then d9b05321e21e made the allocation lazy).
+ */
+export function futex_mm_init_56180dd20c19(k: Kernel, ctx: LockOwner, mm: Mm): boolean {
+  const f = mm.futex;
+  f.lock = new Mutex(`mm${mm.id}->futex.phash.lock`);
+  f.hash = null;
+  f.hash_new = null;
+  f.atomic = 0n;
+  f.biased = false;
+  f.rcuQueued = false;
+  f.retired = [];
+  f.batches = k.rcu.get_state();
+  ctx.frames.push("futex_mm_init");
+  try {
+    f.ref = alloc_percpu(k, ctx);
+    if (!f.ref) return false;
+    this_cpu_inc(k, ctx, f.ref, "*mm->futex_ref"); // 0 -> 1
+  } finally {
+    ctx.frames.pop();
+  }
+  return true;
+}
+
+/**
+ * futex_mm_init() of the first version of d9b05321e21e (1b708b38414d in the pre-fold tree):
+ * futex_ref became lazily allocated in futex_hash_allocate, but mm_init did not reset it yet,
+ * so dup_mm's child kept the parent's per-CPU counter (fixed by folding "futex: Initialize
+ * mm_struct::futex_ref on mm_init()" into d9b05321e21e).
+ */
+export function futex_mm_init_1b708b38414d(k: Kernel, _ctx: LockOwner, mm: Mm): boolean {
+  const f = mm.futex;
+  f.lock = new Mutex(`mm${mm.id}->futex.phash.lock`);
+  f.hash = null;
+  f.hash_new = null;
+  f.atomic = 0n;
+  f.biased = false;
+  f.rcuQueued = false;
+  f.retired = [];
   f.batches = k.rcu.get_state();
   return true;
 }
@@ -140,6 +219,7 @@ export function futex_hash_free(k: Kernel, ctx: LockOwner, mm: Mm): void {
     free_percpu(k, ctx, f.ref);
     kvfree(k, ctx, f.hash_new);
     kvfree(k, ctx, f.hash);
+    for (const old of f.retired) kvfree(k, ctx, old);
   } finally {
     ctx.frames.pop();
   }
@@ -169,6 +249,9 @@ export function futex_check_refs_at_user_return(k: Kernel, t: Task): void {
     k.report("refcount", `refcount: ${n} futex private hash reference(s) held on return to user space`, { id: t.id, frames: [...t.frames], preemptCount: 0 });
 }
 
+/** The futexPrivateHashPut seam. */
+export type FutexPrivateHashPut = (k: Kernel, t: Task, fph: FutexPrivateHash | null) => KGen;
+
 /**
  * futex_private_hash_put() [2026, 1c7efabfbaf7]: read fph->mm BEFORE dropping the reference;
  * once dropped, the hash may be pivoted and freed before the wake_up_var().
@@ -181,6 +264,26 @@ export function* futex_private_hash_put(k: Kernel, t: Task, fph: FutexPrivateHas
     fph_refs_put(k, t);
     if (yield* futex_ref_put(k, t, fph)) {
       yield "futex_private_hash_put: wake_up_var(mm)";
+      k.heap.check(mm, "wake_up_var(mm)", k.site(t));
+      wake_up_var(k, mm);
+    }
+  })());
+}
+
+/**
+ * futex_private_hash_put() before 1c7efabfbaf7 "futex: Avoid private hash use-after-free on final
+ * put": `if (futex_ref_put(fph)) wake_up_var(fph->mm)`. After the final put the task is
+ * preemptible again; the dead hash can be pivoted away and freed (kvfree_rcu, one grace period)
+ * before it reads fph->mm.
+ */
+export function* futex_private_hash_put_pre_1c7efabfbaf7(k: Kernel, t: Task, fph: FutexPrivateHash | null): KGen {
+  if (!fph) return;
+  yield* frame(t, "futex_private_hash_put", (function* () {
+    fph_refs_put(k, t);
+    if (yield* futex_ref_put(k, t, fph)) {
+      yield "futex_private_hash_put: wake_up_var(fph->mm)";
+      k.heap.check(fph, "read fph->mm", k.site(t));
+      const mm = fph.mm;
       k.heap.check(mm, "wake_up_var(mm)", k.site(t));
       wake_up_var(k, mm);
     }

@@ -4,7 +4,7 @@
 // hash was published, biases mm->futex.phash.atomic with LONG_MAX and switches the hash to
 // FR_ATOMIC; one more grace period later the per-CPU sum is folded into the atomic
 // (`count - LONG_MAX - 1`) and the counters are re-armed for the next hash.
-import type { Kernel } from "../kernel.js";
+import { OBS, type Kernel } from "../kernel.js";
 import { mmget, mmput_async, runToEnd, type Mm } from "../mm.js";
 import { __this_cpu_add, smp_processor_id, this_cpu_inc, type CpuContext, type PercpuU32 } from "../percpu.js";
 import { frame, type KGen, type LockOwner } from "../sched.js";
@@ -32,15 +32,26 @@ function atomic_check(k: Kernel, ctx: LockOwner, mm: Mm, op: string): void {
     k.report("refcount", `refcount: mm->futex.phash.atomic underflow in ${op}`, ctx, `atomic = ${mm.futex.atomic}`);
 }
 
+/** The futexRefHoldMm seam: take (hold) or drop (!hold) the transition's mm_users reference. */
+export type FutexRefHoldMm = (k: Kernel, ctx: LockOwner, mm: Mm, hold: boolean) => void;
+
 /**
  * The futex-ref transition's hold on the mm: futex_ref_drop() takes mmget(), the end of the
  * switch (__futex_ref_atomic_end) drops it with mmput_async(), so an exit during the transition
  * cannot free the mm under the queued RCU callback (v2 of 56180dd20c19).
  */
-function futex_ref_hold_mm(k: Kernel, ctx: LockOwner, mm: Mm, hold: boolean): void {
+export function futex_ref_hold_mm(k: Kernel, ctx: LockOwner, mm: Mm, hold: boolean): void {
   if (hold) mmget(mm);
   else mmput_async(k, ctx, mm);
 }
+
+/**
+ * v1 of "futex: Use RCU-based per-CPU reference counting instead of rcuref_t" (posted
+ * 2025-07-08): neither futex_ref_drop() nor __futex_ref_atomic_end() touched mm_users. The
+ * callback queued on mm->futex_rcu keeps no reference, so if the process exits before it runs it
+ * runs on a freed mm_struct (v2 added mmget() / mmput_async(), "[bigeasy: ... mm get/ put_async]").
+ */
+export function futex_ref_hold_mm_v1(_k: Kernel, _ctx: LockOwner, _mm: Mm, _hold: boolean): void {}
 
 /** guard(preempt): no migration, no other task on this CPU; also an RCU read-side section. */
 function preempt_disable(k: Kernel, t: Task): void {
@@ -62,6 +73,7 @@ export function* futex_ref_get(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<
     try {
       yield "futex_ref_get: READ_ONCE(fph->state)";
       k.heap.check(fph, "READ_ONCE(fph->state)", k.site(t));
+      k.observe?.(OBS.REF_GET, t, fph);
       if (fph.frState === FR_PERCPU) {
         k.heap.check(mm, "mm->futex.phash.ref", k.site(t));
         yield* __this_cpu_add(k, t, futex_ref_ptr(k, t, mm), 1, "*mm->futex.phash.ref");
@@ -69,6 +81,7 @@ export function* futex_ref_get(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<
       }
       yield "futex_ref_get: atomic_long_inc_not_zero(&mm->futex.phash.atomic)";
       k.heap.check(mm, "atomic_long_inc_not_zero(&mm->futex.phash.atomic)", k.site(t));
+      k.observe?.(OBS.REF_ATOMIC, t, mm);
       if (mm.futex.atomic === 0n) return false;
       mm.futex.atomic = long(mm.futex.atomic + 1n);
       return true;
@@ -87,6 +100,7 @@ export function* futex_ref_put(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<
     try {
       yield "futex_ref_put: READ_ONCE(fph->state)";
       k.heap.check(fph, "READ_ONCE(fph->state)", k.site(t));
+      k.observe?.(OBS.REF_PUT, t, fph);
       if (fph.frState === FR_PERCPU) {
         k.heap.check(mm, "mm->futex.phash.ref", k.site(t));
         yield* __this_cpu_add(k, t, futex_ref_ptr(k, t, mm), -1, "*mm->futex.phash.ref");
@@ -94,6 +108,7 @@ export function* futex_ref_put(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<
       }
       yield "futex_ref_put: atomic_long_dec_and_test(&mm->futex.phash.atomic)";
       k.heap.check(mm, "atomic_long_dec_and_test(&mm->futex.phash.atomic)", k.site(t));
+      k.observe?.(OBS.REF_ATOMIC, t, mm);
       mm.futex.atomic = long(mm.futex.atomic - 1n);
       atomic_check(k, t, mm, "futex_ref_put");
       return mm.futex.atomic === 0n;
@@ -176,7 +191,7 @@ function* __futex_ref_atomic_end(k: Kernel, ctx: CpuContext, fph: FutexPrivateHa
     if (ret === 0n) wake_up_var(k, mm);
     if (ret < 0n)
       k.report("refcount", "WARNING in __futex_ref_atomic_end: futex-ref fold below zero", ctx, `per-CPU sum ${count}, folded atomic ${ret}`);
-    futex_ref_hold_mm(k, ctx, mm, false); // mmput_async(mm)
+    k.seams.futexRefHoldMm(k, ctx, mm, false); // mmput_async(mm)
   })());
 }
 
@@ -196,6 +211,9 @@ export function* futex_ref_rcu(k: Kernel, ctx: CpuContext, mm: Mm): KGen {
   })());
 }
 
+/** The futexRefDrop seam (mm->futex.phash.lock held). */
+export type FutexRefDrop = (k: Kernel, t: Task, fph: FutexPrivateHash) => KGen;
+
 /**
  * futex_ref_drop() (mm->futex.phash.lock held): drop the initial reference of the current hash
  * and start its switch to atomic. A full grace period must separate publishing a hash and
@@ -208,9 +226,29 @@ export function* futex_ref_drop(k: Kernel, t: Task, fph: FutexPrivateHash): KGen
     yield "futex_ref_drop: rcu_dereference_raw(mm->futex.phash.hash)";
     k.heap.check(mm, "rcu_dereference_raw(mm->futex.phash.hash)", k.site(t));
     k.warnOn(mm.futex.hash !== fph, "futex_ref_drop on a hash that is not mm->futex.phash.hash", t);
-    futex_ref_hold_mm(k, t, mm, true); // mmget(mm)
+    k.seams.futexRefHoldMm(k, t, mm, true); // mmget(mm)
     yield "futex_ref_drop: poll_state_synchronize_rcu(mm->futex.phash.batches)";
     if (k.rcu.poll_state(mm.futex.batches)) return yield* __futex_ref_atomic_begin(k, t, fph);
     call_rcu_hurry_futex_ref(k, t, mm);
+  })());
+}
+
+/**
+ * futex_ref_drop() without the mm->futex_batches grace-period check (before 56180dd20c19 as
+ * merged; its code comment describes the race): the switch to atomic begins at once. The
+ * LONG_MAX bias lands on the atomic that all of the mm's hashes share, so a task that loaded the
+ * previous (dead, FR_ATOMIC) hash under RCU before the pivot gets inc_not_zero to succeed on it
+ * and queues on a table that was already rehashed and is being freed.
+ */
+export function* futex_ref_drop_pre_futex_batches(k: Kernel, t: Task, fph: FutexPrivateHash): KGen {
+  yield* frame(t, "futex_ref_drop", (function* () {
+    k.heap.check(fph, "read fph->mm", k.site(t));
+    const mm = fph.mm;
+    yield "futex_ref_drop: rcu_dereference_raw(mm->futex_phash)";
+    k.heap.check(mm, "rcu_dereference_raw(mm->futex_phash)", k.site(t));
+    k.warnOn(mm.futex.hash !== fph, "futex_ref_drop on a hash that is not mm->futex_phash", t);
+    k.seams.futexRefHoldMm(k, t, mm, true); // mmget(mm)
+    yield "futex_ref_drop: __futex_ref_atomic_begin";
+    yield* __futex_ref_atomic_begin(k, t, fph);
   })());
 }

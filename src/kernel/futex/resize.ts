@@ -5,7 +5,7 @@
 // q->lock_ptr), publish, kvfree_rcu the old hash. PR_FUTEX_HASH_SET_SLOTS waits until its hash
 // (or a better one) is in effect.
 import { kvfree, kvfree_rcu } from "../alloc.js";
-import type { Kernel } from "../kernel.js";
+import { OBS, type Kernel } from "../kernel.js";
 import type { Mm } from "../mm.js";
 import { alloc_percpu, free_percpu, this_cpu_inc } from "../percpu.js";
 import { frame, mutex_lock, mutex_unlock, type KGen } from "../sched.js";
@@ -69,6 +69,7 @@ export function* __futex_pivot_hash(k: Kernel, t: Task, mm: Mm, nw: FutexPrivate
     k.heap.check(mm, "mm->futex.phash.hash_new", k.site(t));
     k.warnOn(mm.futex.hash_new !== null, "mm->futex.phash.hash_new is set", t);
     yield "__futex_pivot_hash: rcu_dereference_protected(mm->futex.phash.hash)";
+    k.observe?.(OBS.PIVOT, t, mm);
     const cur = mm.futex.hash;
     if (cur) {
       if (!(yield* futex_ref_is_dead(k, t, cur))) {
@@ -105,6 +106,9 @@ export function* futex_pivot_hash(k: Kernel, t: Task, mm: Mm): KGen {
   })());
 }
 
+/** The futexPivotPending seam: may the waiting prctl go on? */
+export type FutexPivotPending = (k: Kernel, t: Task, mm: Mm) => KGen<boolean>;
+
 /**
  * futex_pivot_pending() [2026, "Fix race in futex_pivot_pending()"]: may the prctl proceed?
  * Evaluated under the hash mutex so a concurrent pivot cannot slip between the two reads.
@@ -122,6 +126,30 @@ export function* futex_pivot_pending(k: Kernel, t: Task, mm: Mm): KGen<boolean> 
     }
     mutex_unlock(t, mm.futex.lock);
     return r;
+  })());
+}
+
+/**
+ * futex_pivot_pending() before "futex: Fix race in futex_pivot_pending() during private hash
+ * resize" (stable 19b4be0717fa; v6.17 C): both fields read under RCU only. A pivot by another
+ * task between the two reads (it clears phash_new and publishes a live FR_PERCPU hash) makes the
+ * predicate false after the one wake_up_var() of the old hash's death was already consumed.
+ */
+export function* futex_pivot_pending_pre_19b4be0717fa(k: Kernel, t: Task, mm: Mm): KGen<boolean> {
+  return yield* frame(t, "futex_pivot_pending", (function* () {
+    yield "futex_pivot_pending: guard(rcu)";
+    k.rcu.read_lock(t);
+    try {
+      yield "futex_pivot_pending: read mm->futex_phash_new";
+      k.heap.check(mm, "mm->futex_phash_new", k.site(t));
+      if (!mm.futex.hash_new) return true;
+      yield "futex_pivot_pending: rcu_dereference(mm->futex_phash)";
+      const fph = mm.futex.hash;
+      if (!fph) k.report("warn", "BUG: kernel NULL pointer dereference in futex_pivot_pending", t, "phash_new set, phash NULL");
+      return yield* futex_ref_is_dead(k, t, fph);
+    } finally {
+      k.rcu.read_unlock(t);
+    }
   })());
 }
 
@@ -146,7 +174,7 @@ function kvzalloc_fph(k: Kernel, t: Task, mm: Mm, slots: number, custom: boolean
 function* futex_hash_allocate_wait(k: Kernel, t: Task, mm: Mm): KGen {
   const e = add_var_wait_queue(k, t, mm);
   yield "futex_hash_allocate: add_wait_queue(__var_waitqueue(mm)); smp_mb()";
-  while (!(yield* futex_pivot_pending(k, t, mm))) yield* wait_woken(e, "futex_hash_allocate: wait_woken(TASK_UNINTERRUPTIBLE)");
+  while (!(yield* k.seams.futexPivotPending(k, t, mm))) yield* wait_woken(e, "futex_hash_allocate: wait_woken(TASK_UNINTERRUPTIBLE)");
   remove_var_wait_queue(k, e);
 }
 
@@ -182,44 +210,125 @@ export function* futex_hash_allocate(k: Kernel, t: Task, hash_slots: number, fla
     }
 
     yield "futex_hash_allocate: kvzalloc(struct_size(fph, queues, hash_slots))";
-    let fph = kvzalloc_fph(k, t, mm, hash_slots, custom);
+    const fph = kvzalloc_fph(k, t, mm, hash_slots, custom);
     if (!fph) return ENOMEM;
+    return yield* k.seams.resizeStrategy(k, t, mm, fph, custom);
+  })());
+}
 
-    for (;;) {
-      // only the prctl waits and retries; clone() is never delayed
-      if (custom) yield* futex_hash_allocate_wait(k, t, mm);
-      yield* mutex_lock(t, mm.futex.lock);
-      yield "futex_hash_allocate: read mm->futex.phash.{hash,hash_new}";
-      let to_free: FutexPrivateHash | null = null;
-      const cur = mm.futex.hash;
-      let nw = mm.futex.hash_new;
-      mm.futex.hash_new = null;
-      if (fph) {
-        if (cur) k.heap.check(cur, "cur->hash_mask", k.site(t));
-        if (cur && !cur.hash_mask) {
-          // two requests for the global hash raced: the first switched, this one backs out
-          mm.futex.hash_new = nw;
-          kvfree(k, t, fph);
-          mutex_unlock(t, mm.futex.lock);
-          return EBUSY;
-        }
-        // a current hash and no replacement yet: start killing the current one
-        if (cur && !nw) yield* futex_ref_drop(k, t, cur);
-        if (nw) {
-          // two updates raced; throw out the lesser one
-          if (futex_hash_less(k, t, nw, fph)) {
-            to_free = nw;
-            nw = fph;
-          } else to_free = fph;
-        } else nw = fph;
-        fph = null;
+/** The futexHashAllocateRecheck seam: must this request back out (-EBUSY) now? */
+export type FutexHashAllocateRecheck = (k: Kernel, t: Task, cur: FutexPrivateHash | null) => boolean;
+
+/**
+ * The re-check under the mutex (69a14d146f3b "futex: Verify under the lock if hash can be
+ * replaced"): the early check ran without the lock; if another request installed the global
+ * (0-slot) hash meanwhile, this one must not drop and rehash it.
+ */
+export function futex_hash_allocate_recheck(k: Kernel, t: Task, cur: FutexPrivateHash | null): boolean {
+  if (!cur) return false;
+  k.heap.check(cur, "cur->hash_mask", k.site(t));
+  return !cur.hash_mask;
+}
+
+/** Before 69a14d146f3b (bd54df5ea7ca .. v6.16-rc2): only the early, unlocked check existed. */
+export function futex_hash_allocate_recheck_pre_69a14d146f3b(_k: Kernel, _t: Task, _cur: FutexPrivateHash | null): boolean {
+  return false;
+}
+
+/**
+ * The resizeStrategy seam: the rest of futex_hash_allocate() once `fph` is allocated: make it
+ * (or a better pending request) the mm's hash. Returns 0 or -EBUSY.
+ */
+export type ResizeStrategy = (k: Kernel, t: Task, mm: Mm, fph: FutexPrivateHash, custom: boolean) => KGen<number>;
+
+/**
+ * futex_hash_allocate() from `again:` [v7.2]: under the mutex, drop the current hash's initial
+ * reference (it dies once its users are gone), keep the better of this and a pending request,
+ * and pivot if the current hash is already dead; else the new one waits in hash_new. A custom
+ * request (prctl) waits until a pivot happened; clone() never waits.
+ */
+export function* futex_hash_install(k: Kernel, t: Task, mm: Mm, first: FutexPrivateHash, custom: boolean): KGen<number> {
+  let fph: FutexPrivateHash | null = first;
+  for (;;) {
+    // only the prctl waits and retries; clone() is never delayed
+    if (custom) yield* futex_hash_allocate_wait(k, t, mm);
+    yield* mutex_lock(t, mm.futex.lock);
+    yield "futex_hash_allocate: read mm->futex.phash.{hash,hash_new}";
+    k.observe?.(OBS.HASH_ALLOC, t, mm);
+    let to_free: FutexPrivateHash | null = null;
+    const cur = mm.futex.hash;
+    let nw = mm.futex.hash_new;
+    mm.futex.hash_new = null;
+    if (fph) {
+      if (k.seams.futexHashAllocateRecheck(k, t, cur)) {
+        // two requests for the global hash raced: the first switched, this one backs out
+        mm.futex.hash_new = nw;
+        kvfree(k, t, fph);
+        mutex_unlock(t, mm.futex.lock);
+        return EBUSY;
       }
-      let again = false;
-      if (nw) again = !(yield* __futex_pivot_hash(k, t, mm, nw)) && custom;
-      kvfree(k, t, to_free); // __free(kvfree): before the mutex is released
-      mutex_unlock(t, mm.futex.lock);
-      if (!again) return 0;
+      // a current hash and no replacement yet: start killing the current one
+      if (cur && !nw) yield* k.seams.futexRefDrop(k, t, cur);
+      if (nw) {
+        // two updates raced; throw out the lesser one
+        if (futex_hash_less(k, t, nw, fph)) {
+          to_free = nw;
+          nw = fph;
+        } else to_free = fph;
+      } else nw = fph;
+      fph = null;
     }
+    let again = false;
+    if (nw) again = !(yield* __futex_pivot_hash(k, t, mm, nw)) && custom;
+    kvfree(k, t, to_free); // __free(kvfree): before the mutex is released
+    mutex_unlock(t, mm.futex.lock);
+    if (!again) return 0;
+  }
+}
+
+/**
+ * futex_hash_allocate() of "[PATCH v4 06/11] futex: Allow to re-allocate the private hash
+ * bucket" (2024-12-03; tglx's review of 2024-12-10 is seed 004): swap the mm's table at once and
+ * wake every task queued on the old one so that it requeues itself (futex_put_old_hb_p). A task
+ * that loaded the old table and got its reference before the swap is not queued yet when the
+ * wake-all walks the buckets; it queues on the old table afterwards and sleeps where no
+ * futex_hash() looks any more. No request waits, none is "lesser": the last one wins.
+ */
+export function* futex_hash_install_v4(k: Kernel, t: Task, mm: Mm, fph: FutexPrivateHash, _custom: boolean): KGen<number> {
+  yield* mutex_lock(t, mm.futex.lock); // down_write(&mm->futex_hash_lock)
+  yield "futex_hash_allocate: old = mm->futex_hash_bucket";
+  k.heap.check(mm, "mm->futex_hash_bucket", k.site(t));
+  const old = mm.futex.hash;
+  yield "futex_hash_allocate: rcu_assign_pointer(mm->futex_hash_bucket, new)";
+  k.heap.check(fph, "rcu_assign_pointer(mm->futex_hash_bucket, new)", k.site(t));
+  mm.futex.hash = fph;
+  mutex_unlock(t, mm.futex.lock);
+  if (old) yield* futex_put_old_hb_p(k, t, mm, old);
+  return 0;
+}
+
+/**
+ * futex_put_old_hb_p() (v4): collect every task queued on the old table (under each bucket lock,
+ * leaving them queued), drop the table's initial reference, wake them all: each one's futex_wait
+ * finds itself still queued without a signal and starts over on the new table. (v4's table was
+ * freed at its last rcuref put; here it is retired until the mm goes, see MmFutex.retired.)
+ */
+function* futex_put_old_hb_p(k: Kernel, t: Task, mm: Mm, old: FutexPrivateHash): KGen {
+  yield* frame(t, "futex_put_old_hb_p", (function* () {
+    const wake: Task[] = [];
+    // a 0-slot (global) marker has no queues of its own
+    if (old.hash_mask) {
+      for (const i of old.touched()) {
+        const hb = fph_bucket(k, t, old, i, "hb = &hb_p->queues[i]");
+        yield* futex_hb_lock(k, t, hb);
+        for (const q of hb.chain) wake.push(q.task); // wake_q_add(&wake_q, this->task)
+        futex_hb_unlock(k, t, hb);
+      }
+    }
+    yield "futex_put_old_hb_p: futex_hash_priv_put(hb_p)";
+    mm.futex.retired.push(old);
+    yield "futex_put_old_hb_p: wake_up_q";
+    for (const w of wake) w.wakeup = true;
   })());
 }
 

@@ -16,7 +16,6 @@ import {
   futex_hb_waiters_dec,
   futex_hb_waiters_inc,
   futex_hb_waiters_pending,
-  futex_unqueue,
   futex_wake_mark,
   match_futex,
   type FutexKey,
@@ -52,6 +51,7 @@ function* futex_wait_setup(k: Kernel, t: Task, uaddr: number, val: number, key: 
       return uval === null ? EFAULT : EAGAIN;
     }
     // set_current_state(TASK_INTERRUPTIBLE); futex_queue()
+    t.wakeup = false;
     __futex_queue(q, hb);
     futex_hb_unlock(k, t, hb);
     // the reference is dropped while TASK_INTERRUPTIBLE: no ref is held across schedule()
@@ -60,18 +60,24 @@ function* futex_wait_setup(k: Kernel, t: Task, uaddr: number, val: number, key: 
   })());
 }
 
-/** futex_wait(): returns 0 when woken, -EAGAIN, -EFAULT, -EINTR (caught signal). */
+/**
+ * futex_wait() (__futex_wait): returns 0 when woken, -EAGAIN, -EFAULT, -EINTR (caught signal). A
+ * wakeup that left q queued without a signal pending is spurious: set up and wait again.
+ */
 export function* futex_wait(k: Kernel, t: Task, uaddr: number, val: number, key: FutexKey): KGen<number> {
   return yield* frame(t, "futex_wait", (function* () {
-    const q = yield* futex_wait_setup(k, t, uaddr, val, key);
-    if (typeof q === "number") return q;
-    // futex_do_wait(): schedule() unless already woken; a signal cuts the sleep short
-    k.sleepers.set(t, q);
-    yield* waitUntil("futex_wait: schedule()", () => q.lock_ptr === null || t.signalPending(), "interruptible");
-    k.sleepers.delete(t);
-    yield "futex_wait: woken";
-    if ((yield* futex_unqueue(k, t, q)) === 0) return 0;
-    return EINTR;
+    for (;;) {
+      const q = yield* futex_wait_setup(k, t, uaddr, val, key);
+      if (typeof q === "number") return q;
+      // futex_do_wait(): schedule() unless already woken; a signal cuts the sleep short
+      k.sleepers.set(t, q);
+      yield* waitUntil("futex_wait: schedule()", () => q.lock_ptr === null || t.signalPending() || t.wakeup, "interruptible");
+      k.sleepers.delete(t);
+      t.wakeup = false;
+      yield "futex_wait: woken";
+      if ((yield* k.seams.futexUnqueue(k, t, q)) === 0) return 0;
+      if (t.signalPending()) return EINTR;
+    }
   })());
 }
 
