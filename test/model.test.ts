@@ -17,7 +17,7 @@ import { arbUsefulProgram } from "./arb.js";
 
 /** Kinds the simulator answers with -ENOSYS right now (they are left out of generation). */
 const NOT_MODELLED = probeNotModelled();
-const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
+const seed = process.env.FC_SEED && process.env.FC_SEED !== "random" ? Number(process.env.FC_SEED) : undefined;
 const RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 15000;
 
 function check(p: Program): Comparison {

@@ -16,7 +16,7 @@ import type { Kernel } from "./kernel.js";
 import { WordTag, regionAddress } from "./memory.js";
 import type { KGen } from "./sched.js";
 import type { Task } from "./task.js";
-import { send_signal } from "./signal.js";
+import { force_sigsegv } from "./signal.js";
 import { UNLOCK_IP, UNLOCK_IP_DONE } from "./vdso.js";
 import { get_futex_key } from "./futex/core.js";
 import { futex_wait } from "./futex/waitwake.js";
@@ -41,10 +41,7 @@ export function robust_mutex_precondition(t: Task, ev: Event): string | null {
 }
 
 /** force_sig(SIGSEGV): the default action kills the whole thread group. */
-function segv(t: Task): null {
-  send_signal(t, "kill");
-  return null;
-}
+const segv = force_sigsegv;
 
 function read(t: Task, addr: number): number | null {
   return t.mm ? t.mm.as.readUnaligned(addr >>> 0) : null;

@@ -9,6 +9,15 @@ import { futex_check_refs_at_user_return } from "./futex/private.js";
 
 export type SignalName = "kill" | "usr1";
 
+/**
+ * A user access that faults (its page was unmapped meanwhile): SIGSEGV with no handler kills the
+ * thread group. Returns null: the access never completes in user space.
+ */
+export function force_sigsegv(t: Task): null {
+  send_signal(t, "kill");
+  return null;
+}
+
 export function send_signal(t: Task, sig: SignalName): void {
   if (sig === "kill") t.group.killed = true;
   else t.sigusr1 = true;

@@ -5,6 +5,7 @@ import type { Kernel } from "./kernel.js";
 import { Page, regionAddress } from "./memory.js";
 import type { KGen } from "./sched.js";
 import { robust_note_remap } from "../sanitizers/robust.js";
+import { force_sigsegv } from "./signal.js";
 import { tidOf, type Task } from "./task.js";
 import { clone_thread, fork_process } from "./fork.js";
 import { do_exit } from "./exit.js";
@@ -78,13 +79,16 @@ export const SYSCALLS: Record<string, Syscall> = {
     precondition: mappedArgs,
     run: (_k, t, ev) =>
       instant(() => {
-        t.mm!.as.userWrite(uaddr(ev.args[0] as Addr) & ~3, uval(ev.args[1] as Value));
+        // the page may have been unmapped since the event started (@k): a user fault
+        const a = uaddr(ev.args[0] as Addr) & ~3;
+        if (!t.mm!.as.lookup(a)) return force_sigsegv(t);
+        t.mm!.as.userWrite(a, uval(ev.args[1] as Value));
         return 0;
       }),
   },
   load: {
     precondition: mappedArgs,
-    run: (_k, t, ev) => instant(() => t.mm!.as.read(uaddr(ev.args[0] as Addr) & ~3)),
+    run: (_k, t, ev) => instant(() => t.mm!.as.read(uaddr(ev.args[0] as Addr) & ~3) ?? force_sigsegv(t)),
   },
   spawn: { precondition: newTaskName, run: (k, t, ev) => clone_thread(k, t, ev.args[0] as number) },
   fork: { precondition: newTaskName, run: (k, t, ev) => fork_process(k, t, ev.args[0] as number) },

@@ -405,6 +405,9 @@ export class Model {
           return;
         }
         if (t.lockOp) {
+          // FUTEX_WAIT returned 0 to the lock loop in user space: a pending caught signal's
+          // handler runs there, so it cannot cut the next sleep short
+          t.usr1 = false;
           t.state = "user";
           return this.robust.lockLoop(t); // the robust lock re-reads its word
         }
