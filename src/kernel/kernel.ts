@@ -134,9 +134,9 @@ export class Kernel {
     const where = e.site.stack.length ? e.site.stack[e.site.stack.length - 1]! : "unknown";
     const lines = [
       `${e.what === "use-after-free" ? `${e.access} of` : "free of"} ${describeObj(e.obj)}`,
-      `allocated at event ${e.obj.allocEvent} by: ${e.obj.allocStack.join(" <- ") || "?"}`,
+      `allocated at event ${e.obj.allocEvent} by: ${callers(e.obj.allocStack) || "?"}`,
     ];
-    if (e.obj.freeStack) lines.push(`freed at event ${e.obj.freeEvent} by: ${e.obj.freeStack.join(" <- ") || "?"}`);
+    if (e.obj.freeStack) lines.push(`freed at event ${e.obj.freeEvent} by: ${callers(e.obj.freeStack) || "?"}`);
     const ctx: LockOwner = { id: -1, frames: [...e.site.stack], preemptCount: 0 };
     const kind: FindingKind = e.what;
     const title = `KASAN: ${e.what === "use-after-free" ? "slab-use-after-free" : e.what} in ${where}`;
@@ -151,4 +151,9 @@ export function describeObj(o: KObj): string {
 
 export function topFrame(ctx: LockOwner | null): string {
   return ctx && ctx.frames.length ? ctx.frames[ctx.frames.length - 1]! : "kernel";
+}
+
+/** A simulated stack (outermost first) as `innermost <- caller <- ...`, the way KASAN prints it. */
+export function callers(stack: readonly string[]): string {
+  return [...stack].reverse().join(" <- ");
 }

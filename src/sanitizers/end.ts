@@ -1,5 +1,5 @@
 // End-of-run sanitizers: lost waiters at quiescence; hung tasks and leaks after teardown.
-import { describeObj, type Kernel } from "../kernel/kernel.js";
+import { callers, describeObj, type Kernel } from "../kernel/kernel.js";
 import { futex_hash_peek, keyText } from "../kernel/futex/core.js";
 import type { Scheduler } from "../exec/scheduler.js";
 
@@ -39,7 +39,7 @@ export function checkTeardown(k: Kernel, s: Scheduler): void {
       "leak",
       `memory leak in ${at}`,
       { id: -1, frames: [...o.allocStack], preemptCount: 0 },
-      `unreferenced object ${describeObj(o)} allocated at event ${o.allocEvent} by: ${o.allocStack.join(" <- ")}` +
+      `unreferenced object ${describeObj(o)} allocated at event ${o.allocEvent} by: ${callers(o.allocStack)}` +
         (leaked.length > 1 ? `\n(${leaked.length - 1} more unreferenced objects)` : ""),
     );
   }
