@@ -1,123 +1,153 @@
-// npm run bench [-- --json] [--seconds S]: throughput figures and ratios measured in one run.
-//   executor: preemption points per second on generated programs, next to a bare generator
-//             resume loop (the floor cost of one point), and their ratio
-//   targets:  in-process execs/s of each fuzz target body on pseudo-random inputs (sync)
-//   length:   cost growth with program length (16/64/256 events)
-import { performance } from "node:perf_hooks";
-import { AREAS, makeTarget } from "../fuzz/target.js";
-import { decode } from "../src/program/codec.js";
-import { execute } from "../src/exec/executor.js";
-import type { Program } from "../src/program/types.js";
+// npm run bench [-- --json] [--seconds S] [--bugs [ids]] [--runs-per N] [--max-seconds S] ...
+//
+// Without --bugs: throughput figures and ratios measured in one run (scripts/bench/throughput.ts:
+// executor points/s vs a bare generator loop, in-process execs/s per target with state feedback
+// and with edges only, cost growth with program length) and the cache-line model of futex
+// reference counting (scripts/bench/cachelines.ts).
+// With --bugs: the same, then the time-to-bug campaigns (scripts/bench/timetobug.ts).
+// --md FILE writes everything as a markdown page too (scripts/bench/report.ts).
+import { writeFileSync } from "node:fs";
+import { BUGS } from "../src/bugs/registry.js";
+import { AREAS } from "../fuzz/target.js";
+import { cachelineBench, formatCachelines } from "./bench/cachelines.js";
+import { ENGINES, type Engine } from "./bench/engines.js";
+import { executorBench, lengthBench, nativePcIndir, targetBench } from "./bench/throughput.js";
+import { formatTimeToBug, timeToBug, type TimeToBugResult } from "./bench/timetobug.js";
+import { markdownReport, type BenchOutput } from "./bench/report.js";
+import { fmtInt } from "./bench/util.js";
+
+const USAGE = `usage: npm run bench -- [--json] [--seconds S] [--no-throughput]
+                        [--bugs [id,id...]] [--runs-per N] [--max-seconds S] [--engines e,e...]
+                        [--edges-bugs id,id...] [--target T] [--jobs 1|2] [--md FILE]
+
+  --seconds S       throughput measuring time per figure (default 3)
+  --no-throughput   skip the throughput and cache-line figures (with --bugs)
+  --bugs [ids]      time-to-bug campaigns for these switches (no ids: every switch in the registry)
+  --runs-per N      campaigns per switch and engine, seeds 1..N (default 5)
+  --max-seconds S   cap per campaign; a campaign that finds nothing counts as > S (default 600)
+  --engines list    ${ENGINES.join(",")} (default all)
+  --edges-bugs ids  run the jazzer-edges engine only for these switches (default: every --bugs one)
+  --target T        fuzz area the campaigns use: ${Object.keys(AREAS).join(", ")}, or auto (default):
+                    per switch, the smallest area covering its reproducers in corpus/regressions
+  --jobs N          campaigns at a time, 1 or 2 (default 1: timings are not shared with another)
+  --json            print one JSON object instead of the tables
+  --md FILE         also write the results as markdown to FILE (e.g. docs/bench-results.md)
+`;
+
+function fail(msg: string): never {
+  process.stderr.write(`bench: ${msg}\n${USAGE}`);
+  process.exit(2);
+}
 
 const argv = process.argv.slice(2);
-if (argv.includes("--help")) {
-  process.stdout.write("usage: npm run bench -- [--json] [--seconds S]\n");
+if (argv.includes("--help") || argv.includes("-h")) {
+  process.stdout.write(USAGE);
   process.exit(0);
 }
 const json = argv.includes("--json");
-const si = argv.indexOf("--seconds");
-const SECONDS = si >= 0 ? Number(argv[si + 1]) : 3;
-
-/** xorshift32: deterministic inputs for the benchmark (not used by the simulator). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
+const noThroughput = argv.includes("--no-throughput");
+function value(flag: string): string | undefined {
+  const i = argv.indexOf(flag);
+  if (i < 0) return undefined;
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith("--")) fail(`${flag} needs a value`);
+  return v;
 }
-
-function randomBytes(r: () => number, n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = r() & 0xff;
-  return b;
-}
-
-/** Programs from random bytes, preceded by a mapping so most events do work. */
-function programs(count: number, len: number, seed: number): Program[] {
-  const r = rng(seed);
-  const out: Program[] = [];
-  while (out.length < count) {
-    const p = decode(randomBytes(r, len * 6));
-    p.events = [{ op: "mmap", task: 0, args: [0, { anon: true }] }, { op: "spawn", task: 0, args: [1] }, ...p.events.slice(0, len)];
-    out.push(p);
-  }
-  return out;
-}
-
-function timeFor(seconds: number, body: () => number): { rate: number; units: number; secs: number } {
-  const t0 = performance.now();
-  let units = 0;
-  let now = t0;
-  while (now - t0 < seconds * 1000) {
-    units += body();
-    now = performance.now();
-  }
-  const secs = (now - t0) / 1000;
-  return { rate: units / secs, units, secs };
-}
-
-function* bare(n: number): Generator<string, number, void> {
-  for (let i = 0; i < n; i++) yield "point";
+function num(flag: string, dflt: number, min: number, max = Infinity): number {
+  const v = value(flag);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) fail(`${flag} ${v}: expected a number in [${min}, ${max}]`);
   return n;
 }
+const known = new Set([
+  "--json",
+  "--no-throughput",
+  "--seconds",
+  "--bugs",
+  "--runs-per",
+  "--max-seconds",
+  "--engines",
+  "--target",
+  "--jobs",
+  "--edges-bugs",
+  "--md",
+]);
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i]!;
+  if (!a.startsWith("--")) continue;
+  if (!known.has(a)) fail(`unknown option ${a}`);
+}
 
-function executorBench() {
-  const progs = programs(200, 64, 7);
-  let i = 0;
-  const exec = timeFor(SECONDS, () => execute(progs[i++ % progs.length]!).stats.points);
-  const loop = timeFor(SECONDS, () => {
-    let n = 0;
-    const g = bare(10_000);
-    while (!g.next().done) n++;
-    return n;
+const SECONDS = num("--seconds", 3, 0.1);
+let bugs: string[] | null = null;
+{
+  const i = argv.indexOf("--bugs");
+  if (i >= 0) {
+    const v = argv[i + 1];
+    bugs = v === undefined || v.startsWith("--") ? BUGS.map((b) => b.id) : v.split(",").map((s) => s.trim()).filter(Boolean);
+    for (const id of bugs) if (!BUGS.some((b) => b.id === id)) fail(`unknown bug switch '${id}' (known: ${BUGS.map((b) => b.id).join(", ")})`);
+    if (bugs.length === 0) fail("--bugs: no switch");
+  }
+}
+const runsPer = num("--runs-per", 5, 1);
+const maxSeconds = num("--max-seconds", 600, 1);
+const jobs = num("--jobs", 1, 1, 2);
+const target = value("--target") ?? "auto";
+if (target !== "auto" && !AREAS[target]) fail(`unknown target '${target}'`);
+const engines = (value("--engines")?.split(",").map((s) => s.trim()) ?? [...ENGINES]) as Engine[];
+for (const e of engines) if (!ENGINES.includes(e)) fail(`unknown engine '${e}' (known: ${ENGINES.join(", ")})`);
+const edgesBugs = value("--edges-bugs")?.split(",").map((s) => s.trim()).filter(Boolean);
+for (const id of edgesBugs ?? []) if (!bugs?.includes(id)) fail(`--edges-bugs: '${id}' is not one of the --bugs switches`);
+
+const mdFile = value("--md");
+const startedAt = new Date();
+const report: BenchOutput = {};
+const out: Record<string, unknown> = {};
+const say = (s: string) => {
+  if (!json) console.log(s);
+};
+
+if (!(bugs && noThroughput)) {
+  const pc = nativePcIndir();
+  const executor = executorBench(SECONDS);
+  const targets = targetBench(SECONDS, pc.fn);
+  const length = lengthBench(SECONDS);
+  const cachelines = cachelineBench();
+  Object.assign(out, { executor, targets, length, feedback: { nativeTracer: pc.native }, cachelines });
+  Object.assign(report, { executor, targets, length, cachelines });
+  say(`executor: ${fmtInt(executor.pointsPerSecond)} preemption points/s; bare generator loop ${fmtInt(executor.barePointsPerSecond)}/s; ratio ${executor.bareRatio.toFixed(1)}x`);
+  for (const [n, t] of Object.entries(targets))
+    say(
+      `target ${n.padEnd(15)} ${fmtInt(t.execsPerSecond)} execs/s (in-process, sync, state feedback: ${t.featuresPerExec.toFixed(1)} features/exec); ` +
+        `edges only ${fmtInt(t.edgesExecsPerSecond)} execs/s (state costs ${((t.edgesExecsPerSecond / t.execsPerSecond - 1) * 100).toFixed(0)}%)`,
+    );
+  if (!pc.native) say("  (jazzer.js addon not loadable: state features went to a no-op instead of the native tracePcIndir)");
+  for (const [n, t] of Object.entries(length)) say(`length ${n.padStart(3)} events: ${fmtInt(t.execsPerSecond)} execs/s, ${t.pointsPerExec.toFixed(0)} points/exec`);
+  say(`cost growth 16 -> 256 events: ${(length["16"]!.execsPerSecond / length["256"]!.execsPerSecond).toFixed(1)}x slower per exec`);
+  say("");
+  say(formatCachelines(cachelines));
+}
+
+if (bugs) {
+  if (!json) say("");
+  const r: TimeToBugResult = await timeToBug({
+    bugs,
+    engines,
+    runsPer,
+    maxSeconds,
+    target,
+    jobs,
+    edgesBugs,
+    log: (l) => process.stderr.write(l + "\n"),
   });
-  return { pointsPerSecond: exec.rate, barePointsPerSecond: loop.rate, bareRatio: loop.rate / exec.rate };
+  out.timeToBug = r.timeToBug;
+  out.timeToBugRatios = r.ratios;
+  out.timeToBugOptions = { ...r.options, targets: r.targets };
+  out.campaigns = r.runs;
+  report.ttb = r;
+  say(formatTimeToBug(r));
 }
 
-function targetBench() {
-  const out: Record<string, { execsPerSecond: number }> = {};
-  for (const name of Object.keys(AREAS)) {
-    const fuzz = makeTarget(name);
-    const r = rng(11);
-    const inputs = Array.from({ length: 500 }, () => Buffer.from(randomBytes(r, 8 + (r() % 120))));
-    let i = 0;
-    const t = timeFor(SECONDS / 2, () => {
-      fuzz(inputs[i++ % inputs.length]!);
-      return 1;
-    });
-    out[name] = { execsPerSecond: t.rate };
-  }
-  return out;
-}
-
-function lengthBench() {
-  const out: Record<string, { execsPerSecond: number; pointsPerExec: number }> = {};
-  for (const len of [16, 64, 256]) {
-    const progs = programs(100, len, 3);
-    let i = 0;
-    let points = 0;
-    const t = timeFor(SECONDS / 2, () => {
-      points += execute(progs[i++ % progs.length]!).stats.points;
-      return 1;
-    });
-    out[String(len)] = { execsPerSecond: t.rate, pointsPerExec: points / t.units };
-  }
-  return out;
-}
-
-const result = { executor: executorBench(), targets: targetBench(), length: lengthBench() };
-if (json) process.stdout.write(JSON.stringify(result) + "\n");
-else {
-  const f = (n: number) => Math.round(n).toLocaleString("en-US");
-  const e = result.executor;
-  console.log(`executor: ${f(e.pointsPerSecond)} preemption points/s; bare generator loop ${f(e.barePointsPerSecond)}/s; ratio ${e.bareRatio.toFixed(1)}x`);
-  for (const [n, t] of Object.entries(result.targets)) console.log(`target ${n.padEnd(15)} ${f(t.execsPerSecond)} execs/s (in-process, sync)`);
-  const l = result.length;
-  for (const [n, t] of Object.entries(l)) console.log(`length ${n.padStart(3)} events: ${f(t.execsPerSecond)} execs/s, ${t.pointsPerExec.toFixed(0)} points/exec`);
-  console.log(`cost growth 16 -> 256 events: ${(l["16"]!.execsPerSecond / l["256"]!.execsPerSecond).toFixed(1)}x slower per exec`);
-}
+if (mdFile) writeFileSync(mdFile, markdownReport(report, argv, startedAt, (Date.now() - startedAt.getTime()) / 1000));
+if (json) process.stdout.write(JSON.stringify(out) + "\n");

@@ -1,0 +1,204 @@
+// The engines of the time-to-bug benchmark. One campaign = one engine, one bug switch, one seed,
+// until the first finding of one of the switch's expected kinds or the time cap.
+//   jazzer        jazzer.js exactly as `futex-fuzz fuzz` runs it (src/fuzzing/jazzer.ts argv,
+//                 byte corpus seeded from corpus/seeds + corpus/conformance without the seeds that
+//                 already fire), fresh temp work dir, state feedback (FUTEX_FUZZ_FEEDBACK=state)
+//   jazzer-edges  the same with FUTEX_FUZZ_FEEDBACK=edges (edge + value-profile coverage only)
+//   blind         random bytes (seeded xorshift; lengths log-uniform up to libFuzzer's default
+//                 -max_len 4096) through the same decoder and executor, in process, no feedback
+//   fastcheck     random programs from the fast-check arbitraries (scripts/bench/arb.ts) with the
+//                 area's event kinds, in process, no feedback
+// Time is wall-clock from the start of the campaign (jazzer: from spawning node, so it includes
+// start-up and loading the seeds); execs are the target executions up to the finding (jazzer:
+// libFuzzer's stat::number_of_executed_units, summed over restarts).
+import fc from "fast-check";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { AREAS } from "../../fuzz/target.js";
+import { bugInfo } from "../../src/bugs/registry.js";
+import { parseBugs } from "../../src/bugs/switches.js";
+import { execute } from "../../src/exec/executor.js";
+import { triageArtifact } from "../../src/fuzzing/crash.js";
+import { parseArtifact, startJazzer } from "../../src/fuzzing/jazzer.js";
+import { SEED_DIRS, targetModule, workDirs } from "../../src/fuzzing/paths.js";
+import { seedCorpus } from "../../src/fuzzing/seeds.js";
+import { decode } from "../../src/program/codec.js";
+import type { Program } from "../../src/program/types.js";
+import { signature, type Finding } from "../../src/sanitizers/report.js";
+import { arbUsefulProgram } from "./arb.js";
+import { randomBytes, rng } from "./util.js";
+
+export const ENGINES = ["jazzer", "jazzer-edges", "blind", "fastcheck"] as const;
+export type Engine = (typeof ENGINES)[number];
+
+export interface CampaignSpec {
+  engine: Engine;
+  bug: string;
+  /** fuzz area (fuzz/target.ts AREAS) */
+  target: string;
+  seed: number;
+  maxSeconds: number;
+}
+
+export interface CampaignRun extends CampaignSpec {
+  found: boolean;
+  /** to the first expected finding, else the time spent (about maxSeconds) */
+  seconds: number;
+  /** target executions to the first expected finding, else all of them */
+  execs: number;
+  /** the expected finding's signature */
+  signature?: string;
+  /** findings of other kinds seen on the way (ignored, the campaign went on) */
+  others: string[];
+  /** why a campaign ended early without an answer (jazzer failed to run, ...) */
+  error?: string;
+}
+
+/** libFuzzer's default -max_len when the corpus has nothing longer */
+export const MAX_LEN = 4096;
+
+function expectedKinds(bug: string): readonly string[] {
+  const b = bugInfo(bug);
+  if (!b) throw new Error(`unknown bug switch '${bug}'`);
+  return b.expect;
+}
+
+/**
+ * An in-process engine: `next()` makes the next program; runs until a finding of an expected
+ * kind or the deadline (the clock is read every 16 executions).
+ */
+function inProcess(spec: CampaignSpec, next: () => Program): CampaignRun {
+  const bugs = parseBugs(spec.bug);
+  const expect = expectedKinds(spec.bug);
+  const others = new Set<string>();
+  const t0 = performance.now();
+  const deadline = t0 + spec.maxSeconds * 1000;
+  let execs = 0;
+  for (;;) {
+    if ((execs & 15) === 0 && performance.now() >= deadline) break;
+    const p = next();
+    execs++;
+    const f: Finding | undefined = execute(p, { bugs }).findings[0];
+    if (!f) continue;
+    if (expect.includes(f.kind)) return { ...spec, found: true, seconds: (performance.now() - t0) / 1000, execs, signature: signature(f), others: [...others] };
+    others.add(signature(f));
+  }
+  return { ...spec, found: false, seconds: (performance.now() - t0) / 1000, execs, others: [...others] };
+}
+
+/** blind: random bytes, length log-uniform in [1, MAX_LEN], decoded with the area's kinds. */
+export function blindCampaign(spec: CampaignSpec): CampaignRun {
+  const table = AREAS[spec.target]!;
+  const r = rng(spec.seed * 0x9e3779b1);
+  const logMax = Math.log(MAX_LEN);
+  return inProcess(spec, () => {
+    const len = Math.max(1, Math.floor(Math.exp(((r() >>> 8) / (1 << 24)) * logMax)));
+    return decode(randomBytes(r, len), table);
+  });
+}
+
+/** fastcheck: programs from arbUsefulProgram with the area's event kinds, seeded batches. */
+export function fastcheckCampaign(spec: CampaignSpec): CampaignRun {
+  const arb = arbUsefulProgram({ kinds: AREAS[spec.target]! });
+  let batch: Program[] = [];
+  let i = 0;
+  let n = 0;
+  return inProcess(spec, () => {
+    if (i >= batch.length) {
+      batch = fc.sample(arb, { seed: (spec.seed * 7919 + n++) | 0, numRuns: 256 });
+      i = 0;
+    }
+    return batch[i++]!;
+  });
+}
+
+/**
+ * jazzer / jazzer-edges: libFuzzer stops at the first crash. A finding of another kind is
+ * ignored from then on (FUTEX_FUZZ_IGNORE, as `fuzz --keep-going` does) and jazzer restarts on
+ * the same corpus with the next seed; so does a timeout/oom artifact that runs clean.
+ */
+export async function jazzerCampaign(spec: CampaignSpec): Promise<CampaignRun> {
+  const bugs = parseBugs(spec.bug);
+  const expect = expectedKinds(spec.bug);
+  const table = AREAS[spec.target];
+  if (!table) throw new Error(`unknown fuzz target ${spec.target}`);
+  const work = mkdtempSync(join(tmpdir(), "futex-ttb-"));
+  const others: string[] = [];
+  const ignore: string[] = [];
+  let execs = 0;
+  const t0 = performance.now();
+  const deadline = t0 + spec.maxSeconds * 1000;
+  const elapsed = () => (performance.now() - t0) / 1000;
+  try {
+    const dirs = workDirs(work, spec.target);
+    mkdirSync(dirs.corpus, { recursive: true });
+    mkdirSync(dirs.artifacts, { recursive: true });
+    seedCorpus(dirs.corpus, table, SEED_DIRS, bugs);
+    for (let restart = 0; ; restart++) {
+      const left = (deadline - performance.now()) / 1000;
+      if (left < 1) return { ...spec, found: false, seconds: elapsed(), execs, others };
+      let foundAt: number | undefined;
+      const run = startJazzer(
+        { target: targetModule(spec.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed: spec.seed + 1000 * restart, maxTotalTime: Math.ceil(left) },
+        {
+          cwd: dirs.root,
+          env: {
+            ...process.env,
+            FUTEX_FUZZ_BUGS: spec.bug,
+            FUTEX_FUZZ_FEEDBACK: spec.engine === "jazzer-edges" ? "edges" : "state",
+            FUTEX_FUZZ_IGNORE: ignore.join(","),
+          },
+          onStatus: () => {},
+          onLine: (l) => {
+            if (foundAt === undefined && parseArtifact(l)) foundAt = performance.now();
+          },
+        },
+      );
+      // libFuzzer stops itself at -max_total_time; this only catches a process that hangs
+      const guard = setInterval(() => {
+        if (performance.now() > deadline + 30_000) run.interrupt();
+      }, 1000);
+      const res = await run.done.finally(() => clearInterval(guard));
+      execs += res.execs;
+      // the artifact libFuzzer named, else (a log we could not parse) any file it left
+      const art = res.artifacts[0] ?? (res.code !== 0 ? readdirSync(dirs.artifacts).map((n) => join(dirs.artifacts, n))[0] : undefined);
+      if (!art) {
+        const failed = res.code !== 0 && elapsed() < spec.maxSeconds - 2;
+        const why = res.tail.filter((l) => /ERROR|Error|error|==\d+==/.test(l)).slice(0, 3);
+        return {
+          ...spec,
+          found: false,
+          seconds: elapsed(),
+          execs,
+          others,
+          ...(failed ? { error: `jazzer exited with ${res.signal ?? res.code} and no artifact: ${[...why, ...res.tail.slice(-3)].join(" | ")}` } : {}),
+        };
+      }
+      const t = triageArtifact(art, spec.target, bugs);
+      if (t.kind === "finding" && expect.includes(t.finding.kind))
+        return { ...spec, found: true, seconds: ((foundAt ?? performance.now()) - t0) / 1000, execs, signature: t.signature, others };
+      if (t.kind === "finding") {
+        others.push(t.signature);
+        ignore.push(t.signature);
+      } else others.push(t.kind === "clean" ? "(artifact runs clean: jazzer timeout/oom)" : "(harness error)");
+      rmSync(art, { force: true });
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Run a campaign in this process (jazzer engines spawn their own process). */
+export async function runCampaignHere(spec: CampaignSpec): Promise<CampaignRun> {
+  switch (spec.engine) {
+    case "jazzer":
+    case "jazzer-edges":
+      return jazzerCampaign(spec);
+    case "blind":
+      return blindCampaign(spec);
+    case "fastcheck":
+      return fastcheckCampaign(spec);
+  }
+}

@@ -1,0 +1,49 @@
+// Small helpers shared by the benchmark parts: a seeded PRNG, clocks, order statistics.
+import { performance } from "node:perf_hooks";
+
+/** xorshift32: deterministic benchmark inputs (the simulator itself has no randomness). */
+export function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+export function randomBytes(r: () => number, n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = r() & 0xff;
+  return b;
+}
+
+/** Run `body` (returning units of work) repeatedly for `seconds`; units per second. */
+export function timeFor(seconds: number, body: () => number): { rate: number; units: number; secs: number } {
+  const t0 = performance.now();
+  let units = 0;
+  let now = t0;
+  while (now - t0 < seconds * 1000) {
+    units += body();
+    now = performance.now();
+  }
+  const secs = (now - t0) / 1000;
+  return { rate: units / secs, units, secs };
+}
+
+/** The median (mean of the two middle values for an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export const fmtInt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "-");
+
+export function fmtSec(s: number): string {
+  if (!Number.isFinite(s)) return "-";
+  return s < 10 ? s.toFixed(2) : s < 100 ? s.toFixed(1) : s.toFixed(0);
+}
