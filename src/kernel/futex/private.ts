@@ -147,16 +147,10 @@ export function futex_mm_init(k: Kernel, _ctx: LockOwner, mm: Mm): boolean {
  * pending hash. (The futex-ref fields came later with 56180dd20c19; they are reset as in v7.2 so
  * that only phash_new is inherited.)
  */
-export function futex_mm_init_pre_a24cc6ce1933(k: Kernel, _ctx: LockOwner, mm: Mm): boolean {
-  const f = mm.futex;
-  f.hash = null;
-  f.ref = null;
-  f.atomic = 0n;
-  f.biased = false;
-  f.rcuQueued = false;
-  f.retired = [];
-  f.lock = new Mutex(`mm${mm.id}->futex.phash.lock`);
-  f.batches = k.rcu.get_state();
+export function futex_mm_init_pre_a24cc6ce1933(k: Kernel, ctx: LockOwner, mm: Mm): boolean {
+  const inherited = mm.futex.hash_new; // what dup_mm's memcpy copied, not reset
+  futex_mm_init(k, ctx, mm);
+  mm.futex.hash_new = inherited;
   return true;
 }
 
@@ -168,20 +162,13 @@ export function futex_mm_init_pre_a24cc6ce1933(k: Kernel, _ctx: LockOwner, mm: M
  * e703b7e24750, then d9b05321e21e made the allocation lazy).
  */
 export function futex_mm_init_56180dd20c19(k: Kernel, ctx: LockOwner, mm: Mm): boolean {
-  const f = mm.futex;
-  f.lock = new Mutex(`mm${mm.id}->futex.phash.lock`);
-  f.hash = null;
-  f.hash_new = null;
-  f.atomic = 0n;
-  f.biased = false;
-  f.rcuQueued = false;
-  f.retired = [];
-  f.batches = k.rcu.get_state();
+  futex_mm_init(k, ctx, mm);
   ctx.frames.push("futex_mm_init");
   try {
-    f.ref = alloc_percpu(k, ctx);
-    if (!f.ref) return false;
-    this_cpu_inc(k, ctx, f.ref, "*mm->futex_ref"); // 0 -> 1
+    const ref = alloc_percpu(k, ctx);
+    if (!ref) return false;
+    mm.futex.ref = ref;
+    this_cpu_inc(k, ctx, ref, "*mm->futex_ref"); // 0 -> 1
   } finally {
     ctx.frames.pop();
   }
@@ -194,16 +181,10 @@ export function futex_mm_init_56180dd20c19(k: Kernel, ctx: LockOwner, mm: Mm): b
  * so dup_mm's child kept the parent's per-CPU counter (fixed by folding "futex: Initialize
  * mm_struct::futex_ref on mm_init()" into d9b05321e21e).
  */
-export function futex_mm_init_1b708b38414d(k: Kernel, _ctx: LockOwner, mm: Mm): boolean {
-  const f = mm.futex;
-  f.lock = new Mutex(`mm${mm.id}->futex.phash.lock`);
-  f.hash = null;
-  f.hash_new = null;
-  f.atomic = 0n;
-  f.biased = false;
-  f.rcuQueued = false;
-  f.retired = [];
-  f.batches = k.rcu.get_state();
+export function futex_mm_init_1b708b38414d(k: Kernel, ctx: LockOwner, mm: Mm): boolean {
+  const inherited = mm.futex.ref; // what dup_mm's memcpy copied, not reset
+  futex_mm_init(k, ctx, mm);
+  mm.futex.ref = inherited;
   return true;
 }
 
