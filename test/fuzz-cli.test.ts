@@ -317,6 +317,26 @@ describe("crash artifacts", () => {
     expect(out).toMatch(o.kind === "clean" ? /runs clean when replayed/ : /== (FINDING|HARNESS ERROR)/);
   });
 
+  it("--jobs 2: both workers' crash artifacts go through the same triage (stand-in target)", async () => {
+    const dir = tmp("standin2");
+    let out = "";
+    const module = join(dir, "crashy.cjs");
+    writeFileSync(module, "module.exports.fuzz = (data) => { if (data.length >= 2) throw new Error('stand-in crash'); };\n");
+    const r = await runCampaign(
+      { target: "all", bugs: parseBugs(undefined), runs: 8, jobs: 2, regressions: join(dir, "reg"), keepGoing: true, seed: 1, workDir: join(dir, "work"), seedDirs: [], module },
+      { out: (s) => void (out += s), err: () => {} },
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.processes).toBeGreaterThanOrEqual(2);
+    const artifacts = new Set(r.outcomes.map((o) => o.artifact));
+    expect(artifacts.size).toBe(r.outcomes.length);
+    // every crash file any worker left went through triage exactly once (two workers that hit
+    // the same input share one crash-<sha1> file, handled once)
+    const files = readdirSync(join(dir, "work", "all", "artifacts")).filter((f) => f.startsWith("crash-"));
+    expect([...artifacts].map((a) => a.split("/").pop()).sort()).toEqual(files.sort());
+    expect(files.length).toBeGreaterThanOrEqual(1);
+  });
+
   it.skipIf(!FOUND)(`a campaign seeded with a finding stores it once and --keep-going restarts past it${FOUND ? "" : ` (${NO_FINDING})`}`, async () => {
     ensureBuilt();
     const { program, bugs, sig } = FOUND!;

@@ -68,11 +68,11 @@ const rel = displayPath;
 /** Minimize, store and print a triaged artifact; every outcome is printed. */
 export function finishArtifact(t: Triage, opts: FinishOptions, io: Out): Outcome {
   if (t.kind === "clean") {
-    io.out(`\n== artifact ${rel(t.artifact)} runs clean when replayed (a jazzer timeout/oom, or non-determinism in the harness); kept for inspection\n`);
+    io.out(`\n== artifact ${rel(t.artifact)}${opts.origin ? ` (${opts.origin})` : ""} runs clean when replayed (a jazzer timeout/oom, or non-determinism in the harness); kept for inspection\n`);
     return { kind: "clean", artifact: t.artifact };
   }
   if (t.kind === "error") {
-    io.out(`\n== HARNESS ERROR (the simulator threw; not a kernel finding): ${rel(t.artifact)}\n${t.error}\n`);
+    io.out(`\n== HARNESS ERROR (the simulator threw; not a kernel finding): ${rel(t.artifact)}${opts.origin ? ` (${opts.origin})` : ""}\n${t.error}\n`);
     if (t.program) io.out(`--- program ---\n${print(t.program)}`);
     return { kind: "error", artifact: t.artifact };
   }
