@@ -1,7 +1,8 @@
 // Smoke tests of the benchmark parts and of the state feedback (fuzz/state.ts): tiny budgets,
 // JSON shapes and sane numbers, never timings.
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { ensureBuilt as buildIfStale } from "./build.js";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -22,28 +23,7 @@ import { areaForBug, ratio, summarize, timeToBug } from "../scripts/bench/timeto
 const ROBUST_BUG = "robust-unlock-no-ip-fixup";
 const REPRO = join(PROJECT_ROOT, "corpus", "regressions", ROBUST_BUG, "interrupt-kill-remap.fz");
 
-function newestTs(dir: string): number {
-  let t = 0;
-  if (!existsSync(dir)) return t;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) t = Math.max(t, newestTs(p));
-    else if (e.name.endsWith(".ts")) t = Math.max(t, statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** `npm test` builds first; a bare `vitest run` after editing sources rebuilds here. */
-function ensureBuilt(): void {
-  const built = join(PROJECT_ROOT, "dist", "scripts", "bench", "campaign-worker.js");
-  const src = Math.max(...["src", "fuzz", "scripts"].map((d) => newestTs(join(PROJECT_ROOT, d))));
-  if (existsSync(built) && statSync(built).mtimeMs >= src) return;
-  try {
-    execFileSync(process.execPath, [join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: PROJECT_ROOT, stdio: "pipe" });
-  } catch {
-    // type errors still emit JavaScript; a missing module fails the tests below clearly
-  }
-}
+const ensureBuilt = () => buildIfStale("scripts/bench/campaign-worker.js");
 
 describe("state feedback (fuzz/state.ts)", () => {
   it("FUTEX_FUZZ_FEEDBACK: state by default, edges, anything else is an error", () => {

@@ -1,9 +1,10 @@
 // futex-fuzz fuzz: the jazzer.js campaign wrapper, its log parsing and its crash path.
 // The campaign tests spawn the compiled target (dist/fuzz/*.js): it is rebuilt when stale.
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureBuilt as buildIfStale } from "./build.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import { parseBugs, type BugSet } from "../src/bugs/switches.js";
@@ -30,27 +31,7 @@ async function cli(...argv: string[]) {
   return { code, out, err };
 }
 
-function newestTs(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) t = Math.max(t, newestTs(p));
-    else if (e.name.endsWith(".ts")) t = Math.max(t, statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** `npm test` builds first; a bare `vitest run` after editing sources rebuilds here. */
-function ensureBuilt(): void {
-  const built = join(PROJECT_ROOT, "dist", "fuzz", "target.js");
-  const src = Math.max(newestTs(join(PROJECT_ROOT, "src")), newestTs(join(PROJECT_ROOT, "fuzz")));
-  if (existsSync(built) && statSync(built).mtimeMs >= src) return;
-  try {
-    execFileSync(process.execPath, [join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: PROJECT_ROOT, stdio: "pipe" });
-  } catch {
-    // type errors still emit JavaScript; a missing target fails the tests below clearly
-  }
-}
+const ensureBuilt = () => buildIfStale("fuzz/target.js");
 
 /**
  * A program with a finding on today's kernel, for the crash path. Candidates: the stored
