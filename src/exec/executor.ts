@@ -125,8 +125,9 @@ class Run {
   }
 
   private event(ev: Event): void {
-    // a fatal signal sent since the last event (de_thread, a user fault, signal kill) makes the
-    // group's threads in user space start exiting before anything else runs
+    // a fatal signal sent since the last event (signal kill, de_thread, a user fault, an irq)
+    // makes the group's threads in user space start exiting before anything else runs; the
+    // scheduler does the same before every step of progress it makes elsewhere
     kick_killed(this.k);
     const kind = kindOf(ev.op);
     if (kind.form === "syscall") return this.syscall(ev);
@@ -157,7 +158,6 @@ class Run {
       case "signal":
         send_signal(t, ev.args[0] as SignalName);
         if (t.state === "user") t.sigusr1 = false; // a caught signal in user space: handler runs
-        kick_killed(this.k);
         return;
       case "irq":
         return this.irq(ev, t);
@@ -182,7 +182,6 @@ class Run {
     if (t.state === "exited") return this.skip(ev, `${t.name} has exited`);
     this.k.observe?.(OBS.IRQ, t);
     irq_from_user(this.k, t, ev.args[1] as SignalName);
-    kick_killed(this.k);
   }
 
   private syscall(ev: Event): void {
