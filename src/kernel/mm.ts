@@ -2,7 +2,7 @@
 // mmgrab/mmdrop/__mmdrop, dup_mm.
 import { KObj } from "./alloc.js";
 import { AddressSpace } from "./memory.js";
-import { frame, type KGen, type LockOwner } from "./sched.js";
+import { frame, inFrame, type KGen, type LockOwner } from "./sched.js";
 import { OBS, type Kernel } from "./kernel.js";
 import { futex_hash_free, MmFutex } from "./futex/private.js";
 
@@ -96,12 +96,7 @@ export function mmdrop(k: Kernel, ctx: LockOwner, mm: Mm): void {
   mm.count--;
   k.warnOn(mm.count < 0, "mm_count underflow", ctx);
   if (mm.count === 0) {
-    ctx.frames.push("__mmdrop");
-    try {
-      k.heap.free(mm, k.site(ctx));
-    } finally {
-      ctx.frames.pop();
-    }
+    inFrame(ctx, "__mmdrop", () => k.heap.free(mm, k.site(ctx)));
   }
 }
 

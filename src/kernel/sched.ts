@@ -80,3 +80,13 @@ export function* frame<T>(t: LockOwner, name: string, body: KGen<T>): KGen<T> {
     t.frames.pop();
   }
 }
+
+/** The same for a kernel function that has no preemption point (runs to its end at once). */
+export function inFrame<T>(t: LockOwner, name: string, body: () => T): T {
+  t.frames.push(name);
+  try {
+    return body();
+  } finally {
+    t.frames.pop();
+  }
+}

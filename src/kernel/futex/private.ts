@@ -8,7 +8,7 @@ import { KObj, kvfree } from "../alloc.js";
 import type { Kernel } from "../kernel.js";
 import type { Mm } from "../mm.js";
 import { alloc_percpu, free_percpu, this_cpu_inc, type PercpuU32 } from "../percpu.js";
-import { Mutex, frame, type KGen, type LockOwner } from "../sched.js";
+import { Mutex, frame, inFrame, type KGen, type LockOwner } from "../sched.js";
 import type { Task } from "../task.js";
 import { wake_up_var } from "../waitvar.js";
 import { FutexHashBucket } from "./core.js";
@@ -163,16 +163,13 @@ export function futex_mm_init_pre_a24cc6ce1933(k: Kernel, ctx: LockOwner, mm: Mm
  */
 export function futex_mm_init_56180dd20c19(k: Kernel, ctx: LockOwner, mm: Mm): boolean {
   futex_mm_init(k, ctx, mm);
-  ctx.frames.push("futex_mm_init");
-  try {
+  return inFrame(ctx, "futex_mm_init", () => {
     const ref = alloc_percpu(k, ctx);
     if (!ref) return false;
     mm.futex.ref = ref;
     this_cpu_inc(k, ctx, ref, "*mm->futex_ref"); // 0 -> 1
-  } finally {
-    ctx.frames.pop();
-  }
-  return true;
+    return true;
+  });
 }
 
 /**
@@ -194,16 +191,13 @@ export function futex_mm_init_1b708b38414d(k: Kernel, ctx: LockOwner, mm: Mm): b
  * mm_users reference until it ends).
  */
 export function futex_hash_free(k: Kernel, ctx: LockOwner, mm: Mm): void {
-  ctx.frames.push("futex_hash_free");
-  try {
+  inFrame(ctx, "futex_hash_free", () => {
     const f = mm.futex;
     free_percpu(k, ctx, f.ref);
     kvfree(k, ctx, f.hash_new);
     kvfree(k, ctx, f.hash);
     for (const old of f.retired) kvfree(k, ctx, old);
-  } finally {
-    ctx.frames.pop();
-  }
+  });
 }
 
 /** futex_private_hash_get(): futex_ref_get(). */
