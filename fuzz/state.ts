@@ -35,13 +35,15 @@ export function feedbackMode(env: string | undefined = process.env.FUTEX_FUZZ_FE
   return v;
 }
 
-/** Feature sites: the OBS sites (1..11) plus the two below; a feature is site << 12 | state. */
+/** Feature sites: the OBS sites (1..15) plus the ones below; a feature is site << 12 | state. */
 export const SITE = {
   ...OBS,
   /** the set of OBS sites this run reached, as a bitmask (the run's "transitions seen") */
   SUMMARY: 0,
   /** at quiescence: what the tasks are doing */
   TASKS: 12,
+  /** (at OBS.EVENT) a task parked at preemption point L while the state of what it holds is S */
+  PARKED_STATE: 14,
 } as const;
 
 export const STATE_BITS = 12;
@@ -131,8 +133,13 @@ function irqBits(t: Task): number {
   return s;
 }
 
-/** the word exit_robust_list is about to handle as list_op_pending */
-function robustPendingBits(t: Task, uaddr: number): number {
+/**
+ * the word exit_robust_list is about to handle as list_op_pending: mapped, whose TID, file data,
+ * its tag, and whether the task's user code still claims it (holds, acquires or releases it):
+ * the same shadow the robust sanitizer reads, so "handled a word user space had let go of" is a
+ * state of its own long before it meets a word that holds the dying TID
+ */
+function robustPendingBits(k: Kernel, t: Task, uaddr: number): number {
   const as = t.mm?.as;
   const l = as?.lookup(uaddr);
   if (!as || !l) return 0;
@@ -146,6 +153,7 @@ function robustPendingBits(t: Task, uaddr: number): number {
   const tag = as.tagOf(uaddr)!;
   s |= (tag.tag & 7) << 6;
   if (tag.owner === t.tid) s |= 512;
+  if (k.robustShadow.isLive(t, uaddr)) s |= 1024;
   return s;
 }
 
@@ -170,6 +178,51 @@ function taskBits(k: Kernel): number {
   if (k.tasks.size > 2) s |= 1024;
   if (k.rcu.pending || k.work.length) s |= 2048;
   return s;
+}
+
+// ---- interleaving: who is parked where while something else runs ----------------------------
+//
+// Edge coverage sees that a preemption point was reached, not that a task sat there while
+// another task, a grace period or an RCU callback ran. The races live exactly there (a task
+// parked after its final put while the hash is pivoted and freed; a robust unlock parked after
+// its cmpxchg while its page is replaced), so at every event boundary and every deferred
+// callback each task stopped inside the kernel contributes (its point label, what runs now), and
+// at event boundaries (its point label, the state of what it holds). Labels are hashed with
+// FNV-1a: deterministic, and the same label always lands on the same feature.
+
+const labelHashes = new Map<string, number>();
+
+function fnv1a(s: string, h = 0x811c9dc5): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+function labelHash(label: string): number {
+  let h = labelHashes.get(label);
+  if (h === undefined) labelHashes.set(label, (h = fnv1a(label)));
+  return h;
+}
+
+/** mix a label hash with a small number into 12 bits */
+function mix12(h: number, n: number): number {
+  const x = Math.imul(h ^ Math.imul(n + 1, 0x9e3779b1), 0x85ebca6b) >>> 0;
+  return (x ^ (x >>> 15) ^ (x >>> 27)) & STATE_MASK;
+}
+
+/** tasks stopped at a preemption point inside the kernel (not sleeping on a futex, not in user space) */
+function parked(k: Kernel): Task[] {
+  const out: Task[] = [];
+  for (const t of k.tasks.values()) if (t.state === "busy" && t.at !== "" && !k.sleepers.has(t)) out.push(t);
+  return out;
+}
+
+/** the state of what a parked task holds: its robust operation's pending word, else its mm's futex state */
+function heldBits(k: Kernel, t: Task): number {
+  if (t.ruser) {
+    const pending = listOpPending(t);
+    return (1 << 12) | (pending === 0 ? 0 : (1 << 13) | robustPendingBits(k, t, pending));
+  }
+  return t.mm ? mmBits(t.mm) : 4095;
 }
 
 // ---- the per-run recorder ---------------------------------------------------------------------
@@ -250,9 +303,21 @@ export class StateFeedback {
           return this.hit(site, s);
         }
         case OBS.ROBUST_PENDING:
-          return this.hit(site, robustPendingBits(ctx as Task, obj as number));
+          return this.hit(site, robustPendingBits(k, ctx as Task, obj as number));
         case OBS.IRQ:
           return this.hit(site, irqBits(ctx as Task));
+        case OBS.EVENT:
+          for (const t of parked(k)) {
+            const h = labelHash(t.at);
+            this.hit(SITE.EVENT, mix12(h, obj as number));
+            this.hit(SITE.PARKED_STATE, mix12(h, heldBits(k, t)));
+          }
+          return;
+        case OBS.DEFERRED: {
+          const cb = labelHash((obj as string[]).join(": "));
+          for (const t of parked(k)) this.hit(SITE.DEFERRED, mix12(labelHash(t.at), cb));
+          return;
+        }
         case OBS.QUIESCENT: {
           for (const mm of k.mms) {
             if (mm.state === "freed") continue;

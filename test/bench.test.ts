@@ -78,6 +78,24 @@ describe("state feedback (fuzz/state.ts)", () => {
     expect(sf.features.some((f) => f >>> 12 === SITE.IRQ)).toBe(true);
   });
 
+  it("interleaving: a task parked after its final put while a grace period frees the hash is a feature a straight run lacks", () => {
+    const repro = readFileSync(join(PROJECT_ROOT, "corpus", "regressions", "final-put-uaf", "put-vs-pivot.fz"), "utf8");
+    const features = (text: string) => {
+      const sf = new StateFeedback(null);
+      execute(parse(text), { kernel: { observer: sf.observer } });
+      sf.flush();
+      return new Set(sf.features);
+    };
+    const parkedRun = features(repro);
+    // the same events without `step t1 1`: t1 finishes its put before anything else runs
+    const straight = features(repro.replace("step t1 1\n", ""));
+    const only = (s: Set<number>, o: Set<number>, site: number) => [...s].filter((f) => f >>> 12 === site && !o.has(f));
+    for (const site of [SITE.EVENT, SITE.PARKED_STATE, SITE.DEFERRED]) expect(only(parkedRun, straight, site).length, `site ${site}`).toBeGreaterThan(0);
+    // and parking changes nothing for a program that never stops a task mid-syscall
+    const plain = features("t0 mmap m0 anon\nt0 futex_wake m0+0 1\n");
+    expect([...plain].filter((f) => [SITE.EVENT, SITE.PARKED_STATE, SITE.DEFERRED].includes(f >>> 12))).toEqual([]);
+  });
+
   it("the observer never changes a verdict", () => {
     for (const dir of ["seeds", "conformance"]) {
       const d = join(PROJECT_ROOT, "corpus", dir);

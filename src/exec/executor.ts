@@ -1,6 +1,6 @@
 // execute(program, {bugs}) -> verdict. Runs the events in order on a fresh simulated kernel,
 // drains, checks quiescence, tears down, and runs the end-of-run sanitizers.
-import { kindOf } from "../program/table.js";
+import { kindIndex, kindOf } from "../program/table.js";
 import { printEvent, printEventBody } from "../program/text.js";
 import type { Event, Program } from "../program/types.js";
 import { Kernel, OBS, type TraceEntry } from "../kernel/kernel.js";
@@ -129,6 +129,7 @@ class Run {
     // makes the group's threads in user space start exiting before anything else runs; the
     // scheduler does the same before every step of progress it makes elsewhere
     kick_killed(this.k);
+    this.k.observe?.(OBS.EVENT, null, kindIndex(ev.op));
     const kind = kindOf(ev.op);
     if (kind.form === "syscall") return this.syscall(ev);
     this.v.stats.events++;

@@ -1,7 +1,7 @@
 // The scheduler: every choice of who runs next is made here, driven by the program's events
 // (`@k`, `step`, `run`, `cpu`, `gp`) and, when the program asks a task to finish, by a fixed
 // round-robin over the other tasks, then deferred work, then RCU grace periods.
-import type { Kernel } from "../kernel/kernel.js";
+import { OBS, type Kernel } from "../kernel/kernel.js";
 import { Wait } from "../kernel/sched.js";
 import type { Task } from "../kernel/task.js";
 import { exit_to_user_mode, kick_killed } from "../kernel/signal.js";
@@ -65,6 +65,7 @@ export class Scheduler {
     }
     const p = r.value;
     const label = typeof p === "string" ? p : p.label;
+    t.at = label;
     if (p instanceof Wait && !p.ready()) t.wait = p;
     this.k.trace?.push({ task: t.id, cpu: t.cpu, label, event: this.k.eventIndex });
     return true;
@@ -158,6 +159,7 @@ export class Scheduler {
   private runSoftirq(frames: string[], fn: () => void): void {
     const ctx = this.k.softirq;
     ctx.frames = frames;
+    this.k.observe?.(OBS.DEFERRED, ctx, frames);
     this.k.trace?.push({ task: -1, cpu: 0, label: frames.join(": "), event: this.k.eventIndex });
     fn();
     ctx.frames = [];

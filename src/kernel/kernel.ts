@@ -51,6 +51,10 @@ export const OBS = {
   IRQ: 10,
   /** (executor) every event has run and the kernel drained: the state before teardown */
   QUIESCENT: 11,
+  /** (executor) an event is about to run; obj = its index in the event table */
+  EVENT: 13,
+  /** (scheduler) an RCU callback or a work item runs; obj = its frames (["rcu_do_batch", label]) */
+  DEFERRED: 15,
 } as const;
 
 export interface TraceEntry {

@@ -61,6 +61,8 @@ export class Task implements LockOwner, RcuReader {
   inFlight = -1;
   /** preemption points spent in the event in flight */
   pointsInEvent = 0;
+  /** the label of the last preemption point this task yielded (where it is parked when not running) */
+  at = "";
   robust: RobustHead | null = null;
   /** user space's own robust_list_head pointer (glibc's THREAD_SELF->robust_head), 0: none */
   userHead = 0;
