@@ -10,7 +10,7 @@ import { writeFileSync } from "node:fs";
 import { BUGS } from "../src/bugs/registry.js";
 import { AREAS } from "../fuzz/target.js";
 import { cachelineBench, formatCachelines } from "./bench/cachelines.js";
-import { ENGINES, type Engine } from "./bench/engines.js";
+import { DEFAULT_ENGINES, ENGINES, type Engine } from "./bench/engines.js";
 import { executorBench, lengthBench, nativePcIndir, targetBench } from "./bench/throughput.js";
 import { formatTimeToBug, timeToBug, type TimeToBugResult } from "./bench/timetobug.js";
 import { markdownReport, type BenchOutput } from "./bench/report.js";
@@ -18,14 +18,17 @@ import { fmtInt } from "./bench/util.js";
 
 const USAGE = `usage: npm run bench -- [--json] [--seconds S] [--no-throughput]
                         [--bugs [id,id...]] [--runs-per N] [--max-seconds S] [--engines e,e...]
-                        [--edges-bugs id,id...] [--target T] [--jobs 1|2] [--md FILE]
+                        [--engine-caps e=S,...] [--edges-bugs id,id...] [--target T] [--jobs 1|2]
+                        [--md FILE]
 
   --seconds S       throughput measuring time per figure (default 3)
   --no-throughput   skip the throughput and cache-line figures (with --bugs)
   --bugs [ids]      time-to-bug campaigns for these switches (no ids: every switch in the registry)
   --runs-per N      campaigns per switch and engine, seeds 1..N (default 5)
   --max-seconds S   cap per campaign; a campaign that finds nothing counts as > S (default 600)
-  --engines list    ${ENGINES.join(",")} (default all)
+  --engine-caps e=S,...  a different cap for some engines, e.g. blind=120 (its misses read as > 120
+                    and its ratio to jazzer as a lower bound)
+  --engines list    ${ENGINES.join(",")} (default ${DEFAULT_ENGINES.join(",")})
   --edges-bugs ids  run the jazzer-edges engine only for these switches (default: every --bugs one)
   --target T        fuzz area the campaigns use: ${Object.keys(AREAS).join(", ")}, or auto (default):
                     per switch, the smallest area covering its reproducers in corpus/regressions
@@ -71,6 +74,7 @@ const known = new Set([
   "--target",
   "--jobs",
   "--edges-bugs",
+  "--engine-caps",
   "--md",
 ]);
 for (let i = 0; i < argv.length; i++) {
@@ -95,8 +99,17 @@ const maxSeconds = num("--max-seconds", 600, 1);
 const jobs = num("--jobs", 1, 1, 2);
 const target = value("--target") ?? "auto";
 if (target !== "auto" && !AREAS[target]) fail(`unknown target '${target}'`);
-const engines = (value("--engines")?.split(",").map((s) => s.trim()) ?? [...ENGINES]) as Engine[];
+const engines = (value("--engines")?.split(",").map((s) => s.trim()) ?? [...DEFAULT_ENGINES]) as Engine[];
 for (const e of engines) if (!ENGINES.includes(e)) fail(`unknown engine '${e}' (known: ${ENGINES.join(", ")})`);
+const engineCaps: Partial<Record<Engine, number>> = {};
+for (const part of value("--engine-caps")?.split(",").map((s) => s.trim()).filter(Boolean) ?? []) {
+  const m = /^([a-z-]+)=(\d+(?:\.\d+)?)$/.exec(part);
+  if (!m) fail(`--engine-caps: '${part}' is not engine=seconds`);
+  const [, e, secs] = m!;
+  if (!ENGINES.includes(e as Engine)) fail(`--engine-caps: unknown engine '${e}' (known: ${ENGINES.join(", ")})`);
+  if (Number(secs) < 1) fail(`--engine-caps: ${e}'s cap must be at least 1 s`);
+  engineCaps[e as Engine] = Number(secs);
+}
 const edgesBugs = value("--edges-bugs")?.split(",").map((s) => s.trim()).filter(Boolean);
 for (const id of edgesBugs ?? []) if (!bugs?.includes(id)) fail(`--edges-bugs: '${id}' is not one of the --bugs switches`);
 
@@ -136,6 +149,7 @@ if (bugs) {
     engines,
     runsPer,
     maxSeconds,
+    engineCaps,
     target,
     jobs,
     edgesBugs,

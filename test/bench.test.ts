@@ -18,7 +18,7 @@ import { AREAS } from "../fuzz/target.js";
 import { cachelineBench, cacheProgram, countLines, LineModel } from "../scripts/bench/cachelines.js";
 import { blindCampaign, fastcheckCampaign, type CampaignRun, type CampaignSpec } from "../scripts/bench/engines.js";
 import { executorBench, lengthBench, targetBench } from "../scripts/bench/throughput.js";
-import { areaForBug, ratio, summarize, timeToBug } from "../scripts/bench/timetobug.js";
+import { areaForBug, formatTimeToBug, ratio, summarize, timeToBug } from "../scripts/bench/timetobug.js";
 
 const ROBUST_BUG = "robust-unlock-no-ip-fixup";
 const REPRO = join(PROJECT_ROOT, "corpus", "regressions", ROBUST_BUG, "interrupt-kill-remap.fz");
@@ -273,6 +273,20 @@ describe("time to bug (scripts/bench/engines.ts, timetobug.ts)", () => {
     expect(r.ratios[ROBUST_BUG]!["jazzer-edges/jazzer"]!.seconds).toEqual({ value: 3, atLeast: false });
     expect(r.ratios[ROBUST_BUG]!["blind/jazzer"]!.seconds).toEqual({ value: 5, atLeast: true });
     expect(r.targets["final-put-uaf"]).toBe(areaForBug("final-put-uaf"));
+  });
+
+  it("--engine-caps gives an engine its own cap; its misses and ratio use that cap", async () => {
+    const specs: CampaignSpec[] = [];
+    const fake = async (s: CampaignSpec): Promise<CampaignRun> => {
+      specs.push(s);
+      return { ...s, found: s.engine === "jazzer", seconds: s.engine === "jazzer" ? 4 : s.maxSeconds, execs: 1000, others: [] };
+    };
+    const r = await timeToBug({ bugs: [ROBUST_BUG], engines: ["jazzer", "blind"], runsPer: 1, maxSeconds: 600, engineCaps: { blind: 120 }, target: "auto", jobs: 1, runner: fake });
+    expect(specs.map((s) => [s.engine, s.maxSeconds])).toEqual([["jazzer", 600], ["blind", 120]]);
+    expect(r.timeToBug[ROBUST_BUG]!.blind!.capSeconds).toBe(120);
+    expect(r.ratios[ROBUST_BUG]!["blind/jazzer"]!.seconds).toEqual({ value: 30, atLeast: true });
+    expect(formatTimeToBug(r)).toMatch(/cap 600s, blind 120s/);
+    expect(formatTimeToBug(r)).toMatch(/blind\s+>120/);
   });
 });
 

@@ -18,6 +18,9 @@ export interface TimeToBugOptions {
   engines: readonly Engine[];
   runsPer: number;
   maxSeconds: number;
+  /** per-engine caps that override maxSeconds (e.g. a shorter one for blind random, whose
+   * misses then read as "> cap" and its ratio to jazzer as a lower bound) */
+  engineCaps?: Partial<Record<Engine, number>>;
   /** a fuzz area, or `auto`: per switch, the area of its regression reproducers (areaForBug) */
   target: string;
   /** campaigns at a time (1 or 2) */
@@ -61,12 +64,12 @@ export interface Ratio {
 }
 
 export interface TimeToBugResult {
-  options: { runsPer: number; maxSeconds: number; target: string; engines: readonly Engine[] };
+  options: { runsPer: number; maxSeconds: number; engineCaps: Partial<Record<Engine, number>>; target: string; engines: readonly Engine[] };
   /** the fuzz area each switch's campaigns used */
   targets: Record<string, string>;
   /** timeToBug[switch][engine] */
   timeToBug: Record<string, Partial<Record<Engine, EngineSummary>>>;
-  /** per switch: blind/jazzer, fastcheck/jazzer, jazzer-edges/jazzer (seconds, and executions) */
+  /** per switch: blind/jazzer, fastcheck/jazzer, jazzer-edges/jazzer, jazzer-nodict/jazzer (seconds, and executions) */
   ratios: Record<string, Record<string, { seconds: Ratio | null; execs: Ratio | null }>>;
   runs: CampaignRun[];
 }
@@ -161,6 +164,8 @@ export async function timeToBug(o: TimeToBugOptions): Promise<TimeToBugResult> {
   const runner = o.runner ?? runInWorker;
   const log = o.log ?? (() => {});
   const first = o.firstSeed ?? 1;
+  const caps = o.engineCaps ?? {};
+  const capOf = (e: Engine) => caps[e] ?? o.maxSeconds;
   const targets: Record<string, string> = {};
   for (const bug of o.bugs) targets[bug] = o.target === "auto" ? areaForBug(bug) : o.target;
   const specs: CampaignSpec[] = [];
@@ -169,7 +174,7 @@ export async function timeToBug(o: TimeToBugOptions): Promise<TimeToBugResult> {
     for (const bug of o.bugs)
       for (const engine of o.engines)
         if (engine !== "jazzer-edges" || !o.edgesBugs || o.edgesBugs.includes(bug))
-          specs.push({ engine, bug, target: targets[bug]!, seed: first + i, maxSeconds: o.maxSeconds });
+          specs.push({ engine, bug, target: targets[bug]!, seed: first + i, maxSeconds: capOf(engine) });
   const runs: CampaignRun[] = [];
   let next = 0;
   let done = 0;
@@ -193,7 +198,7 @@ export async function timeToBug(o: TimeToBugOptions): Promise<TimeToBugResult> {
   for (const bug of o.bugs) {
     const per: Partial<Record<Engine, EngineSummary>> = {};
     for (const engine of o.engines)
-      if (specs.some((s) => s.bug === bug && s.engine === engine)) per[engine] = summarize(runs.filter((r) => r.bug === bug && r.engine === engine), o.maxSeconds);
+      if (specs.some((s) => s.bug === bug && s.engine === engine)) per[engine] = summarize(runs.filter((r) => r.bug === bug && r.engine === engine), capOf(engine));
     timeToBug[bug] = per;
     const rs: Record<string, { seconds: Ratio | null; execs: Ratio | null }> = {};
     const pair = (name: string, slow: Engine, fast: Engine) => {
@@ -202,9 +207,10 @@ export async function timeToBug(o: TimeToBugOptions): Promise<TimeToBugResult> {
     pair("blind/jazzer", "blind", "jazzer");
     pair("fastcheck/jazzer", "fastcheck", "jazzer");
     pair("jazzer-edges/jazzer", "jazzer-edges", "jazzer");
+    pair("jazzer-nodict/jazzer", "jazzer-nodict", "jazzer");
     ratios[bug] = rs;
   }
-  return { options: { runsPer: o.runsPer, maxSeconds: o.maxSeconds, target: o.target, engines: o.engines }, targets, timeToBug, ratios, runs };
+  return { options: { runsPer: o.runsPer, maxSeconds: o.maxSeconds, engineCaps: caps, target: o.target, engines: o.engines }, targets, timeToBug, ratios, runs };
 }
 
 function fmtRatio(r: Ratio | null): string {
@@ -214,14 +220,15 @@ function fmtRatio(r: Ratio | null): string {
 }
 
 export function formatTimeToBug(r: TimeToBugResult): string {
-  const cap = r.options.maxSeconds;
+  const caps = Object.entries(r.options.engineCaps ?? {}).map(([e, c]) => `, ${e} ${c}s`).join("");
   const lines = [
-    `time to first finding: ${r.options.runsPer} campaigns per switch and engine (seeds 1..${r.options.runsPer}), cap ${cap}s; a campaign that finds nothing counts as > cap`,
+    `time to first finding: ${r.options.runsPer} campaigns per switch and engine (seeds 1..${r.options.runsPer}), cap ${r.options.maxSeconds}s${caps}; a campaign that finds nothing counts as > cap`,
     `  ${"switch (target) / engine".padEnd(34)} ${"median s".padStart(9)} ${"spread s (min-max)".padStart(19)} ${"median execs".padStart(13)} ${"found".padStart(6)}`,
   ];
   for (const [bug, per] of Object.entries(r.timeToBug)) {
     lines.push(`  ${bug} (${r.targets[bug] ?? r.options.target})`);
     for (const [engine, s] of Object.entries(per) as [Engine, EngineSummary][]) {
+      const cap = s.capSeconds;
       const med = s.medianSeconds === null ? `>${cap}` : fmtSec(s.medianSeconds);
       const spread = s.minSeconds === null ? "-" : `${fmtSec(s.minSeconds)}-${s.found < s.runs ? `>${cap}` : fmtSec(s.maxSeconds!)}`;
       const execs = s.medianExecs === null ? `>${fmtInt(Math.max(...s.execs))}` : fmtInt(s.medianExecs);
