@@ -137,6 +137,8 @@ describe("seeding", () => {
     const r = seedCorpus(corpus, AREAS["robust-unlock"]!, [seeds], parseBugs("robust-unlock-no-ip-fixup"));
     expect(r).toMatchObject({ files: 2, seeded: 1, firing: 1 });
     expect(readdirSync(corpus)).toHaveLength(1);
+    // the event dictionary is built from r.programs: the firing seed is not in it either
+    expect(r.programs.map((p) => p.events.length)).toEqual([4]);
   });
 });
 

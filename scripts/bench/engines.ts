@@ -4,6 +4,7 @@
 //                 byte corpus seeded from corpus/seeds + corpus/conformance without the seeds that
 //                 already fire), fresh temp work dir, state feedback (FUTEX_FUZZ_FEEDBACK=state)
 //   jazzer-edges  the same with FUTEX_FUZZ_FEEDBACK=edges (edge + value-profile coverage only)
+//   jazzer-nodict the same as jazzer without the event dictionary (src/fuzzing/dictionary.ts)
 //   blind         random bytes (seeded xorshift; lengths log-uniform up to libFuzzer's default
 //                 -max_len 4096) through the same decoder and executor, in process, no feedback
 //   fastcheck     random programs from the fast-check arbitraries (scripts/bench/arb.ts) with the
@@ -24,14 +25,17 @@ import { triageArtifact } from "../../src/fuzzing/crash.js";
 import { parseArtifact, startJazzer } from "../../src/fuzzing/jazzer.js";
 import { SEED_DIRS, targetModule, workDirs } from "../../src/fuzzing/paths.js";
 import { seedCorpus } from "../../src/fuzzing/seeds.js";
+import { writeDictionary } from "../../src/fuzzing/dictionary.js";
 import { decode } from "../../src/program/codec.js";
 import type { Program } from "../../src/program/types.js";
 import { signature, type Finding } from "../../src/sanitizers/report.js";
 import { arbUsefulProgram } from "./arb.js";
 import { randomBytes, rng } from "./util.js";
 
-export const ENGINES = ["jazzer", "jazzer-edges", "blind", "fastcheck"] as const;
+export const ENGINES = ["jazzer", "jazzer-edges", "jazzer-nodict", "blind", "fastcheck"] as const;
 export type Engine = (typeof ENGINES)[number];
+/** the engines a time-to-bug run uses unless told (jazzer-nodict is an opt-in ablation) */
+export const DEFAULT_ENGINES: readonly Engine[] = ["jazzer", "jazzer-edges", "blind", "fastcheck"];
 
 export interface CampaignSpec {
   engine: Engine;
@@ -135,13 +139,14 @@ export async function jazzerCampaign(spec: CampaignSpec): Promise<CampaignRun> {
     const dirs = workDirs(work, spec.target);
     mkdirSync(dirs.corpus, { recursive: true });
     mkdirSync(dirs.artifacts, { recursive: true });
-    seedCorpus(dirs.corpus, table, SEED_DIRS, bugs);
+    const seeds = seedCorpus(dirs.corpus, table, SEED_DIRS, bugs);
+    const dict = spec.engine === "jazzer-nodict" ? undefined : (writeDictionary(dirs.dict, seeds.programs, table), dirs.dict);
     for (let restart = 0; ; restart++) {
       const left = (deadline - performance.now()) / 1000;
       if (left < 1) return { ...spec, found: false, seconds: elapsed(), execs, others };
       let foundAt: number | undefined;
       const run = startJazzer(
-        { target: targetModule(spec.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed: spec.seed + 1000 * restart, maxTotalTime: Math.ceil(left) },
+        { target: targetModule(spec.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed: spec.seed + 1000 * restart, maxTotalTime: Math.ceil(left), dict },
         {
           cwd: dirs.root,
           env: {
@@ -195,6 +200,7 @@ export async function runCampaignHere(spec: CampaignSpec): Promise<CampaignRun> 
   switch (spec.engine) {
     case "jazzer":
     case "jazzer-edges":
+    case "jazzer-nodict":
       return jazzerCampaign(spec);
     case "blind":
       return blindCampaign(spec);

@@ -11,7 +11,8 @@ import type { Io } from "./main.js";
 const TARGETS = Object.keys(AREAS);
 
 export const FUZZ_HELP = `usage: futex-fuzz fuzz [--target T] [--time S] [--runs N] [--bugs a,b] [--jobs N]
-                      [--regressions DIR] [--keep-going] [--seed N] [--work-dir DIR] [--verbose]
+                      [--regressions DIR] [--keep-going] [--seed N] [--work-dir DIR] [--no-dict]
+                      [--verbose]
 
 Fuzz the simulated kernel with jazzer.js (libFuzzer). The byte corpus of the target lives in
 WORK/<target>/corpus and is seeded from corpus/seeds and corpus/conformance (never from
@@ -28,6 +29,8 @@ regression with the same signature is already there, and printed with its diagra
                      signatures found so far, until the time/runs are used up (or Ctrl-C)
   --seed N           libFuzzer -seed of the first process (default 1)
   --work-dir DIR     corpus and crash artifacts go to DIR/<target>/ (default .fuzz-out)
+  --no-dict          no event dictionary (by default the seeds' events, encoded, are given to
+                     libFuzzer as -dict words, so its insertions add whole events)
   --verbose          also print jazzer's own log
 
 Without --time, --runs or --keep-going the campaign runs until the first finding or Ctrl-C.
@@ -52,6 +55,7 @@ export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
       seed: { value: true },
       "work-dir": { value: true },
       verbose: { value: false },
+      "no-dict": { value: false },
       help: { value: false },
     },
     { "-h": "--help" },
@@ -86,6 +90,7 @@ export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
       seed,
       workDir: strFlag(a, "work-dir") ?? DEFAULT_WORK_DIR,
       verbose: a.flags.has("verbose"),
+      noDict: a.flags.has("no-dict"),
     },
     io,
   );

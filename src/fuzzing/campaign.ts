@@ -16,6 +16,7 @@ import { startJazzer, type RunningJazzer } from "./jazzer.js";
 import { SEED_DIRS, targetModule, workDirs, type WorkDirs } from "./paths.js";
 import { applyStatus, newWorkerStats, progressLine, retire, totals, type WorkerStats } from "./progress.js";
 import { seedCorpus, type SeedReport } from "./seeds.js";
+import { writeDictionary } from "./dictionary.js";
 
 export interface CampaignOptions {
   target: string;
@@ -41,6 +42,8 @@ export interface CampaignOptions {
   minimizeBudget?: number;
   /** the jazzer target module; default dist/fuzz/<target>.js (tests pass a stand-in) */
   module?: string;
+  /** without the event dictionary (libFuzzer -dict) built from the seeds */
+  noDict?: boolean;
 }
 
 export interface CampaignResult {
@@ -90,11 +93,12 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
   mkdirSync(dirs.artifacts, { recursive: true });
   const seeds = seedCorpus(dirs.corpus, table, o.seedDirs ?? SEED_DIRS, o.bugs);
   for (const b of seeds.broken) io.err(`[fuzz] skipping seed: ${b}\n`);
+  const dictWords = o.noDict ? 0 : writeDictionary(dirs.dict, seeds.programs, table);
   const bugs = [...o.bugs];
   io.err(
     `[fuzz] target ${o.target}, bugs ${bugs.join(",") || "none"}, ${o.jobs} worker${o.jobs > 1 ? "s" : ""}` +
       `${o.timeSec !== undefined ? `, ${o.timeSec}s` : ""}${o.runs !== undefined ? `, ${o.runs} runs` : ""}` +
-      `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfArea} outside the area${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${dirs.corpus} (${countInputs(dirs.corpus)} inputs)\n`,
+      `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfArea} outside the area${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${dirs.corpus} (${countInputs(dirs.corpus)} inputs); ${o.noDict ? "no dictionary" : `dictionary of ${dictWords} encoded events`}\n`,
   );
 
   const start = Date.now();
@@ -145,7 +149,7 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
     const env = { ...process.env, FUTEX_FUZZ_BUGS: bugs.join(","), FUTEX_FUZZ_IGNORE: [...found].join(",") };
     const tag = o.jobs > 1 ? `[w${i}] ` : "";
     const r = startJazzer(
-      { target: o.module ?? targetModule(o.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed, maxTotalTime, runs: runsLeft },
+      { target: o.module ?? targetModule(o.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed, maxTotalTime, runs: runsLeft, dict: o.noDict ? undefined : dirs.dict },
       {
         cwd: dirs.root,
         env,

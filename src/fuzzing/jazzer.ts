@@ -28,6 +28,8 @@ export interface JazzerRun {
   maxTotalTime?: number;
   /** executions (libFuzzer -runs); undefined: no limit */
   runs?: number;
+  /** a libFuzzer dictionary file (-dict) */
+  dict?: string;
   /** further libFuzzer flags (e.g. -merge=1 for `corpus merge`) */
   libFuzzerFlags?: readonly string[];
 }
@@ -43,6 +45,7 @@ export function jazzerArgv(r: JazzerRun): string[] {
   const lf = [`-seed=${r.seed}`, `-artifact_prefix=${r.artifacts.endsWith("/") ? r.artifacts : r.artifacts + "/"}`, "-print_final_stats=1", "-use_value_profile=1"];
   if (r.maxTotalTime !== undefined) lf.push(`-max_total_time=${r.maxTotalTime}`);
   if (r.runs !== undefined) lf.push(`-runs=${r.runs}`);
+  if (r.dict !== undefined) lf.push(`-dict=${r.dict}`);
   if (r.libFuzzerFlags) lf.push(...r.libFuzzerFlags);
   return [jazzerCli(), r.target, "--sync", "--disable_bug_detectors=.*", ...r.corpus, "--", ...lf];
 }

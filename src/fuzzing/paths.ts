@@ -40,11 +40,13 @@ export interface WorkDirs {
   corpus: string;
   /** crash-/timeout-/oom- files (libFuzzer -artifact_prefix) */
   artifacts: string;
+  /** the event dictionary written from the seeds (libFuzzer -dict) */
+  dict: string;
 }
 
 export function workDirs(workDir: string, target: string): WorkDirs {
   const root = join(workDir, target);
-  return { root, corpus: join(root, "corpus"), artifacts: join(root, "artifacts") };
+  return { root, corpus: join(root, "corpus"), artifacts: join(root, "artifacts"), dict: join(root, "events.dict") };
 }
 
 /** a path as printed: relative to the working directory when it is below it */

@@ -23,6 +23,8 @@ export interface SeedReport {
   firing: number;
   /** files that failed to load, with the reason */
   broken: string[];
+  /** the programs seeded (the material of the event dictionary) */
+  programs: Program[];
 }
 
 export function inArea(p: Program, table: readonly EventKind[]): boolean {
@@ -40,7 +42,7 @@ export function sha1(bytes: Uint8Array): string {
  */
 export function seedCorpus(corpusDir: string, table: readonly EventKind[], seedDirs: readonly string[], bugs?: BugSet): SeedReport {
   mkdirSync(corpusDir, { recursive: true });
-  const r: SeedReport = { files: 0, seeded: 0, outOfArea: 0, firing: 0, broken: [] };
+  const r: SeedReport = { files: 0, seeded: 0, outOfArea: 0, firing: 0, broken: [], programs: [] };
   for (const file of listCorpusFiles(seedDirs)) {
     r.files++;
     let program: Program;
@@ -67,6 +69,7 @@ export function seedCorpus(corpusDir: string, table: readonly EventKind[], seedD
       renameSync(tmp, dest);
     }
     r.seeded++;
+    r.programs.push(program);
   }
   return r;
 }

@@ -177,8 +177,20 @@ export function decode(bytes: Uint8Array, kinds: readonly EventKind[] = EVENT_KI
 
 export function encode(p: Program, kinds: readonly EventKind[] = EVENT_KINDS): Uint8Array {
   const out: number[] = [CPUS.indexOf(p.cpus as (typeof CPUS)[number])];
+  for (const chunk of encodeEvents(p, kinds)) out.push(...chunk);
+  return Uint8Array.from(out);
+}
+
+/**
+ * The bytes of each event of `p` (encode without the cpus byte, cut at event boundaries). An
+ * event's operands are encoded relative to the names used before it, so a chunk means "the same
+ * kind of event on the first / second / ... task and region used so far" wherever it is spliced
+ * in: the material of the fuzzer's event dictionary (src/fuzzing/dictionary.ts).
+ */
+export function encodeEvents(p: Program, kinds: readonly EventKind[] = EVENT_KINDS): number[][] {
   const names = new Names();
-  for (const ev of p.events) {
+  return p.events.map((ev) => {
+    const out: number[] = [];
     const kind = kindOf(ev.op);
     const idx = kinds.indexOf(kind);
     if (idx < 0) throw new Error(`event kind ${ev.op} is not in this codec's kind list`);
@@ -186,6 +198,6 @@ export function encode(p: Program, kinds: readonly EventKind[] = EVENT_KINDS): U
     if (kind.form === "syscall" || kind.taskOperand) writeRef(out, names.tasks, LIMITS.tasks, ev.task!, names);
     kind.args.forEach((a, i) => writeArg(out, a, ev.args[i]!, names));
     if (kind.form === "syscall") writeStop(out, ev.stop);
-  }
-  return Uint8Array.from(out);
+    return out;
+  });
 }
