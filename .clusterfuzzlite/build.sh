@@ -9,6 +9,8 @@
 #                         `futex-fuzz fuzz` runs it (kernel state reaches libFuzzer through it)
 #   <t>_seed_corpus.zip   corpus/seeds + corpus/conformance programs of the target's area,
 #                         byte-encoded (scripts/export-seed-corpus.ts)
+#   <t>.dict              the event dictionary of the same programs (libFuzzer -dict words that
+#                         are whole encoded events; src/fuzzing/dictionary.ts)
 #
 # Outside docker: scripts/build-clusterfuzzlite-local.sh (stand-in helper, temporary $SRC).
 # FUTEX_FUZZ_SKIP_NPM_CI=1 keeps an existing node_modules instead of running npm ci.

@@ -4,7 +4,9 @@
 // the byte encodings of the text programs in corpus/seeds and corpus/conformance that are in the
 // target's area, exactly what `futex-fuzz fuzz` seeds its byte corpus with (src/fuzzing/seeds.ts),
 // named by SHA-1. ClusterFuzzLite / OSS-Fuzz unpack <target>_seed_corpus.zip next to the target
-// into its starting corpus (.clusterfuzzlite/build.sh calls this script).
+// into its starting corpus (.clusterfuzzlite/build.sh calls this script). Next to it,
+// DIR/<target>.dict: the event dictionary of the same programs (src/fuzzing/dictionary.ts), which
+// ClusterFuzz passes to libFuzzer as -dict like `futex-fuzz fuzz` does.
 //
 // The archive is written with the `zip` binary when it is on PATH, else with the small stored
 // (uncompressed) zip writer below; --zip-with forces one. Exit status: 0, 1 when a seed file does
@@ -17,6 +19,7 @@ import { pathToFileURL } from "node:url";
 import { AREAS } from "../fuzz/target.js";
 import { SEED_DIRS } from "../src/fuzzing/paths.js";
 import { seedCorpus, type SeedReport } from "../src/fuzzing/seeds.js";
+import { writeDictionary } from "../src/fuzzing/dictionary.js";
 
 // ---- a stored (method 0) zip writer: local headers, central directory, end record ----------
 
@@ -123,6 +126,9 @@ export function zipDir(dir: string, dest: string, how: ZipWith): void {
 export interface ExportResult {
   target: string;
   zip: string;
+  dict: string;
+  /** words in the dictionary */
+  words: number;
   seeds: SeedReport;
 }
 
@@ -137,7 +143,9 @@ export function exportSeedCorpus(out: string, targets: readonly string[], how: Z
       const seeds = seedCorpus(tmp, table, seedDirs);
       const zip = join(out, `${target}_seed_corpus.zip`);
       zipDir(tmp, zip, how);
-      results.push({ target, zip, seeds });
+      const dict = join(out, `${target}.dict`);
+      const words = writeDictionary(dict, seeds.programs, table);
+      results.push({ target, zip, dict, words, seeds });
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
@@ -169,7 +177,7 @@ export function main(argv: readonly string[]): number {
   let bad = 0;
   for (const r of exportSeedCorpus(resolve(out), targets.length ? targets : Object.keys(AREAS), how)) {
     const s = r.seeds;
-    process.stdout.write(`${r.zip}: ${s.seeded} inputs from ${s.files} programs (${s.outOfArea} outside the area) [${how}]\n`);
+    process.stdout.write(`${r.zip}: ${s.seeded} inputs from ${s.files} programs (${s.outOfArea} outside the area) [${how}]; ${r.dict}: ${r.words} words\n`);
     for (const b of s.broken) process.stderr.write(`export-seed-corpus: ${b}\n`);
     if (s.broken.length || s.seeded === 0) bad++;
     if (s.seeded === 0) process.stderr.write(`export-seed-corpus: ${r.target}: no seed program is in the area\n`);

@@ -86,7 +86,7 @@ describe("ClusterFuzzLite build (.clusterfuzzlite/build.sh with a stand-in compi
   it("skips npm ci on the linked node_modules and writes a wrapper, options and a seed zip per target", () => {
     expect(log).toMatch(/no npm ci/);
     const names = readdirSync(out).sort();
-    const expected = ["futex-fuzz", ...TARGETS.flatMap((t) => [t, `${t}.options`, `${t}_seed_corpus.zip`])].sort();
+    const expected = ["futex-fuzz", ...TARGETS.flatMap((t) => [t, `${t}.options`, `${t}_seed_corpus.zip`, `${t}.dict`])].sort();
     expect(names).toEqual(expected);
     for (const t of TARGETS) {
       const st = statSync(join(out, t));
@@ -112,14 +112,14 @@ describe("ClusterFuzzLite build (.clusterfuzzlite/build.sh with a stand-in compi
       for (const t of TARGETS) expect(spawnSync("unzip", ["-tq", join(out, `${t}_seed_corpus.zip`)]).status, t).toBe(0);
   });
 
-  it("every target runs its whole seed corpus cleanly and then 50 more inputs, as ClusterFuzzLite calls it", async () => {
+  it("every target runs its whole seed corpus cleanly and then 50 more inputs, as ClusterFuzzLite calls it (with its .dict)", async () => {
     const runs = await Promise.all(
       TARGETS.map(async (t) => {
         const seeds = tmp(`unzipped-${t}`);
         const zip = readZip(readFileSync(join(out, `${t}_seed_corpus.zip`)));
         for (const [n, b] of zip) writeFileSync(join(seeds, n), b);
         // -runs counts the seed corpus's executions too
-        const r = await runTarget(join(out, t), [`-runs=${zip.size + 50}`, "-seed=1", seeds]);
+        const r = await runTarget(join(out, t), [`-runs=${zip.size + 50}`, "-seed=1", `-dict=${join(out, `${t}.dict`)}`, seeds]);
         rmSync(seeds, { recursive: true, force: true });
         return { t, r, n: zip.size + 50 };
       }),
@@ -127,6 +127,7 @@ describe("ClusterFuzzLite build (.clusterfuzzlite/build.sh with a stand-in compi
     for (const { t, r, n } of runs) {
       expect(r.status, `${t}: ${r.stderr.slice(-2000)}`).toBe(0);
       expect(r.stderr, t).toMatch(/INITED/);
+      expect(r.stderr, t).toMatch(/Dictionary: [1-9]\d* entries/);
       expect(r.stderr, t).toContain(`Done ${n} runs`);
       expect(r.stderr, t).toMatch(/Skip loading bug detector/);
     }
