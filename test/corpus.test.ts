@@ -7,7 +7,8 @@ import { checkExpectations, formatCorpusFile, parseCorpusFile, verifyCorpusFile 
 import { contentHash, signatureSlug, storeRegression } from "../src/corpus/store.js";
 import { listCorpusFiles } from "../src/corpus/walk.js";
 import { execute } from "../src/exec/executor.js";
-import { encode } from "../src/program/codec.js";
+import { decode, encode } from "../src/program/codec.js";
+import { AREAS } from "../fuzz/target.js";
 import { parse, print } from "../src/program/text.js";
 import type { Finding } from "../src/sanitizers/report.js";
 
@@ -171,6 +172,30 @@ describe("futex-fuzz corpus import / minimize", () => {
     expect(r.out).toContain(`clean      ${join(dir, "crash-bytes")}: no finding`);
     expect(readdirSync(dir).sort()).toEqual(["crash-bytes", "crash-empty", "crash-text"]);
     expect(existsSync(to)).toBe(false);
+  });
+
+  it("--target T decodes raw crash bytes with that fuzz target's event table (run, minimize, import)", async () => {
+    const dir = tmp("import-target");
+    const to = join(tmp("import-target-to"), "regressions");
+    const repro = parse("config cpus=1\nt0 spawn t1\nt0 hash_set_slots 0\nt1 fork t2\n");
+    const crash = join(dir, "crash-fork");
+    writeFileSync(crash, encode(repro, AREAS["fork-lifecycle"]!));
+    const bugs = ["--bugs", "fork-copies-phash-new"];
+    // the area table's byte for `fork` means another kind in the full table
+    expect(print(decode(readFileSync(crash)))).not.toBe(print(repro));
+    const run = await cli("run", crash, ...bugs, "--target", "fork-lifecycle");
+    expect(run.code).toBe(1);
+    expect(run.out).toContain("t1 fork t2 = ");
+    expect(run.out).toContain("FINDING double-free");
+    const min = await cli("minimize", crash, ...bugs, "--target", "fork-lifecycle");
+    expect(min.code).toBe(1);
+    expect(min.out).toContain("t1 fork t2");
+    const imp = await cli("corpus", "import", dir, ...bugs, "--target", "fork-lifecycle", "--to", to);
+    expect(imp.code).toBe(0);
+    expect(imp.out).toMatch(/^added .*double-free/m);
+    const bad = await cli("run", crash, "--target", "nope");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("unknown target 'nope'");
   });
 
   it("minimize: a program without a finding writes nothing and exits 0; --help works", async () => {

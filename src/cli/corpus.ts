@@ -9,17 +9,18 @@ import { execute } from "../exec/executor.js";
 import { DEFAULT_MINIMIZE_BUDGET } from "../minimize/minimize.js";
 import { minimizeFinding } from "../minimize/finding.js";
 import { loadProgramFile } from "../program/load.js";
-import { EVENT_KINDS, kindOf } from "../program/table.js";
+import { EVENT_KINDS, kindOf, type EventKind } from "../program/table.js";
 import { signature } from "../sanitizers/report.js";
 import { intFlag, parseArgs, strFlag, UsageError } from "./args.js";
 import type { Io } from "./main.js";
 import { corpusMerge } from "./merge.js";
+import { crashTable } from "./target.js";
 import { AREAS } from "../../fuzz/target.js";
 import { DEFAULT_WORK_DIR } from "../fuzzing/paths.js";
 
 export const CORPUS_HELP = `usage: futex-fuzz corpus check [DIR|FILE...]
        futex-fuzz corpus stats [DIR...]
-       futex-fuzz corpus import DIR [--bugs a,b] [--to corpus/regressions] [--budget N]
+       futex-fuzz corpus import DIR [--bugs a,b] [--target T] [--to corpus/regressions] [--budget N]
        futex-fuzz corpus merge [--target T[,T...]] [--work-dir DIR] [--verbose]
 
   check    verify every .fz file (default: corpus/): it parses, its '# expect' lines hold with its
@@ -31,7 +32,8 @@ export const CORPUS_HELP = `usage: futex-fuzz corpus check [DIR|FILE...]
            each finding (--budget N runs, default ${DEFAULT_MINIMIZE_BUDGET}) and store it under --to
            (default corpus/regressions) as <signature>/<hash>.fz, one file per signature and
            switches, smallest kept. Unreadable, empty, binary .fz or huge inputs are reported
-           and skipped; no input file is ever modified or deleted.
+           and skipped; no input file is ever modified or deleted. Raw crash bytes are decoded
+           with the event table of --target T (the fuzz target that wrote them; default all).
   merge    shrink the fuzzers' byte corpora WORK/<target>/corpus (WORK: --work-dir, default
            .fuzz-out) to the smallest set of inputs that keeps their coverage (libFuzzer
            -merge=1 through jazzer.js, value profile on as in 'futex-fuzz fuzz'), then swap the
@@ -119,7 +121,7 @@ function stats(dirs: string[], io: Io): number {
   return 0;
 }
 
-function importCrashes(dir: string, to: string, bugList: string | undefined, budget: number, io: Io): number {
+function importCrashes(dir: string, to: string, bugList: string | undefined, budget: number, kinds: readonly EventKind[], io: Io): number {
   const bugs = parseBugs(bugList);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: not a directory`);
   let unreadable = 0;
@@ -128,7 +130,7 @@ function importCrashes(dir: string, to: string, bugList: string | undefined, bud
     let program;
     try {
       if (statSync(f).size === 0) throw new Error(`${f}: empty file`);
-      program = loadProgramFile(f, { allowBytes: true }).program;
+      program = loadProgramFile(f, { allowBytes: true, kinds }).program;
     } catch (e) {
       unreadable++;
       io.err(`skip ${(e as Error).message}\n`);
@@ -184,9 +186,9 @@ export function corpusCommand(argv: string[], io: Io): number | Promise<number> 
       only([]);
       return stats(dirsOf(rest, io), io);
     case "import":
-      only(["bugs", "to", "budget"]);
+      only(["bugs", "to", "budget", "target"]);
       if (rest.length !== 1) throw new UsageError("corpus import needs exactly one DIR");
-      return importCrashes(rest[0]!, strFlag(a, "to") ?? `${DEFAULT_DIR}/regressions`, strFlag(a, "bugs"), intFlag(a, "budget", DEFAULT_MINIMIZE_BUDGET, 1), io);
+      return importCrashes(rest[0]!, strFlag(a, "to") ?? `${DEFAULT_DIR}/regressions`, strFlag(a, "bugs"), intFlag(a, "budget", DEFAULT_MINIMIZE_BUDGET, 1), crashTable(a), io);
     case "merge":
       only(["target", "work-dir", "verbose"]);
       if (rest.length) throw new UsageError(`corpus merge takes no DIR (it merges WORK/<target>/corpus; see --work-dir)`);

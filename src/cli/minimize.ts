@@ -1,4 +1,4 @@
-// futex-fuzz minimize FILE [--bugs a,b] [-o OUT.fz] [--budget N]
+// futex-fuzz minimize FILE [--bugs a,b] [--target T] [-o OUT.fz] [--budget N]
 import { basename } from "node:path";
 import { parseBugs } from "../bugs/switches.js";
 import { formatCorpusFile, parseCorpusFile } from "../corpus/file.js";
@@ -11,8 +11,9 @@ import { loadProgramFile } from "../program/load.js";
 import { signature } from "../sanitizers/report.js";
 import { intFlag, parseArgs, strFlag, UsageError } from "./args.js";
 import type { Io } from "./main.js";
+import { crashTable, TARGET_FLAG_HELP } from "./target.js";
 
-export const MINIMIZE_HELP = `usage: futex-fuzz minimize FILE [--bugs a,b] [-o OUT.fz] [--budget N]
+export const MINIMIZE_HELP = `usage: futex-fuzz minimize FILE [--bugs a,b] [--target T] [-o OUT.fz] [--budget N]
 
 Minimize the first finding of a program while keeping its signature (kind:top frame): ddmin
 over events, then @k stops, CPUs, tasks, arguments, and canonical names. FILE is a jazzer.js /
@@ -23,6 +24,7 @@ The minimized program is written as a corpus file (header with title, signature,
 and the number of executions used go to stderr.
 
   --bugs a,b    bug switches to run with (default: the file's '# bugs' header, else none)
+${TARGET_FLAG_HELP}
   -o, --out F   write the result to F (atomically) instead of stdout
   --budget N    at most N simulator runs (default ${DEFAULT_MINIMIZE_BUDGET})
 
@@ -31,12 +33,12 @@ exit status: 1 finding minimized, 0 the program has no finding (nothing written)
 `;
 
 export function minimizeCommand(argv: string[], io: Io): number {
-  const a = parseArgs(argv, { bugs: { value: true }, out: { value: true }, budget: { value: true }, help: { value: false } }, { "-h": "--help", "-o": "--out" });
+  const a = parseArgs(argv, { bugs: { value: true }, target: { value: true }, out: { value: true }, budget: { value: true }, help: { value: false } }, { "-h": "--help", "-o": "--out" });
   if (a.flags.has("help")) return io.out(MINIMIZE_HELP), 0;
   if (a.positional.length !== 1) throw new UsageError("minimize needs exactly one FILE");
   const path = a.positional[0]!;
   const budget = intFlag(a, "budget", DEFAULT_MINIMIZE_BUDGET, 1);
-  const loaded = loadProgramFile(path, { allowBytes: true });
+  const loaded = loadProgramFile(path, { allowBytes: true, kinds: crashTable(a) });
   const header = loaded.form === "text" ? parseCorpusFile(loaded.text!, path) : null;
   const bugList = strFlag(a, "bugs") ?? header?.bugs.join(",") ?? "";
   const bugs = parseBugs(bugList);

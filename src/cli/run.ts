@@ -1,4 +1,4 @@
-// futex-fuzz run FILE [--bugs a,b] [--json] [--trace]
+// futex-fuzz run FILE [--bugs a,b] [--target T] [--json] [--trace]
 import { parseBugs } from "../bugs/switches.js";
 import { execute, type Verdict } from "../exec/executor.js";
 import { renderDiagram } from "../exec/diagram.js";
@@ -6,13 +6,15 @@ import { loadProgramFile } from "../program/load.js";
 import { signature } from "../sanitizers/report.js";
 import { parseArgs, strFlag, UsageError } from "./args.js";
 import type { Io } from "./main.js";
+import { crashTable, TARGET_FLAG_HELP } from "./target.js";
 
-export const RUN_HELP = `usage: futex-fuzz run FILE [--bugs a,b] [--json] [--trace]
+export const RUN_HELP = `usage: futex-fuzz run FILE [--bugs a,b] [--target T] [--json] [--trace]
 
 Run one program (canonical text, or raw fuzzer bytes) on the simulated kernel and print each
 syscall's return value and the findings.
 
   --bugs a,b   switch historical bugs back on (see 'futex-fuzz bugs')
+${TARGET_FLAG_HELP}
   --json       print one JSON object {findings, syscalls} (with trace when --trace)
   --trace      print the per-CPU timeline of preemption points
 
@@ -39,11 +41,11 @@ export function formatVerdict(v: Verdict): string {
 }
 
 export function runCommand(argv: string[], io: Io): number {
-  const a = parseArgs(argv, { bugs: { value: true }, json: { value: false }, trace: { value: false }, help: { value: false } }, { "-h": "--help" });
+  const a = parseArgs(argv, { bugs: { value: true }, target: { value: true }, json: { value: false }, trace: { value: false }, help: { value: false } }, { "-h": "--help" });
   if (a.flags.has("help")) return io.out(RUN_HELP), 0;
   if (a.positional.length !== 1) throw new UsageError("run needs exactly one FILE");
   const bugs = parseBugs(strFlag(a, "bugs"));
-  const { program } = loadProgramFile(a.positional[0]!, { allowBytes: true });
+  const { program } = loadProgramFile(a.positional[0]!, { allowBytes: true, kinds: crashTable(a) });
   const trace = a.flags.has("trace");
   const v = execute(program, { bugs, trace });
   if (a.flags.has("json")) {

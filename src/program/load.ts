@@ -1,6 +1,7 @@
 // Reading programs from files: canonical text (.fz) or raw fuzzer bytes (crash files).
 import { readFileSync, statSync } from "node:fs";
 import { decode } from "./codec.js";
+import type { EventKind } from "./table.js";
 import { parse } from "./text.js";
 import type { Program } from "./types.js";
 
@@ -30,9 +31,10 @@ export interface LoadedProgram {
 
 /**
  * Load a program. `.fz` files must be text; other files are text if they look like it, else
- * raw bytes. Errors name the file (and line/column for syntax errors).
+ * raw bytes, decoded with `kinds` (the event table of the fuzz target that wrote them; default
+ * all kinds). Errors name the file (and line/column for syntax errors).
  */
-export function loadProgramFile(path: string, opts: { allowBytes?: boolean } = {}): LoadedProgram {
+export function loadProgramFile(path: string, opts: { allowBytes?: boolean; kinds?: readonly EventKind[] } = {}): LoadedProgram {
   let size: number;
   try {
     size = statSync(path).size;
@@ -49,5 +51,5 @@ export function loadProgramFile(path: string, opts: { allowBytes?: boolean } = {
   }
   if (isFz) throw new ProgramFileError(`${path}: binary data in a .fz program file`);
   if (!opts.allowBytes) throw new ProgramFileError(`${path}: not a text program`);
-  return { program: decode(buf), form: "bytes" };
+  return { program: decode(buf, opts.kinds), form: "bytes" };
 }
