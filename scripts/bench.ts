@@ -6,7 +6,9 @@
 // reference counting (scripts/bench/cachelines.ts).
 // With --bugs: the same, then the time-to-bug campaigns (scripts/bench/timetobug.ts).
 // --md FILE writes everything as a markdown page too (scripts/bench/report.ts).
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { SEED_DIRS } from "../src/fuzzing/paths.js";
 import { BUGS } from "../src/bugs/registry.js";
 import { AREAS } from "../fuzz/target.js";
 import { cachelineBench, formatCachelines } from "./bench/cachelines.js";
@@ -19,7 +21,7 @@ import { fmtInt } from "./bench/util.js";
 const USAGE = `usage: npm run bench -- [--json] [--seconds S] [--no-throughput]
                         [--bugs [id,id...]] [--runs-per N] [--max-seconds S] [--engines e,e...]
                         [--engine-caps e=S,...] [--edges-bugs id,id...] [--target T] [--jobs 1|2]
-                        [--md FILE]
+                        [--without-seeds f.fz,...] [--md FILE]
 
   --seconds S       throughput measuring time per figure (default 3)
   --no-throughput   skip the throughput and cache-line figures (with --bugs)
@@ -32,6 +34,8 @@ const USAGE = `usage: npm run bench -- [--json] [--seconds S] [--no-throughput]
   --edges-bugs ids  run the jazzer-edges engine only for these switches (default: every --bugs one)
   --target T        fuzz area the campaigns use: ${Object.keys(AREAS).join(", ")}, or auto (default):
                     per switch, the smallest area covering its reproducers in corpus/regressions
+  --without-seeds f.fz,...  leave these seed files out of the jazzer campaigns' corpus and
+                    dictionary (is a switch found without the seed closest to it?)
   --jobs N          campaigns at a time, 1 or 2 (default 1: timings are not shared with another)
   --json            print one JSON object instead of the tables
   --md FILE         also write the results as markdown to FILE (e.g. docs/bench-results.md)
@@ -75,6 +79,7 @@ const known = new Set([
   "--jobs",
   "--edges-bugs",
   "--engine-caps",
+  "--without-seeds",
   "--md",
 ]);
 for (let i = 0; i < argv.length; i++) {
@@ -110,6 +115,8 @@ for (const part of value("--engine-caps")?.split(",").map((s) => s.trim()).filte
   if (Number(secs) < 1) fail(`--engine-caps: ${e}'s cap must be at least 1 s`);
   engineCaps[e as Engine] = Number(secs);
 }
+const withoutSeeds = value("--without-seeds")?.split(",").map((s) => s.trim()).filter(Boolean);
+for (const f of withoutSeeds ?? []) if (!SEED_DIRS.some((d) => existsSync(join(d, f)))) fail(`--without-seeds: no seed file '${f}' in ${SEED_DIRS.join(" or ")}`);
 const edgesBugs = value("--edges-bugs")?.split(",").map((s) => s.trim()).filter(Boolean);
 for (const id of edgesBugs ?? []) if (!bugs?.includes(id)) fail(`--edges-bugs: '${id}' is not one of the --bugs switches`);
 
@@ -150,6 +157,7 @@ if (bugs) {
     runsPer,
     maxSeconds,
     engineCaps,
+    withoutSeeds,
     target,
     jobs,
     edgesBugs,

@@ -139,6 +139,11 @@ describe("seeding", () => {
     expect(readdirSync(corpus)).toHaveLength(1);
     // the event dictionary is built from r.programs: the firing seed is not in it either
     expect(r.programs.map((p) => p.events.length)).toEqual([4]);
+    // left out by name (the benchmark's --without-seeds): neither seeded nor in the programs
+    const c2 = join(tmp("corpus-skip"), "c");
+    const s2 = seedCorpus(c2, AREAS["robust-unlock"]!, [seeds], undefined, new Set(["ww.fz"]));
+    expect(s2).toMatchObject({ files: 2, seeded: 1, skipped: 1 });
+    expect(s2.programs.map((p) => p.events.length)).toEqual([trigger.split("\n").filter((l) => /^(t\d|irq|step|gp|run|cpu|signal)/.test(l)).length]);
   });
 });
 

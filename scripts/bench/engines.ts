@@ -44,6 +44,8 @@ export interface CampaignSpec {
   target: string;
   seed: number;
   maxSeconds: number;
+  /** seed files (base names) left out of the jazzer campaigns' corpus and dictionary (ablation) */
+  withoutSeeds?: string[];
 }
 
 export interface CampaignRun extends CampaignSpec {
@@ -139,7 +141,7 @@ export async function jazzerCampaign(spec: CampaignSpec): Promise<CampaignRun> {
     const dirs = workDirs(work, spec.target);
     mkdirSync(dirs.corpus, { recursive: true });
     mkdirSync(dirs.artifacts, { recursive: true });
-    const seeds = seedCorpus(dirs.corpus, table, SEED_DIRS, bugs);
+    const seeds = seedCorpus(dirs.corpus, table, SEED_DIRS, bugs, new Set(spec.withoutSeeds ?? []));
     const dict = spec.engine === "jazzer-nodict" ? undefined : (writeDictionary(dirs.dict, seeds.programs, table), dirs.dict);
     for (let restart = 0; ; restart++) {
       const left = (deadline - performance.now()) / 1000;

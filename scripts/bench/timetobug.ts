@@ -27,6 +27,8 @@ export interface TimeToBugOptions {
   jobs: number;
   /** the switches the jazzer-edges engine runs for (default: all of `bugs`) */
   edgesBugs?: readonly string[];
+  /** seed files (base names) the jazzer campaigns leave out (an ablation: is a switch found without them?) */
+  withoutSeeds?: string[];
   /** campaign i (0-based) of every engine uses seed firstSeed + i */
   firstSeed?: number;
   /** how a campaign is run (default: a campaign-worker child process) */
@@ -64,7 +66,7 @@ export interface Ratio {
 }
 
 export interface TimeToBugResult {
-  options: { runsPer: number; maxSeconds: number; engineCaps: Partial<Record<Engine, number>>; target: string; engines: readonly Engine[] };
+  options: { runsPer: number; maxSeconds: number; engineCaps: Partial<Record<Engine, number>>; withoutSeeds: string[]; target: string; engines: readonly Engine[] };
   /** the fuzz area each switch's campaigns used */
   targets: Record<string, string>;
   /** timeToBug[switch][engine] */
@@ -174,7 +176,7 @@ export async function timeToBug(o: TimeToBugOptions): Promise<TimeToBugResult> {
     for (const bug of o.bugs)
       for (const engine of o.engines)
         if (engine !== "jazzer-edges" || !o.edgesBugs || o.edgesBugs.includes(bug))
-          specs.push({ engine, bug, target: targets[bug]!, seed: first + i, maxSeconds: capOf(engine) });
+          specs.push({ engine, bug, target: targets[bug]!, seed: first + i, maxSeconds: capOf(engine), ...(o.withoutSeeds?.length ? { withoutSeeds: o.withoutSeeds } : {}) });
   const runs: CampaignRun[] = [];
   let next = 0;
   let done = 0;
@@ -210,7 +212,7 @@ export async function timeToBug(o: TimeToBugOptions): Promise<TimeToBugResult> {
     pair("jazzer-nodict/jazzer", "jazzer-nodict", "jazzer");
     ratios[bug] = rs;
   }
-  return { options: { runsPer: o.runsPer, maxSeconds: o.maxSeconds, engineCaps: caps, target: o.target, engines: o.engines }, targets, timeToBug, ratios, runs };
+  return { options: { runsPer: o.runsPer, maxSeconds: o.maxSeconds, engineCaps: caps, withoutSeeds: o.withoutSeeds ?? [], target: o.target, engines: o.engines }, targets, timeToBug, ratios, runs };
 }
 
 function fmtRatio(r: Ratio | null): string {
@@ -222,7 +224,8 @@ function fmtRatio(r: Ratio | null): string {
 export function formatTimeToBug(r: TimeToBugResult): string {
   const caps = Object.entries(r.options.engineCaps ?? {}).map(([e, c]) => `, ${e} ${c}s`).join("");
   const lines = [
-    `time to first finding: ${r.options.runsPer} campaigns per switch and engine (seeds 1..${r.options.runsPer}), cap ${r.options.maxSeconds}s${caps}; a campaign that finds nothing counts as > cap`,
+    `time to first finding: ${r.options.runsPer} campaigns per switch and engine (seeds 1..${r.options.runsPer}), cap ${r.options.maxSeconds}s${caps}; a campaign that finds nothing counts as > cap` +
+      (r.options.withoutSeeds?.length ? `; seeds left out: ${r.options.withoutSeeds.join(", ")}` : ""),
     `  ${"switch (target) / engine".padEnd(34)} ${"median s".padStart(9)} ${"spread s (min-max)".padStart(19)} ${"median execs".padStart(13)} ${"found".padStart(6)}`,
   ];
   for (const [bug, per] of Object.entries(r.timeToBug)) {

@@ -3,7 +3,7 @@
 // own naming, so re-seeding is idempotent and never duplicates an input libFuzzer already saved).
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { listCorpusFiles } from "../corpus/walk.js";
 import { encode } from "../program/codec.js";
 import { loadProgramFile } from "../program/load.js";
@@ -21,6 +21,8 @@ export interface SeedReport {
   outOfArea: number;
   /** programs left out because they already fire a finding under the campaign's bug switches */
   firing: number;
+  /** files left out by name (`skip`) */
+  skipped: number;
   /** files that failed to load, with the reason */
   broken: string[];
   /** the programs seeded (the material of the event dictionary) */
@@ -38,13 +40,18 @@ export function sha1(bytes: Uint8Array): string {
 /**
  * Seed `corpusDir`. With bug switches on, a seed that already fires a finding under them is the
  * answer, not a starting point: it is left out (and removed if an earlier campaign wrote it), so
- * a campaign shows the fuzzer finding the bug rather than replaying a seed.
+ * a campaign shows the fuzzer finding the bug rather than replaying a seed. Files whose base
+ * name is in `skip` are left out too (the benchmark's --without-seeds ablation).
  */
-export function seedCorpus(corpusDir: string, table: readonly EventKind[], seedDirs: readonly string[], bugs?: BugSet): SeedReport {
+export function seedCorpus(corpusDir: string, table: readonly EventKind[], seedDirs: readonly string[], bugs?: BugSet, skip?: ReadonlySet<string>): SeedReport {
   mkdirSync(corpusDir, { recursive: true });
-  const r: SeedReport = { files: 0, seeded: 0, outOfArea: 0, firing: 0, broken: [], programs: [] };
+  const r: SeedReport = { files: 0, seeded: 0, outOfArea: 0, firing: 0, skipped: 0, broken: [], programs: [] };
   for (const file of listCorpusFiles(seedDirs)) {
     r.files++;
+    if (skip?.has(basename(file))) {
+      r.skipped++;
+      continue;
+    }
     let program: Program;
     try {
       program = loadProgramFile(file).program;
