@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTarget } from "../fuzz/target.js";
-import { feedbackMode, mmBits, SITE, StateFeedback, VALUE_PROFILE_PRIME } from "../fuzz/state.js";
+import { feedbackMode, labelHash, mmBits, SITE, StateFeedback, VALUE_PROFILE_PRIME } from "../fuzz/state.js";
 import { execute } from "../src/exec/executor.js";
 import { jazzerCli } from "../src/fuzzing/jazzer.js";
 import { PROJECT_ROOT } from "../src/fuzzing/paths.js";
@@ -94,6 +94,12 @@ describe("state feedback (fuzz/state.ts)", () => {
     // and parking changes nothing for a program that never stops a task mid-syscall
     const plain = features("t0 mmap m0 anon\nt0 futex_wake m0+0 1\n");
     expect([...plain].filter((f) => [SITE.EVENT, SITE.PARKED_STATE, SITE.DEFERRED].includes(f >>> 12))).toEqual([]);
+  });
+
+  it("a parked task's label counts without its digits: which bucket or CPU is not another state", () => {
+    expect(labelHash("spin_lock(hb@fph#2[13])")).toBe(labelHash("spin_lock(hb@fph#3[7])"));
+    expect(labelHash("spin_lock(hb@fph#2[13])")).not.toBe(labelHash("mutex_lock(mm1->futex.phash.lock)"));
+    expect(labelHash("futex_private_hash_put: wake_up_var(fph->mm)")).not.toBe(labelHash("futex_private_hash_put: wake_up_var(mm)"));
   });
 
   it("the observer never changes a verdict", () => {
