@@ -35,7 +35,7 @@ export function feedbackMode(env: string | undefined = process.env.FUTEX_FUZZ_FE
   return v;
 }
 
-/** Feature sites: the OBS sites (1..15) plus the ones below; a feature is site << 12 | state. */
+/** Feature sites (0..14, all below the value-profile prime): the OBS sites plus the ones below; a feature is site << 12 | state. */
 export const SITE = {
   ...OBS,
   /** the set of OBS sites this run reached, as a bitmask (the run's "transitions seen") */
@@ -44,6 +44,12 @@ export const SITE = {
   TASKS: 12,
   /** (at OBS.EVENT) a task parked at preemption point L while the state of what it holds is S */
   PARKED_STATE: 14,
+  /**
+   * OBS.DEFERRED's features. Not its own id 15: 15 << 12 | 0xfff crosses VALUE_PROFILE_PRIME,
+   * so most of its states would wrap onto site 0. OBS.PERCPU_RMW is observed but carries no
+   * state (no feature), so site 4 is free.
+   */
+  DEFERRED: 4,
 } as const;
 
 export const STATE_BITS = 12;
@@ -213,11 +219,9 @@ function mix12(h: number, n: number): number {
   return (x ^ (x >>> 15) ^ (x >>> 27)) & STATE_MASK;
 }
 
-/** tasks stopped at a preemption point inside the kernel (not sleeping on a futex, not in user space) */
-function parked(k: Kernel): Task[] {
-  const out: Task[] = [];
-  for (const t of k.tasks.values()) if (t.state === "busy" && t.at !== "" && !k.sleepers.has(t)) out.push(t);
-  return out;
+/** t is stopped at a preemption point inside the kernel (not sleeping on a futex, not in user space) */
+function isParked(k: Kernel, t: Task): boolean {
+  return t.state === "busy" && t.at !== "" && !k.sleepers.has(t);
 }
 
 /** the state of what a parked task holds: its robust operation's pending word, else its mm's futex state */
@@ -311,15 +315,18 @@ export class StateFeedback {
         case OBS.IRQ:
           return this.hit(site, irqBits(ctx as Task));
         case OBS.EVENT:
-          for (const t of parked(k)) {
+          for (const t of k.tasks.values()) {
+            if (!isParked(k, t)) continue;
             const h = labelHash(t.at);
             this.hit(SITE.EVENT, mix12(h, obj as number));
             this.hit(SITE.PARKED_STATE, mix12(h, heldBits(k, t)));
           }
           return;
         case OBS.DEFERRED: {
-          const cb = labelHash((obj as string[]).join(": "));
-          for (const t of parked(k)) this.hit(SITE.DEFERRED, mix12(labelHash(t.at), cb));
+          // the callback or work item's own label (frames: ["rcu_do_batch" | "process_one_work", label])
+          const frames = obj as string[];
+          const cb = labelHash(frames[frames.length - 1]!);
+          for (const t of k.tasks.values()) if (isParked(k, t)) this.hit(SITE.DEFERRED, mix12(labelHash(t.at), cb));
           return;
         }
         case OBS.QUIESCENT: {

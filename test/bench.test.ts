@@ -52,6 +52,8 @@ describe("state feedback (fuzz/state.ts)", () => {
       expect(st).toBeLessThan(0x1000);
       expect(id | (st << 12)).toBeLessThan(VALUE_PROFILE_PRIME);
     }
+    // every site's whole 12-bit state range lies below the prime: no feature wraps onto another
+    for (const site of Object.values(SITE)) expect((site << 12) | 0xfff, `site ${site}`).toBeLessThan(VALUE_PROFILE_PRIME);
     let edgesSent = 0;
     makeTarget("all", { bugs: "", feedback: "edges", pcIndir: () => edgesSent++ })(bytes);
     expect(edgesSent).toBe(0);
@@ -93,7 +95,7 @@ describe("state feedback (fuzz/state.ts)", () => {
     for (const site of [SITE.EVENT, SITE.PARKED_STATE, SITE.DEFERRED]) expect(only(parkedRun, straight, site).length, `site ${site}`).toBeGreaterThan(0);
     // and parking changes nothing for a program that never stops a task mid-syscall
     const plain = features("t0 mmap m0 anon\nt0 futex_wake m0+0 1\n");
-    expect([...plain].filter((f) => [SITE.EVENT, SITE.PARKED_STATE, SITE.DEFERRED].includes(f >>> 12))).toEqual([]);
+    expect([...plain].filter((f) => ([SITE.EVENT, SITE.PARKED_STATE, SITE.DEFERRED] as number[]).includes(f >>> 12))).toEqual([]);
   });
 
   it("a parked task's label counts without its digits: which bucket or CPU is not another state", () => {
