@@ -13,7 +13,6 @@
 //     its next event. `allow: ["no-kill-follow-up"]` drops the follow-up that steered around it.
 //   KNOWN LIMIT (not a bug): requeue into a key that already has sleepers when both keys share a
 //     hash bucket keeps the requeued waiters' place in the chain (see the requeue case).
-// Event kinds the simulator does not model yet are left out (`exclude`).
 import fc from "fast-check";
 import { FUTEX_OWNER_DIED, FUTEX_WAITERS, type Addr, type Event, type Program, type Value } from "../src/program/types.js";
 import { Model, Unsupported, type MTask } from "../src/model/reference.js";
@@ -98,37 +97,7 @@ const INTENTS: [number, fc.Arbitrary<Intent>][] = [
   [1, fc.record({ k: fc.constant("get_robust_list" as const), who, of: fc.nat({ max: 15 }) })],
 ];
 
-/** Which event kinds each intent emits (for exclusion of not-modelled kinds). */
-const INTENT_KINDS: Record<Intent["k"], string[]> = {
-  mmap: ["mmap"],
-  munmap: ["munmap"],
-  store: ["store"],
-  load: ["load"],
-  spawn: ["spawn"],
-  fork: ["fork"],
-  wait: ["futex_wait"],
-  wake: ["futex_wake"],
-  requeue: ["futex_requeue", "futex_cmp_requeue"],
-  set_slots: ["hash_set_slots"],
-  get_slots: ["hash_get_slots"],
-  exec: ["exec"],
-  exit: ["exit"],
-  signal: ["signal"],
-  cpu: ["cpu"],
-  gp: ["gp"],
-  run: ["run"],
-  runAll: ["run"],
-  robust_init: ["robust_init"],
-  robust_lock: ["robust_lock"],
-  robust_unlock: ["robust_unlock"],
-  robust_pending: ["robust_pending"],
-  set_robust_list: ["set_robust_list"],
-  get_robust_list: ["get_robust_list"],
-};
-
 export interface GenOptions {
-  /** event kinds to leave out (e.g. the ones the simulator answers with -ENOSYS) */
-  exclude?: ReadonlySet<string>;
   maxIntents?: number;
   /** experiments: allow what the expansion normally avoids ("requeue-into-busy", "no-kill-follow-up") */
   allow?: ReadonlySet<string>;
@@ -142,28 +111,19 @@ export interface Intents {
 }
 
 export function arbIntents(opts: GenOptions = {}): fc.Arbitrary<Intents> {
-  const ex = opts.exclude ?? new Set<string>();
-  const allowed = INTENTS.filter((_, i) => !INTENT_KINDS[INTENT_ORDER[i]!].every((e) => ex.has(e)));
   return fc.record({
     cpus: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 5, max: 8 }) }),
-    threads: ex.has("spawn") ? fc.constant(0) : fc.nat({ max: 5 }),
-    intents: fc.array(fc.oneof(...allowed.map(([weight, arbitrary]) => ({ weight, arbitrary }))), { maxLength: opts.maxIntents ?? 28, size: "max" }),
+    threads: fc.nat({ max: 5 }),
+    intents: fc.array(fc.oneof(...INTENTS.map(([weight, arbitrary]) => ({ weight, arbitrary }))), { maxLength: opts.maxIntents ?? 28, size: "max" }),
   });
 }
-
-const INTENT_ORDER: Intent["k"][] = [
-  "mmap", "munmap", "store", "load", "spawn", "fork", "wait", "wake", "requeue", "set_slots", "get_slots", "exec", "exit",
-  "signal", "cpu", "gp", "run", "runAll", "robust_init", "robust_lock", "robust_unlock", "robust_pending", "set_robust_list",
-  "get_robust_list",
-];
 
 const addrOf = (n: number): Addr => ({ region: Math.floor(n / WORD_OFFS.length), off: WORD_OFFS[n % WORD_OFFS.length]! });
 
 /** Expand intents into a sequential program (stepping a model to know the state). */
 export function expand(g: Intents, opts: GenOptions = {}): Program {
   const { cpus, intents } = g;
-  const ex = opts.exclude ?? new Set<string>();
-  const m = new Model(cpus, { notModelled: ex });
+  const m = new Model(cpus, {});
   const events: Event[] = [];
   const touched = new Map<number, Set<number>>(); // region -> word offsets
   const touch = (a: Addr, len = 4): void => {
@@ -246,7 +206,6 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
   for (let i = 1; i <= g.threads; i++) emit(sys(0, "spawn", i));
   for (const it of intents) {
     if (stopped) break;
-    if (INTENT_KINDS[it.k].every((k) => ex.has(k))) continue;
     if (it.k === "gp") {
       emit({ op: "gp", args: [] });
       continue;
@@ -323,9 +282,7 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
           const k2 = futexKey(rt.proc.id, sp, a2, sh);
           if (typeof k2 === "string" && k1 !== k2 && m.queue.some((w) => w.key === k2) && !opts.allow?.has("requeue-into-busy")) nr = 0;
         }
-        const cmpOp = it.cmp !== null && !ex.has("futex_cmp_requeue");
-        if (!cmpOp && ex.has("futex_requeue")) break;
-        if (cmpOp) emit(sys(rt.id, "futex_cmp_requeue", a1, a2, it.nw, nr, valueOf(it.cmp!, rt.id, a1), sh));
+        if (it.cmp !== null) emit(sys(rt.id, "futex_cmp_requeue", a1, a2, it.nw, nr, valueOf(it.cmp!, rt.id, a1), sh));
         else emit(sys(rt.id, "futex_requeue", a1, a2, it.nw, nr, sh));
         break;
       }
@@ -393,7 +350,7 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
           if (held.length) a = held[(it.addr >> 1) % held.length]!;
         }
         const uid = u.id;
-        if (!u.userHead && !ex.has("robust_init")) {
+        if (!u.userHead) {
           const h = { region: 0, off: HEAD_OFFS[uid % HEAD_OFFS.length]! };
           touch(h, 12);
           emit(sys(uid, "robust_init", h));

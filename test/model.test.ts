@@ -8,20 +8,18 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { execute } from "../src/exec/executor.js";
-import { compare, explain, probeNotModelled, type Comparison } from "../src/model/compare.js";
+import { compare, explain, type Comparison } from "../src/model/compare.js";
 import { reference } from "../src/model/reference.js";
 import { parse, print } from "../src/program/text.js";
 import type { Program } from "../src/program/types.js";
 import { arbIntents, arbInterleaving, expand, interleave, type Intents } from "./model-arb.js";
 import { arbUsefulProgram } from "./arb.js";
 
-/** Kinds the simulator answers with -ENOSYS right now (they are left out of generation). */
-const NOT_MODELLED = probeNotModelled();
 const seed = process.env.FC_SEED && process.env.FC_SEED !== "random" ? Number(process.env.FC_SEED) : undefined;
 const RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 15000;
 
 function check(p: Program): Comparison {
-  return compare(p, { model: { notModelled: NOT_MODELLED } });
+  return compare(p);
 }
 
 const fz = (text: string): Program => parse(text);
@@ -114,8 +112,8 @@ describe("simulator vs reference model: sequential programs", () => {
     let events = 0;
     const t0 = performance.now();
     const r = fc.check(
-      fc.property(arbIntents({ exclude: NOT_MODELLED }), (g: Intents) => {
-        const p = expand(g, { exclude: NOT_MODELLED });
+      fc.property(arbIntents(), (g: Intents) => {
+        const p = expand(g);
         events += p.events.length;
         const c = check(p);
         if (c.unsupported) {
@@ -127,13 +125,12 @@ describe("simulator vs reference model: sequential programs", () => {
       { numRuns: RUNS, ...(seed !== undefined ? { seed } : {}) },
     );
     if (r.failed) {
-      const p = expand(r.counterexample![0], { exclude: NOT_MODELLED });
+      const p = expand(r.counterexample![0]);
       throw new Error(`seed ${r.seed} path ${r.counterexample ? r.counterexamplePath : "?"}\n${explain(p, check(p))}`);
     }
     const ms = performance.now() - t0;
     console.log(
-      `model check: ${RUNS} programs, ${(events / RUNS).toFixed(1)} events avg, ${unsupported} declined, ${ms.toFixed(0)} ms; ` +
-        `not modelled: ${[...NOT_MODELLED].join(", ") || "none"}`,
+      `model check: ${RUNS} programs, ${(events / RUNS).toFixed(1)} events avg, ${unsupported} declined, ${ms.toFixed(0)} ms`,
     );
     expect(unsupported).toBeLessThan(RUNS * 0.02);
   });
@@ -159,16 +156,16 @@ t0 futex_wake m0+32 1
 describe("the model check can fail (test-only seams)", () => {
   const shrunk = (simulate?: (p: Program) => ReturnType<typeof execute>, faults?: { requeueDropsLast: boolean }) => {
     const r = fc.check(
-      fc.property(arbIntents({ exclude: NOT_MODELLED }), (g) => {
-        const p = expand(g, { exclude: NOT_MODELLED });
-        const c = compare(p, { ...(simulate ? { simulate } : {}), model: { notModelled: NOT_MODELLED, ...(faults ? { faults } : {}) } });
+      fc.property(arbIntents(), (g) => {
+        const p = expand(g);
+        const c = compare(p, { ...(simulate ? { simulate } : {}), model: { ...(faults ? { faults } : {}) } });
         return c.unsupported !== undefined || c.mismatch === null;
       }),
       { numRuns: 3000, seed: 7 },
     );
     expect(r.failed).toBe(true);
-    const p = expand(r.counterexample![0], { exclude: NOT_MODELLED });
-    return { p, c: compare(p, { ...(simulate ? { simulate } : {}), model: { notModelled: NOT_MODELLED, ...(faults ? { faults } : {}) } }) };
+    const p = expand(r.counterexample![0]);
+    return { p, c: compare(p, { ...(simulate ? { simulate } : {}), model: { ...(faults ? { faults } : {}) } }) };
   };
 
   it("a simulator whose FUTEX_WAKE reports one more than it woke is caught, shrunk to a few events", () => {
@@ -229,7 +226,7 @@ describe("interleaved programs: invariants under any interleaving", () => {
 
   it("generated sequential programs cut up with @k stops, step, run, cpu and gp", () => {
     fc.assert(
-      fc.property(arbIntents({ exclude: NOT_MODELLED }), arbInterleaving(), (g, il) => checkInvariants(interleave(expand(g, { exclude: NOT_MODELLED }), il))),
+      fc.property(arbIntents(), arbInterleaving(), (g, il) => checkInvariants(interleave(expand(g), il))),
       { numRuns: 2000, ...(seed !== undefined ? { seed } : {}) },
     );
   });

@@ -10,7 +10,7 @@ import { tidOf, type Task } from "./task.js";
 import { clone_thread, fork_process } from "./fork.js";
 import { do_exit } from "./exit.js";
 import { do_execve } from "./exec.js";
-import { ENOSYS, get_futex_key } from "./futex/core.js";
+import { get_futex_key } from "./futex/core.js";
 import { futex_wait, futex_wake } from "./futex/waitwake.js";
 import { sys_get_robust_list, sys_set_robust_list } from "./futex/robust.js";
 import { robust_mutex_precondition, user_robust_init, user_robust_lock, user_robust_pending, user_robust_unlock } from "./robust_user.js";
@@ -47,12 +47,6 @@ function newTaskName(k: Kernel, _t: Task, ev: Event): string | null {
 // eslint-disable-next-line require-yield
 function* instant(f: () => number | null): KGen<number | null> {
   return f();
-}
-
-/** Events whose kernel side is not modelled yet: they run as -ENOSYS and say so in the trace. */
-function* notModelled(_k: Kernel, _t: Task, ev: Event): KGen<number | null> {
-  yield `${ev.op}: not modelled yet`;
-  return ENOSYS;
 }
 
 export const SYSCALLS: Record<string, Syscall> = {

@@ -5,8 +5,7 @@
 // wrap it (e.g. corrupt a verdict) and prove the check notices. `model` options carry the model's
 // own test-only faults.
 import { execute, type SyscallResult } from "../exec/executor.js";
-import { EVENT_KINDS } from "../program/table.js";
-import { parse, print } from "../program/text.js";
+import { print } from "../program/text.js";
 import type { Program } from "../program/types.js";
 import { reference, type ModelOptions, type ModelSyscall } from "./reference.js";
 
@@ -90,29 +89,4 @@ export function explain(p: Program, c: Comparison): string {
   }
   if (c.findings.length) lines.push(`findings: ${c.findings.map((f) => f.title).join("; ")}`);
   return lines.join("\n");
-}
-
-/**
- * Event kinds the simulator still answers with -ENOSYS ("not modelled yet"): each syscall kind
- * is tried once, on a mapped word, with arguments that reach its kernel side.
- */
-export function probeNotModelled(sim: Simulate = simulate): Set<string> {
-  const probes: Record<string, string> = {
-    futex_requeue: "t0 futex_requeue m0+0 m0+4 1 1",
-    futex_cmp_requeue: "t0 futex_cmp_requeue m0+0 m0+4 1 1 0",
-    hash_set_slots: "t0 hash_set_slots 16",
-    hash_get_slots: "t0 hash_get_slots",
-    robust_init: "t0 robust_init m0+64",
-    robust_lock: "t0 robust_lock m0+16",
-    robust_unlock: "t0 robust_unlock m0+16",
-  };
-  const out = new Set<string>();
-  for (const k of EVENT_KINDS) {
-    const line = probes[k.name];
-    if (!line) continue;
-    const v = sim(parse(`t0 mmap m0 anon\n${k.name.startsWith("robust_") ? "t0 robust_init m0+64\nt0 robust_lock m0+16\n" : ""}${line}\n`));
-    const r = v.syscalls.filter((s) => s.event.startsWith(k.name + " ") || s.event === k.name).pop();
-    if (r && r.ret === -38) out.add(k.name);
-  }
-  return out;
 }

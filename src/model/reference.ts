@@ -18,9 +18,8 @@ import { printEventBody } from "../program/text.js";
 import type { Addr, Event, Mapping, Program, Value } from "../program/types.js";
 import { futexKey, type Key } from "./keys.js";
 import { Files, Page, regionAddress, Space } from "./memory.js";
-import { Slots } from "./slots.js";
 import { Unsupported } from "./errors.js";
-import { EAGAIN, EINTR, ENOMEM, ENOSYS, MAX_SLOTS, tidOf, Proc, Group, MTask, uval, type ModelSyscall, type ModelVerdict, type ModelFaults, type ModelOptions, type TaskState, type Waiter } from "./state.js";
+import { EAGAIN, EINTR, ENOMEM, MAX_SLOTS, Proc, Group, MTask, uval, type ModelSyscall, type ModelVerdict, type ModelOptions, type Waiter } from "./state.js";
 
 import { RobustModel, NODE_OFFSET } from "./robust.js";
 
@@ -48,14 +47,12 @@ export class Model {
   readonly queue: Waiter[] = [];
   readonly robust: RobustModel;
   private nextProc = 0;
-  private readonly notModelled: ReadonlySet<string>;
   private readonly maxSlots: number;
 
   constructor(
     readonly cpus: number,
     readonly opts: ModelOptions,
   ) {
-    this.notModelled = opts.notModelled ?? new Set();
     this.maxSlots = opts.maxSlots ?? MAX_SLOTS;
     this.robust = new RobustModel(this);
     const t0 = new MTask(0, new Group(), this.newProc(new Space()));
@@ -106,10 +103,6 @@ export class Model {
     if (t.state !== "user") return; // it exited on the way
     if (!this.precondition(t, ev)) return;
     const i = this.out.push({ task: t.id, event: printEventBody(ev), ret: null }) - 1;
-    if (this.notModelled.has(ev.op)) {
-      this.out[i]!.ret = ENOSYS;
-      return;
-    }
     this.run(t, ev, i);
   }
 

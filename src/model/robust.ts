@@ -87,7 +87,6 @@ export class RobustModel {
     for (;;) {
       const old = sp.readAt(op.lock);
       if (old === null) return this.m.segv(t);
-      const owner = old & FUTEX_TID_MASK;
       // free: 0, or FUTEX_WAITERS alone, which the v7.2 contended unlock leaves while more
       // waiters sleep ("user space no longer has to re-set it"); take it keeping WAITERS
       if ((old & ~FUTEX_WAITERS) === 0) {

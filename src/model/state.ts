@@ -41,8 +41,6 @@ export interface ModelFaults {
 }
 
 export interface ModelOptions {
-  /** event kinds the simulator does not model yet: they return -ENOSYS after their precondition */
-  notModelled?: ReadonlySet<string>;
   /** SET_SLOTS sizes above this fail with -ENOMEM (the simulator's allocation limit) */
   maxSlots?: number;
   faults?: ModelFaults;

@@ -22,7 +22,7 @@ import {
   futex_hb_waiters_inc,
 } from "./core.js";
 import { FPH_HEADER_SIZE, FR_PERCPU, FUTEX_HB_SIZE, FutexPrivateHash, fph_bucket, futex_hash_get_slots } from "./private.js";
-import { futex_ref_drop, futex_ref_is_dead } from "./ref.js";
+import { futex_ref_is_dead } from "./ref.js";
 
 export const FH_CUSTOM = 0x01;
 export const PR_FUTEX_HASH = 78;
