@@ -25,6 +25,16 @@ export const AREAS: Record<string, readonly EventKind[]> = {
   "robust-unlock": kinds(["mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "robust_init", "robust_lock", "robust_unlock", "exit", "step", "run", "cpu", "irq", "signal", "gp"]),
 };
 
+/** The names of the fuzz targets, in AREAS order. */
+export const TARGETS = Object.keys(AREAS);
+
+/** The event table of fuzz target `name`; an unknown name throws, listing the known ones. */
+export function areaTable(name: string): readonly EventKind[] {
+  const table = AREAS[name];
+  if (!table) throw new Error(`unknown target '${name}' (known: ${TARGETS.join(", ")})`);
+  return table;
+}
+
 function kinds(names: string[]): EventKind[] {
   return EVENT_KINDS.filter((k) => names.includes(k.name));
 }
@@ -45,8 +55,7 @@ export interface TargetOptions {
  * --keep-going` restart past the findings it already has.
  */
 export function makeTarget(area: string, opts: TargetOptions = {}): (data: Buffer) => void {
-  const table = AREAS[area];
-  if (!table) throw new Error(`unknown fuzz area ${area}`);
+  const table = areaTable(area);
   const bugs = parseBugs(opts.bugs ?? process.env.FUTEX_FUZZ_BUGS);
   const ignore = new Set((process.env.FUTEX_FUZZ_IGNORE ?? "").split(",").filter(Boolean));
   // abstract kernel state as extra libFuzzer features (fuzz/state.ts); FUTEX_FUZZ_FEEDBACK=edges: off

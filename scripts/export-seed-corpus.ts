@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { AREAS } from "../fuzz/target.js";
+import { AREAS, areaTable } from "../fuzz/target.js";
 import { SEED_DIRS } from "../src/fuzzing/paths.js";
 import { seedCorpus, type SeedReport } from "../src/fuzzing/seeds.js";
 import { writeDictionary } from "../src/fuzzing/dictionary.js";
@@ -136,8 +136,7 @@ export function exportSeedCorpus(out: string, targets: readonly string[], how: Z
   mkdirSync(out, { recursive: true });
   const results: ExportResult[] = [];
   for (const target of targets) {
-    const table = AREAS[target];
-    if (!table) throw new Error(`unknown target '${target}' (known: ${Object.keys(AREAS).join(", ")})`);
+    const table = areaTable(target);
     const tmp = mkdtempSync(join(tmpdir(), `ff-seeds-${target}-`));
     try {
       const seeds = seedCorpus(tmp, table, seedDirs);
@@ -171,8 +170,13 @@ export function main(argv: readonly string[]): number {
     else targets.push(a);
   }
   if (!out) return process.stderr.write(USAGE), 2;
-  for (const t of targets)
-    if (!AREAS[t]) return process.stderr.write(`export-seed-corpus: unknown target '${t}' (known: ${Object.keys(AREAS).join(", ")})\n`), 2;
+  for (const t of targets) {
+    try {
+      areaTable(t);
+    } catch (e) {
+      return process.stderr.write(`export-seed-corpus: ${(e as Error).message}\n`), 2;
+    }
+  }
   how ??= zipAvailable() ? "zip" : "builtin";
   let bad = 0;
   for (const r of exportSeedCorpus(resolve(out), targets.length ? targets : Object.keys(AREAS), how)) {

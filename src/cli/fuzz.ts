@@ -1,14 +1,14 @@
 // futex-fuzz fuzz: a jazzer.js campaign on one area target, findings minimized into regressions.
 import { existsSync } from "node:fs";
 import { parseBugs } from "../bugs/switches.js";
-import { AREAS } from "../../fuzz/target.js";
+import { TARGETS } from "../../fuzz/target.js";
 import { runCampaign, type CampaignResult } from "../fuzzing/campaign.js";
 import { DEFAULT_REGRESSIONS, DEFAULT_WORK_DIR, displayPath, targetModule } from "../fuzzing/paths.js";
 import { fmtInt, fmtSecs } from "../fuzzing/progress.js";
 import { intFlag, parseArgs, strFlag, UsageError } from "./args.js";
 import type { Io } from "./main.js";
+import { targetTable } from "./target.js";
 
-const TARGETS = Object.keys(AREAS);
 
 export const FUZZ_HELP = `usage: futex-fuzz fuzz [--target T] [--time S] [--runs N] [--bugs a,b] [--jobs N]
                       [--regressions DIR] [--keep-going] [--seed N] [--work-dir DIR] [--no-dict]
@@ -63,7 +63,7 @@ export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
   if (a.flags.has("help")) return io.out(FUZZ_HELP), 0;
   if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
   const target = strFlag(a, "target") ?? "all";
-  if (!AREAS[target]) throw new UsageError(`unknown target '${target}' (known: ${TARGETS.join(", ")})`);
+  targetTable(target);
   const bugs = parseBugs(strFlag(a, "bugs"));
   const timeSec = a.flags.has("time") ? intFlag(a, "time", 0, 1) : undefined;
   const runs = a.flags.has("runs") ? intFlag(a, "runs", 0, 1) : undefined;

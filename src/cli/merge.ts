@@ -2,6 +2,7 @@
 // -merge=1, keeping their coverage. The text corpora are never touched.
 import { existsSync } from "node:fs";
 import { AREAS } from "../../fuzz/target.js";
+import { targetTable } from "./target.js";
 import { MergeError, mergeCorpus, type MergeResult } from "../fuzzing/merge.js";
 import { displayPath, targetModule, workDirs } from "../fuzzing/paths.js";
 import { fmtInt } from "../fuzzing/progress.js";
@@ -14,7 +15,7 @@ export function mergeTargets(spec: string | undefined, workDir: string): string[
   if (spec === undefined) return known.filter((t) => existsSync(workDirs(workDir, t).corpus));
   const list = spec.split(",").filter(Boolean);
   if (!list.length) throw new UsageError("--target needs a target name");
-  for (const t of list) if (!AREAS[t]) throw new UsageError(`unknown target '${t}' (known: ${known.join(", ")})`);
+  for (const t of list) targetTable(t);
   return [...new Set(list)];
 }
 
