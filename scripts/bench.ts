@@ -10,7 +10,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SEED_DIRS } from "../src/fuzzing/paths.js";
 import { BUGS } from "../src/bugs/registry.js";
-import { AREAS } from "../fuzz/target.js";
+import { AREAS, TARGETS } from "../fuzz/target.js";
 import { cachelineBench, formatCachelines } from "./bench/cachelines.js";
 import { DEFAULT_ENGINES, ENGINES, type Engine } from "./bench/engines.js";
 import { executorBench, lengthBench, nativePcIndir, targetBench } from "./bench/throughput.js";
@@ -60,6 +60,15 @@ function value(flag: string): string | undefined {
   if (v === undefined || v.startsWith("--")) fail(`${flag} needs a value`);
   return v;
 }
+/** a comma list: `a, b,,c` -> [a, b, c] */
+function items(v: string): string[] {
+  return v.split(",").map((s) => s.trim()).filter(Boolean);
+}
+/** the comma list of a flag (undefined: flag absent) */
+function list(flag: string): string[] | undefined {
+  const v = value(flag);
+  return v === undefined ? undefined : items(v);
+}
 function num(flag: string, dflt: number, min: number, max = Infinity): number {
   const v = value(flag);
   if (v === undefined) return dflt;
@@ -94,7 +103,7 @@ let bugs: string[] | null = null;
   const i = argv.indexOf("--bugs");
   if (i >= 0) {
     const v = argv[i + 1];
-    bugs = v === undefined || v.startsWith("--") ? BUGS.map((b) => b.id) : v.split(",").map((s) => s.trim()).filter(Boolean);
+    bugs = v === undefined || v.startsWith("--") ? BUGS.map((b) => b.id) : items(v);
     for (const id of bugs) if (!BUGS.some((b) => b.id === id)) fail(`unknown bug switch '${id}' (known: ${BUGS.map((b) => b.id).join(", ")})`);
     if (bugs.length === 0) fail("--bugs: no switch");
   }
@@ -103,11 +112,11 @@ const runsPer = num("--runs-per", 5, 1);
 const maxSeconds = num("--max-seconds", 600, 1);
 const jobs = num("--jobs", 1, 1, 2);
 const target = value("--target") ?? "auto";
-if (target !== "auto" && !AREAS[target]) fail(`unknown target '${target}'`);
-const engines = (value("--engines")?.split(",").map((s) => s.trim()) ?? [...DEFAULT_ENGINES]) as Engine[];
+if (target !== "auto" && !AREAS[target]) fail(`unknown target '${target}' (known: ${TARGETS.join(", ")}, auto)`);
+const engines = (list("--engines") ?? [...DEFAULT_ENGINES]) as Engine[];
 for (const e of engines) if (!ENGINES.includes(e)) fail(`unknown engine '${e}' (known: ${ENGINES.join(", ")})`);
 const engineCaps: Partial<Record<Engine, number>> = {};
-for (const part of value("--engine-caps")?.split(",").map((s) => s.trim()).filter(Boolean) ?? []) {
+for (const part of list("--engine-caps") ?? []) {
   const m = /^([a-z-]+)=(\d+(?:\.\d+)?)$/.exec(part);
   if (!m) fail(`--engine-caps: '${part}' is not engine=seconds`);
   const [, e, secs] = m!;
@@ -115,9 +124,9 @@ for (const part of value("--engine-caps")?.split(",").map((s) => s.trim()).filte
   if (Number(secs) < 1) fail(`--engine-caps: ${e}'s cap must be at least 1 s`);
   engineCaps[e as Engine] = Number(secs);
 }
-const withoutSeeds = value("--without-seeds")?.split(",").map((s) => s.trim()).filter(Boolean);
+const withoutSeeds = list("--without-seeds");
 for (const f of withoutSeeds ?? []) if (!SEED_DIRS.some((d) => existsSync(join(d, f)))) fail(`--without-seeds: no seed file '${f}' in ${SEED_DIRS.join(" or ")}`);
-const edgesBugs = value("--edges-bugs")?.split(",").map((s) => s.trim()).filter(Boolean);
+const edgesBugs = list("--edges-bugs");
 for (const id of edgesBugs ?? []) if (!bugs?.includes(id)) fail(`--edges-bugs: '${id}' is not one of the --bugs switches`);
 
 const mdFile = value("--md");

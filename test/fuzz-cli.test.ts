@@ -12,15 +12,16 @@ import { listCorpusFiles } from "../src/corpus/walk.js";
 import { parseCorpusFile } from "../src/corpus/file.js";
 import { execute } from "../src/exec/executor.js";
 import { encode } from "../src/program/codec.js";
-import { parse, print } from "../src/program/text.js";
+import { parse } from "../src/program/text.js";
 import type { Program } from "../src/program/types.js";
 import { signature } from "../src/sanitizers/report.js";
 import { AREAS } from "../fuzz/target.js";
 import { finishArtifact, handleCrashArtifact } from "../src/fuzzing/crash.js";
 import { runCampaign, splitRuns } from "../src/fuzzing/campaign.js";
 import { jazzerArgv, parseArtifact, parseFinalExecs, parseStatus } from "../src/fuzzing/jazzer.js";
-import { PROJECT_ROOT } from "../src/fuzzing/paths.js";
-import { seedCorpus } from "../src/fuzzing/seeds.js";
+import { PROJECT_ROOT, workDirs } from "../src/fuzzing/paths.js";
+import { prepareWorkDir, seedCorpus } from "../src/fuzzing/seeds.js";
+import { eventDictionary } from "../src/fuzzing/dictionary.js";
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `ff-fuzz-${p}-`));
 
@@ -34,43 +35,21 @@ async function cli(...argv: string[]) {
 const ensureBuilt = () => buildIfStale("fuzz/target.js");
 
 /**
- * A program with a finding on today's kernel, for the crash path. Candidates: the stored
- * regressions (with their switches), then programs that had findings while the kernel was being
- * written. None of them may fire on a finished kernel without switches: then the tests that need
- * one are skipped (reason in the test name) until regressions with `# bugs` exist.
+ * A program with a finding, for the crash path: the first stored regression whose `# bugs`
+ * switches make it fire (every switch has one). It must exist: the crash tests never skip.
  */
-function findingProgram(): { program: Program; bugs: BugSet; sig: string } | undefined {
-  const candidates: { text: string; bugs: string[] }[] = [];
-  for (const path of listCorpusFiles([join(PROJECT_ROOT, "corpus", "regressions")]))
-    try {
-      const f = parseCorpusFile(readFileSync(path, "utf8"), path);
-      candidates.push({ text: print(f.program), bugs: f.bugs });
-    } catch {
-      // corpus check reports broken files
-    }
-  candidates.push(
-    // double-free:futex_hash_free while the private hash was being written
-    { text: "config cpus=1\nt0 hash_set_slots 0\n", bugs: [] },
-    // leak:dup_mm, found by this command's first campaigns (a fork whose child name is taken)
-    { text: "config cpus=1\nt0 fork t1\nt0 fork t2 @0\nt1 fork t2\n", bugs: [] },
-  );
-  for (const c of candidates) {
-    let bugs: BugSet;
-    try {
-      bugs = parseBugs(c.bugs);
-    } catch {
-      continue;
-    }
-    const program = parse(c.text);
-    if (!program.events.every((e) => AREAS.all!.some((k) => k.name === e.op))) continue;
-    const f = execute(program, { bugs }).findings[0];
-    if (f) return { program, bugs, sig: signature(f) };
+function findingProgram(): { program: Program; bugs: BugSet; sig: string } {
+  for (const path of listCorpusFiles([join(PROJECT_ROOT, "corpus", "regressions")])) {
+    const f = parseCorpusFile(readFileSync(path, "utf8"), path);
+    if (!f.program.events.every((e) => AREAS.all!.some((k) => k.name === e.op))) continue;
+    const bugs = parseBugs(f.bugs);
+    const finding = execute(f.program, { bugs }).findings[0];
+    if (finding) return { program: f.program, bugs, sig: signature(finding) };
   }
-  return undefined;
+  throw new Error("no regression in corpus/regressions fires under its # bugs switches");
 }
 
 const FOUND = findingProgram();
-const NO_FINDING = "skipped: no program has a finding on the current kernel (no regression with `# bugs` exists yet)";
 
 describe("libFuzzer log parsing", () => {
   it("reads status lines, artifacts and final stats", () => {
@@ -144,6 +123,16 @@ describe("seeding", () => {
     const s2 = seedCorpus(c2, AREAS["robust-unlock"]!, [seeds], undefined, new Set(["ww.fz"]));
     expect(s2).toMatchObject({ files: 2, seeded: 1, skipped: 1 });
     expect(s2.programs.map((p) => p.events.length)).toEqual([trigger.split("\n").filter((l) => /^(t\d|irq|step|gp|run|cpu|signal)/.test(l)).length]);
+    // a campaign's start: seeded corpus, artifacts dir, and the dictionary of the same programs
+    const dirs = workDirs(tmp("prepared"), "robust-unlock");
+    const prep = prepareWorkDir(dirs, AREAS["robust-unlock"]!, [seeds], { bugs: parseBugs("robust-unlock-no-ip-fixup") });
+    expect(prep.seeds).toMatchObject({ seeded: 1, firing: 1 });
+    expect(existsSync(dirs.artifacts)).toBe(true);
+    expect(prep.dict).toBe(dirs.dict);
+    expect(prep.words).toBe(eventDictionary(prep.seeds.programs, AREAS["robust-unlock"]!).length);
+    expect(readFileSync(dirs.dict, "utf8").trim().split("\n").length).toBe(1 + prep.words);
+    const bare = prepareWorkDir(workDirs(tmp("prepared-nodict"), "robust-unlock"), AREAS["robust-unlock"]!, [seeds], { noDict: true });
+    expect([bare.dict, bare.words]).toEqual([undefined, 0]);
   });
 });
 
@@ -227,8 +216,8 @@ describe("futex-fuzz fuzz interrupted", () => {
 });
 
 describe("crash artifacts", () => {
-  it.skipIf(!FOUND)(`are decoded, minimized, stored once per signature and printed${FOUND ? "" : ` (${NO_FINDING})`}`, () => {
-    const { program, bugs, sig } = FOUND!;
+  it("are decoded, minimized, stored once per signature and printed", () => {
+    const { program, bugs, sig } = FOUND;
     const dir = tmp("crash");
     const artifact = join(dir, "crash-0001");
     writeFileSync(artifact, encode(program, AREAS.all));
@@ -325,9 +314,9 @@ describe("crash artifacts", () => {
     expect(files.length).toBeGreaterThanOrEqual(1);
   });
 
-  it.skipIf(!FOUND)(`a campaign seeded with a finding stores it once and --keep-going restarts past it${FOUND ? "" : ` (${NO_FINDING})`}`, async () => {
+  it("a campaign seeded with a finding stores it once and --keep-going restarts past it", async () => {
     ensureBuilt();
-    const { program, bugs, sig } = FOUND!;
+    const { program, bugs, sig } = FOUND;
     // seeds that already fire under the switches are left out of a campaign, so the finding
     // comes in as an input the byte corpus already holds (as if an earlier run had found it)
     const seeds = tmp("cseeds");

@@ -13,19 +13,18 @@
 // start-up and loading the seeds); execs are the target executions up to the finding (jazzer:
 // libFuzzer's stat::number_of_executed_units, summed over restarts).
 import fc from "fast-check";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { AREAS } from "../../fuzz/target.js";
+import { AREAS, areaTable } from "../../fuzz/target.js";
 import { bugInfo } from "../../src/bugs/registry.js";
 import { parseBugs } from "../../src/bugs/switches.js";
 import { execute } from "../../src/exec/executor.js";
 import { triageArtifact } from "../../src/fuzzing/crash.js";
 import { parseArtifact, startJazzer } from "../../src/fuzzing/jazzer.js";
 import { SEED_DIRS, targetModule, workDirs } from "../../src/fuzzing/paths.js";
-import { seedCorpus } from "../../src/fuzzing/seeds.js";
-import { writeDictionary } from "../../src/fuzzing/dictionary.js";
+import { prepareWorkDir } from "../../src/fuzzing/seeds.js";
 import { decode } from "../../src/program/codec.js";
 import type { Program } from "../../src/program/types.js";
 import { signature, type Finding } from "../../src/sanitizers/report.js";
@@ -128,8 +127,7 @@ export function fastcheckCampaign(spec: CampaignSpec): CampaignRun {
 export async function jazzerCampaign(spec: CampaignSpec): Promise<CampaignRun> {
   const bugs = parseBugs(spec.bug);
   const expect = expectedKinds(spec.bug);
-  const table = AREAS[spec.target];
-  if (!table) throw new Error(`unknown fuzz target ${spec.target}`);
+  const table = areaTable(spec.target);
   const work = mkdtempSync(join(tmpdir(), "futex-ttb-"));
   const others: string[] = [];
   const ignore: string[] = [];
@@ -139,10 +137,7 @@ export async function jazzerCampaign(spec: CampaignSpec): Promise<CampaignRun> {
   const elapsed = () => (performance.now() - t0) / 1000;
   try {
     const dirs = workDirs(work, spec.target);
-    mkdirSync(dirs.corpus, { recursive: true });
-    mkdirSync(dirs.artifacts, { recursive: true });
-    const seeds = seedCorpus(dirs.corpus, table, SEED_DIRS, bugs, new Set(spec.withoutSeeds ?? []));
-    const dict = spec.engine === "jazzer-nodict" ? undefined : (writeDictionary(dirs.dict, seeds.programs, table), dirs.dict);
+    const { dict } = prepareWorkDir(dirs, table, SEED_DIRS, { bugs, skip: new Set(spec.withoutSeeds ?? []), noDict: spec.engine === "jazzer-nodict" });
     for (let restart = 0; ; restart++) {
       const left = (deadline - performance.now()) / 1000;
       if (left < 1) return { ...spec, found: false, seconds: elapsed(), execs, others };

@@ -7,16 +7,15 @@
 // throughput (measured on 2 cores: -fork=2 ~11k execs/s against ~20k for two processes), the
 // parent's exit status is 0 even when a job crashed, its log has no per-job progress, and jobs
 // overrun -max_total_time by several seconds.
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { BugSet } from "../bugs/switches.js";
-import { AREAS } from "../../fuzz/target.js";
+import { areaTable } from "../../fuzz/target.js";
 import { finishArtifact, triageArtifact, type Outcome, type Triage } from "./crash.js";
 import { startJazzer, type RunningJazzer } from "./jazzer.js";
 import { SEED_DIRS, targetModule, workDirs, type WorkDirs } from "./paths.js";
 import { applyStatus, newWorkerStats, progressLine, retire, totals, type WorkerStats } from "./progress.js";
-import { seedCorpus, type SeedReport } from "./seeds.js";
-import { writeDictionary } from "./dictionary.js";
+import { prepareWorkDir, type SeedReport } from "./seeds.js";
 
 export interface CampaignOptions {
   target: string;
@@ -86,19 +85,15 @@ export function countInputs(dir: string): number {
 }
 
 export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<CampaignResult> {
-  const table = AREAS[o.target];
-  if (!table) throw new Error(`unknown fuzz target ${o.target}`);
+  const table = areaTable(o.target);
   const dirs = workDirs(o.workDir, o.target);
-  mkdirSync(dirs.corpus, { recursive: true });
-  mkdirSync(dirs.artifacts, { recursive: true });
-  const seeds = seedCorpus(dirs.corpus, table, o.seedDirs ?? SEED_DIRS, o.bugs);
+  const { seeds, dict, words: dictWords } = prepareWorkDir(dirs, table, o.seedDirs ?? SEED_DIRS, { bugs: o.bugs, noDict: o.noDict });
   for (const b of seeds.broken) io.err(`[fuzz] skipping seed: ${b}\n`);
-  const dictWords = o.noDict ? 0 : writeDictionary(dirs.dict, seeds.programs, table);
   const bugs = [...o.bugs];
   io.err(
     `[fuzz] target ${o.target}, bugs ${bugs.join(",") || "none"}, ${o.jobs} worker${o.jobs > 1 ? "s" : ""}` +
       `${o.timeSec !== undefined ? `, ${o.timeSec}s` : ""}${o.runs !== undefined ? `, ${o.runs} runs` : ""}` +
-      `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfArea} outside the area${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${dirs.corpus} (${countInputs(dirs.corpus)} inputs); ${o.noDict ? "no dictionary" : `dictionary of ${dictWords} encoded events`}\n`,
+      `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfArea} outside the area${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${dirs.corpus} (${countInputs(dirs.corpus)} inputs); ${dict ? `dictionary of ${dictWords} encoded events` : "no dictionary"}\n`,
   );
 
   const start = Date.now();
@@ -149,7 +144,7 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
     const env = { ...process.env, FUTEX_FUZZ_BUGS: bugs.join(","), FUTEX_FUZZ_IGNORE: [...found].join(",") };
     const tag = o.jobs > 1 ? `[w${i}] ` : "";
     const r = startJazzer(
-      { target: o.module ?? targetModule(o.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed, maxTotalTime, runs: runsLeft, dict: o.noDict ? undefined : dirs.dict },
+      { target: o.module ?? targetModule(o.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed, maxTotalTime, runs: runsLeft, dict },
       {
         cwd: dirs.root,
         env,

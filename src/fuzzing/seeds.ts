@@ -4,6 +4,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { writeDictionary } from "./dictionary.js";
+import type { WorkDirs } from "./paths.js";
 import { listCorpusFiles } from "../corpus/walk.js";
 import { encode } from "../program/codec.js";
 import { loadProgramFile } from "../program/load.js";
@@ -79,4 +81,30 @@ export function seedCorpus(corpusDir: string, table: readonly EventKind[], seedD
     r.programs.push(program);
   }
   return r;
+}
+
+export interface Prepared {
+  seeds: SeedReport;
+  /** the event dictionary file for libFuzzer's -dict (undefined: none), and its word count */
+  dict?: string;
+  words: number;
+}
+
+/**
+ * A campaign's start: the work dirs, the byte corpus seeded from the text corpora (without the
+ * seeds that fire under `bugs`, and without the files named in `skip`), and the event dictionary
+ * of the same seeds unless `noDict`. `futex-fuzz fuzz` and the benchmark's jazzer engines both
+ * start here, so a benchmark campaign is seeded exactly as a user's.
+ */
+export function prepareWorkDir(
+  dirs: WorkDirs,
+  table: readonly EventKind[],
+  seedDirs: readonly string[],
+  o: { bugs?: BugSet; skip?: ReadonlySet<string>; noDict?: boolean } = {},
+): Prepared {
+  mkdirSync(dirs.corpus, { recursive: true });
+  mkdirSync(dirs.artifacts, { recursive: true });
+  const seeds = seedCorpus(dirs.corpus, table, seedDirs, o.bugs, o.skip);
+  if (o.noDict) return { seeds, words: 0 };
+  return { seeds, dict: dirs.dict, words: writeDictionary(dirs.dict, seeds.programs, table) };
 }
