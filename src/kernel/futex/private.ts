@@ -147,11 +147,16 @@ export function futex_mm_init(k: Kernel, _ctx: LockOwner, mm: Mm): boolean {
  * pending hash. (The futex-ref fields came later with 56180dd20c19; they are reset as in v7.2 so
  * that only phash_new is inherited.)
  */
-export function futex_mm_init_pre_a24cc6ce1933(k: Kernel, ctx: LockOwner, mm: Mm): boolean {
-  const inherited = mm.futex.hash_new; // what dup_mm's memcpy copied, not reset
-  futex_mm_init(k, ctx, mm);
-  mm.futex.hash_new = inherited;
-  return true;
+export const futex_mm_init_pre_a24cc6ce1933: FutexMmInit = futex_mm_init_keeping("hash_new");
+
+/** v7.2's futex_mm_init() but for one field it did not reset yet: that keeps what dup_mm's memcpy copied */
+function futex_mm_init_keeping<F extends "hash_new" | "ref">(field: F): FutexMmInit {
+  return (k, ctx, mm) => {
+    const inherited: MmFutex[F] = mm.futex[field];
+    futex_mm_init(k, ctx, mm);
+    mm.futex[field] = inherited;
+    return true;
+  };
 }
 
 /**
@@ -178,12 +183,7 @@ export function futex_mm_init_56180dd20c19(k: Kernel, ctx: LockOwner, mm: Mm): b
  * so dup_mm's child kept the parent's per-CPU counter (fixed by folding "futex: Initialize
  * mm_struct::futex_ref on mm_init()" into d9b05321e21e).
  */
-export function futex_mm_init_1b708b38414d(k: Kernel, ctx: LockOwner, mm: Mm): boolean {
-  const inherited = mm.futex.ref; // what dup_mm's memcpy copied, not reset
-  futex_mm_init(k, ctx, mm);
-  mm.futex.ref = inherited;
-  return true;
-}
+export const futex_mm_init_1b708b38414d: FutexMmInit = futex_mm_init_keeping("ref");
 
 /**
  * futex_hash_free(): from __mmput only (d9b05321e21e moved it back from __mmdrop). Immediate
