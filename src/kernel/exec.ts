@@ -2,7 +2,7 @@
 // exec that fails early after mm_alloc drops the new mm with mmdrop only.
 import type { Kernel } from "./kernel.js";
 import { mm_alloc, mmdrop, mmput } from "./mm.js";
-import { frame, waitUntil, type KGen } from "./sched.js";
+import { waitUntil, type KGen } from "./sched.js";
 import type { Task } from "./task.js";
 import { ENOMEM } from "./futex/core.js";
 import { futex_exec_release } from "./futex/robust.js";
@@ -10,7 +10,8 @@ import { ThreadGroup } from "./task.js";
 import { map_vdso } from "./vdso.js";
 
 export function* do_execve(k: Kernel, t: Task, fail: boolean): KGen<number> {
-  return yield* frame(t, "do_execve", (function* () {
+  t.frames.push("do_execve");
+  try {
     yield "do_execve: bprm_mm_init";
     const mm = yield* mm_alloc(k, t);
     if (!mm) return ENOMEM;
@@ -43,5 +44,7 @@ export function* do_execve(k: Kernel, t: Task, fail: boolean): KGen<number> {
     t.userHead = 0;
     k.robustShadow.reset(t);
     return 0;
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }

@@ -2,12 +2,13 @@
 // list and pending op (futex_exit_release) run before the thread lets go of its mm (exit_mm).
 import type { Kernel } from "./kernel.js";
 import { mmput } from "./mm.js";
-import { frame, type KGen } from "./sched.js";
+import type { KGen } from "./sched.js";
 import type { Task } from "./task.js";
 import { futex_exit_release } from "./futex/robust.js";
 
 export function* do_exit(k: Kernel, t: Task): KGen<null> {
-  return yield* frame(t, "do_exit", (function* () {
+  t.frames.push("do_exit");
+  try {
     t.exiting = true;
     yield "do_exit: exit_signals";
     yield* futex_exit_release(k, t);
@@ -20,5 +21,7 @@ export function* do_exit(k: Kernel, t: Task): KGen<null> {
     t.group.tasks.delete(t);
     t.state = "exited";
     return null;
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }

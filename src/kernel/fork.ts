@@ -1,14 +1,15 @@
 // kernel/fork.c copy_process(): threads (CLONE_THREAD|CLONE_VM) and processes (fork, dup_mm).
 import type { Kernel } from "./kernel.js";
 import { dup_mm, mmget, mmput } from "./mm.js";
-import { frame, type KGen } from "./sched.js";
+import type { KGen } from "./sched.js";
 import type { Task } from "./task.js";
 import { EAGAIN, ENOMEM } from "./futex/core.js";
 import { futex_hash_allocate_default } from "./futex/resize.js";
 
 /** clone(CLONE_THREAD|CLONE_VM): a new thread `id` sharing t's mm. Returns the child's TID. */
 export function* clone_thread(k: Kernel, t: Task, id: number): KGen<number> {
-  return yield* frame(t, "copy_process", (function* () {
+  t.frames.push("copy_process");
+  try {
     const mm = t.mm!;
     yield "copy_process: copy_mm (CLONE_VM): mmget";
     mmget(mm);
@@ -28,12 +29,15 @@ export function* clone_thread(k: Kernel, t: Task, id: number): KGen<number> {
       return EAGAIN;
     }
     return k.newTask(id, t.group, mm, id).tid;
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /** fork(): a new process `id` with a copy of t's mm. Returns the child's PID. */
 export function* fork_process(k: Kernel, t: Task, id: number): KGen<number> {
-  return yield* frame(t, "copy_process", (function* () {
+  t.frames.push("copy_process");
+  try {
     yield "copy_process: copy_mm";
     const mm = yield* dup_mm(k, t, t.mm!);
     if (!mm) return ENOMEM;
@@ -45,5 +49,7 @@ export function* fork_process(k: Kernel, t: Task, id: number): KGen<number> {
     const child = k.newTask(id, null, mm, id);
     child.robust = null;
     return child.tid;
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }

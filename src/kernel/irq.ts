@@ -4,7 +4,7 @@
 // (irqentry_exit_to_user_mode) until scheduled, where exit_to_user_mode_loop runs the robust
 // unlock fixup and delivers the signal. If it survives, it resumes the interrupted user code.
 import type { Kernel } from "./kernel.js";
-import { frame, type KGen } from "./sched.js";
+import type { KGen } from "./sched.js";
 import type { Task } from "./task.js";
 import { exit_to_user_mode_loop, send_signal, type SignalName } from "./signal.js";
 
@@ -31,10 +31,14 @@ export function irq_from_user(k: Kernel, t: Task, sig: SignalName): void {
 function* irqentry_exit_to_user_mode(k: Kernel, t: Task, interrupted: KGen<number | null>): KGen<number | null> {
   const op = t.ruser;
   if (op) op.inKernel = true;
-  const alive = yield* frame(t, "irqentry_exit_to_user_mode", (function* () {
+  t.frames.push("irqentry_exit_to_user_mode");
+  let alive: boolean;
+  try {
     yield "irqentry_exit_to_user_mode: interrupted in user mode";
-    return yield* exit_to_user_mode_loop(k, t);
-  })());
+    alive = yield* exit_to_user_mode_loop(k, t);
+  } finally {
+    t.frames.pop();
+  }
   if (!alive) return null;
   t.userIrq = false;
   if (op) op.inKernel = false;

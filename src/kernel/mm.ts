@@ -2,7 +2,7 @@
 // mmgrab/mmdrop/__mmdrop, dup_mm.
 import { KObj } from "./alloc.js";
 import { AddressSpace } from "./memory.js";
-import { frame, inFrame, type KGen, type LockOwner } from "./sched.js";
+import { inFrame, type KGen, type LockOwner } from "./sched.js";
 import { OBS, type Kernel } from "./kernel.js";
 import { futex_hash_free, MmFutex } from "./futex/private.js";
 
@@ -28,7 +28,12 @@ export class Mm extends KObj {
 
 /** mm_alloc() + mm_init(): a fresh mm, or null when an allocation fails. */
 export function* mm_alloc(k: Kernel, ctx: LockOwner): KGen<Mm | null> {
-  return yield* frame(ctx, "mm_alloc", alloc(k, ctx));
+  ctx.frames.push("mm_alloc");
+  try {
+    return yield* alloc(k, ctx);
+  } finally {
+    ctx.frames.pop();
+  }
 }
 
 function* alloc(k: Kernel, ctx: LockOwner): KGen<Mm | null> {
@@ -45,10 +50,13 @@ function* alloc(k: Kernel, ctx: LockOwner): KGen<Mm | null> {
 
 /** mm_init(): reset what must not be shared (futex_mm_init). */
 export function* mm_init(k: Kernel, ctx: LockOwner, mm: Mm): KGen<boolean> {
-  return yield* frame(ctx, "mm_init", (function* () {
+  ctx.frames.push("mm_init");
+  try {
     yield "mm_init: futex_mm_init";
     return k.seams.futexMmInit(k, ctx, mm);
-  })());
+  } finally {
+    ctx.frames.pop();
+  }
 }
 
 export function mmget(mm: Mm): void {
@@ -61,13 +69,16 @@ export function mmgrab(mm: Mm): void {
 
 /** mmput(): drop a user; the last one tears the address space down (__mmput). */
 export function* mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
-  yield* frame(ctx, "mmput", (function* () {
+  ctx.frames.push("mmput");
+  try {
     yield "mmput: atomic_dec_and_test(mm_users)";
     k.heap.check(mm, "mm_users decrement", k.site(ctx));
     mm.users--;
     k.warnOn(mm.users < 0, "mm_users underflow", ctx);
     if (mm.users === 0) yield* __mmput(k, ctx, mm);
-  })());
+  } finally {
+    ctx.frames.pop();
+  }
 }
 
 /** mmput_async(): same, with __mmput deferred to a kworker (safe from atomic context). */
@@ -80,14 +91,17 @@ export function mmput_async(k: Kernel, ctx: LockOwner, mm: Mm): void {
 
 /** __mmput(): exit_mmap, futex_hash_free (v7.2: here again, see d9b05321e21e), mmdrop. */
 function* __mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
-  yield* frame(ctx, "__mmput", (function* () {
+  ctx.frames.push("__mmput");
+  try {
     yield "__mmput: exit_mmap";
     mm.as = new AddressSpace();
     yield "__mmput: futex_hash_free";
     k.observe?.(OBS.MM_FREE, ctx, mm);
     futex_hash_free(k, ctx, mm);
     mmdrop(k, ctx, mm);
-  })());
+  } finally {
+    ctx.frames.pop();
+  }
 }
 
 /** mmdrop(): drop a reference to the struct; the last one frees it (__mmdrop). */
@@ -102,7 +116,8 @@ export function mmdrop(k: Kernel, ctx: LockOwner, mm: Mm): void {
 
 /** dup_mm(): allocate, copy the parent (memcpy), mm_init the copy, copy the mappings. */
 export function* dup_mm(k: Kernel, ctx: LockOwner, old: Mm): KGen<Mm | null> {
-  return yield* frame(ctx, "dup_mm", (function* () {
+  ctx.frames.push("dup_mm");
+  try {
     yield "dup_mm: allocate_mm";
     const mm = k.heap.alloc(new Mm(k.mmId()), k.site(ctx));
     if (!mm) return null;
@@ -118,7 +133,9 @@ export function* dup_mm(k: Kernel, ctx: LockOwner, old: Mm): KGen<Mm | null> {
     yield "dup_mm: dup_mmap";
     mm.as = old.as.copy();
     return mm;
-  })());
+  } finally {
+    ctx.frames.pop();
+  }
 }
 
 /** Run a generator to its end without preemption points (softirq / kworker context). */

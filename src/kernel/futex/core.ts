@@ -4,7 +4,7 @@
 import type { KObj } from "../alloc.js";
 import type { Kernel } from "../kernel.js";
 import type { Mm } from "../mm.js";
-import { SpinLock, frame, spin_lock, spin_unlock, type KGen, type LockOwner } from "../sched.js";
+import { SpinLock, spin_lock, spin_unlock, type KGen, type LockOwner } from "../sched.js";
 import type { Task } from "../task.js";
 import { fph_bucket, futex_private_hash_get, type FutexPrivateHash } from "./private.js";
 import { futex_pivot_hash } from "./resize.js";
@@ -178,7 +178,8 @@ export function __futex_hash(k: Kernel, ctx: LockOwner, key: FutexKey, fph: Fute
  * hash is dead (a replacement is pending), perform the pivot under the mutex and try again.
  */
 export function* futex_hash(k: Kernel, t: Task, key: FutexKey): KGen<HashRef> {
-  return yield* frame(t, "futex_hash", (function* () {
+  t.frames.push("futex_hash");
+  try {
     for (;;) {
       yield "futex_hash: rcu_read_lock";
       k.rcu.read_lock(t);
@@ -191,7 +192,9 @@ export function* futex_hash(k: Kernel, t: Task, key: FutexKey): KGen<HashRef> {
       k.rcu.read_unlock(t);
       yield* futex_pivot_hash(k, t, (key as { mm: Mm }).mm);
     }
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /** futex_hash_get() (v6.16-6.19): an extra reference; the caller must already hold one. */
@@ -253,14 +256,17 @@ export type FutexUnqueue = (k: Kernel, t: Task, q: FutexQ) => KGen<number>;
  * rehash. Returns 1 if it was still queued (not woken), 0 if a waker got there first.
  */
 export function* futex_unqueue(k: Kernel, t: Task, q: FutexQ): KGen<number> {
-  return yield* frame(t, "futex_unqueue", (function* () {
+  t.frames.push("futex_unqueue");
+  try {
     k.rcu.read_lock(t);
     try {
       return yield* unqueue_locked_retry(k, t, q);
     } finally {
       k.rcu.read_unlock(t);
     }
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /**
@@ -270,7 +276,12 @@ export function* futex_unqueue(k: Kernel, t: Task, q: FutexQ): KGen<number> {
  * rehash can move q and the old table can be freed after a grace period in that window.
  */
 export function* futex_unqueue_pre_private_hash(k: Kernel, t: Task, q: FutexQ): KGen<number> {
-  return yield* frame(t, "futex_unqueue", unqueue_locked_retry(k, t, q));
+  t.frames.push("futex_unqueue");
+  try {
+    return yield* unqueue_locked_retry(k, t, q);
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /** The body both versions share: read lock_ptr, lock it, re-check, follow a requeue/rehash. */

@@ -8,7 +8,7 @@ import { KObj, kvfree } from "../alloc.js";
 import type { Kernel } from "../kernel.js";
 import type { Mm } from "../mm.js";
 import { alloc_percpu, free_percpu, this_cpu_inc, type PercpuU32 } from "../percpu.js";
-import { Mutex, frame, inFrame, type KGen, type LockOwner } from "../sched.js";
+import { Mutex, inFrame, type KGen, type LockOwner } from "../sched.js";
 import type { Task } from "../task.js";
 import { wake_up_var } from "../waitvar.js";
 import { FutexHashBucket } from "./core.js";
@@ -233,7 +233,8 @@ export type FutexPrivateHashPut = (k: Kernel, t: Task, fph: FutexPrivateHash | n
  */
 export function* futex_private_hash_put(k: Kernel, t: Task, fph: FutexPrivateHash | null): KGen {
   if (!fph) return;
-  yield* frame(t, "futex_private_hash_put", (function* () {
+  t.frames.push("futex_private_hash_put");
+  try {
     k.heap.check(fph, "read fph->mm", k.site(t));
     const mm = fph.mm;
     fph_refs_put(k, t);
@@ -242,7 +243,9 @@ export function* futex_private_hash_put(k: Kernel, t: Task, fph: FutexPrivateHas
       k.heap.check(mm, "wake_up_var(mm)", k.site(t));
       wake_up_var(k, mm);
     }
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /**
@@ -253,7 +256,8 @@ export function* futex_private_hash_put(k: Kernel, t: Task, fph: FutexPrivateHas
  */
 export function* futex_private_hash_put_pre_1c7efabfbaf7(k: Kernel, t: Task, fph: FutexPrivateHash | null): KGen {
   if (!fph) return;
-  yield* frame(t, "futex_private_hash_put", (function* () {
+  t.frames.push("futex_private_hash_put");
+  try {
     fph_refs_put(k, t);
     if (yield* futex_ref_put(k, t, fph)) {
       yield "futex_private_hash_put: wake_up_var(fph->mm)";
@@ -262,7 +266,9 @@ export function* futex_private_hash_put_pre_1c7efabfbaf7(k: Kernel, t: Task, fph
       k.heap.check(mm, "wake_up_var(mm)", k.site(t));
       wake_up_var(k, mm);
     }
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /**
@@ -270,7 +276,8 @@ export function* futex_private_hash_put_pre_1c7efabfbaf7(k: Kernel, t: Task, fph
  * is none. Unlike futex_hash(), it also takes a (meaningless) reference on the 0-slot hash.
  */
 export function* futex_private_hash(k: Kernel, t: Task, mm: Mm): KGen<FutexPrivateHash | null> {
-  return yield* frame(t, "futex_private_hash", (function* () {
+  t.frames.push("futex_private_hash");
+  try {
     for (;;) {
       yield "futex_private_hash: rcu_read_lock";
       k.rcu.read_lock(t);
@@ -285,12 +292,15 @@ export function* futex_private_hash(k: Kernel, t: Task, mm: Mm): KGen<FutexPriva
       if (ok) return fph;
       yield* futex_pivot_hash(k, t, mm);
     }
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /** futex_hash_get_slots(): hash_mask + 1 of a hash with buckets, else 0 (none or global). */
 export function* futex_hash_get_slots(k: Kernel, t: Task): KGen<number> {
-  return yield* frame(t, "futex_hash_get_slots", (function* () {
+  t.frames.push("futex_hash_get_slots");
+  try {
     yield "futex_hash_get_slots: rcu_dereference(mm->futex.phash.hash)";
     const mm = t.mm!;
     k.heap.check(mm, "read mm->futex.phash.hash", k.site(t));
@@ -298,5 +308,7 @@ export function* futex_hash_get_slots(k: Kernel, t: Task): KGen<number> {
     if (!fph) return 0;
     k.heap.check(fph, "read fph->hash_mask", k.site(t));
     return fph.hash_mask ? fph.hash_mask + 1 : 0;
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }

@@ -7,7 +7,7 @@
 import { OBS, type Kernel } from "../kernel.js";
 import { mmget, mmput_async, runToEnd, type Mm } from "../mm.js";
 import { __this_cpu_add, smp_processor_id, this_cpu_inc, type CpuContext, type PercpuU32 } from "../percpu.js";
-import { frame, type KGen, type LockOwner } from "../sched.js";
+import { type KGen, type LockOwner } from "../sched.js";
 import type { Task } from "../task.js";
 import { wake_up_var } from "../waitvar.js";
 import { FR_ATOMIC, FR_PERCPU, type FutexPrivateHash } from "./private.js";
@@ -66,7 +66,8 @@ function preempt_enable(k: Kernel, t: Task): void {
 
 /** futex_ref_get(): per-CPU increment (cannot fail) or atomic_long_inc_not_zero. */
 export function* futex_ref_get(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<boolean> {
-  return yield* frame(t, "futex_ref_get", (function* () {
+  t.frames.push("futex_ref_get");
+  try {
     k.heap.check(fph, "read fph->mm", k.site(t));
     const mm = fph.mm;
     preempt_disable(k, t);
@@ -88,12 +89,15 @@ export function* futex_ref_get(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<
     } finally {
       preempt_enable(k, t);
     }
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /** futex_ref_put(): per-CPU decrement (returns false) or atomic_long_dec_and_test. */
 export function* futex_ref_put(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<boolean> {
-  return yield* frame(t, "futex_ref_put", (function* () {
+  t.frames.push("futex_ref_put");
+  try {
     k.heap.check(fph, "read fph->mm", k.site(t));
     const mm = fph.mm;
     preempt_disable(k, t);
@@ -115,19 +119,24 @@ export function* futex_ref_put(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<
     } finally {
       preempt_enable(k, t);
     }
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /** futex_ref_is_dead(): FR_ATOMIC and the atomic count is 0 (two loads, two points). */
 export function* futex_ref_is_dead(k: Kernel, ctx: LockOwner, fph: FutexPrivateHash): KGen<boolean> {
-  return yield* frame(ctx, "futex_ref_is_dead", (function* () {
+  ctx.frames.push("futex_ref_is_dead");
+  try {
     yield "futex_ref_is_dead: smp_load_acquire(fph->state)";
     k.heap.check(fph, "smp_load_acquire(fph->state)", k.site(ctx));
     if (fph.frState === FR_PERCPU) return false;
     yield "futex_ref_is_dead: atomic_long_read(&mm->futex.phash.atomic)";
     k.heap.check(fph.mm, "atomic_long_read(&mm->futex.phash.atomic)", k.site(ctx));
     return fph.mm.futex.atomic === 0n;
-  })());
+  } finally {
+    ctx.frames.pop();
+  }
 }
 
 /** call_rcu_hurry(&mm->futex.phash.rcu, futex_ref_rcu): the callback runs on this CPU. */
@@ -148,7 +157,8 @@ function call_rcu_hurry_futex_ref(k: Kernel, ctx: CpuContext, mm: Mm): void {
  * switch), switch the hash to FR_ATOMIC, and fold after one more grace period.
  */
 export function* __futex_ref_atomic_begin(k: Kernel, ctx: CpuContext, fph: FutexPrivateHash): KGen {
-  yield* frame(ctx, "__futex_ref_atomic_begin", (function* () {
+  ctx.frames.push("__futex_ref_atomic_begin");
+  try {
     k.heap.check(fph, "read fph->mm", k.site(ctx));
     const mm = fph.mm;
     yield "__futex_ref_atomic_begin: atomic_long_read(&mm->futex.phash.atomic)";
@@ -161,7 +171,9 @@ export function* __futex_ref_atomic_begin(k: Kernel, ctx: CpuContext, fph: Futex
     k.heap.check(fph, "smp_store_release(&fph->state)", k.site(ctx));
     fph.frState = FR_ATOMIC;
     call_rcu_hurry_futex_ref(k, ctx, mm);
-  })());
+  } finally {
+    ctx.frames.pop();
+  }
 }
 
 /**
@@ -170,7 +182,8 @@ export function* __futex_ref_atomic_begin(k: Kernel, ctx: CpuContext, fph: Futex
  * futex_ref_is_dead() can be true. Ends the transition's mm_users reference (mmput_async).
  */
 function* __futex_ref_atomic_end(k: Kernel, ctx: CpuContext, fph: FutexPrivateHash): KGen {
-  yield* frame(ctx, "__futex_ref_atomic_end", (function* () {
+  ctx.frames.push("__futex_ref_atomic_end");
+  try {
     k.heap.check(fph, "read fph->state", k.site(ctx));
     const mm = fph.mm;
     k.warnOn(fph.frState !== FR_ATOMIC, "fph->state != FR_ATOMIC", ctx);
@@ -192,7 +205,9 @@ function* __futex_ref_atomic_end(k: Kernel, ctx: CpuContext, fph: FutexPrivateHa
     if (ret < 0n)
       k.report("refcount", "WARNING in __futex_ref_atomic_end: futex-ref fold below zero", ctx, `per-CPU sum ${count}, folded atomic ${ret}`);
     k.seams.futexRefHoldMm(k, ctx, mm, false); // mmput_async(mm)
-  })());
+  } finally {
+    ctx.frames.pop();
+  }
 }
 
 /**
@@ -200,7 +215,8 @@ function* __futex_ref_atomic_end(k: Kernel, ctx: CpuContext, fph: FutexPrivateHa
  * grace period after publishing just ended) or end it (the grace period after FR_ATOMIC).
  */
 export function* futex_ref_rcu(k: Kernel, ctx: CpuContext, mm: Mm): KGen {
-  yield* frame(ctx, "futex_ref_rcu", (function* () {
+  ctx.frames.push("futex_ref_rcu");
+  try {
     k.heap.check(mm, "container_of(head, struct mm_struct, futex.phash.rcu)", k.site(ctx));
     mm.futex.rcuQueued = false;
     const fph = mm.futex.hash;
@@ -208,7 +224,9 @@ export function* futex_ref_rcu(k: Kernel, ctx: CpuContext, mm: Mm): KGen {
     k.heap.check(fph, "fph->state", k.site(ctx));
     if (fph.frState === FR_PERCPU) return yield* __futex_ref_atomic_begin(k, ctx, fph);
     yield* __futex_ref_atomic_end(k, ctx, fph);
-  })());
+  } finally {
+    ctx.frames.pop();
+  }
 }
 
 /** The futexRefDrop seam (mm->futex.phash.lock held). */
@@ -220,7 +238,8 @@ export type FutexRefDrop = (k: Kernel, t: Task, fph: FutexPrivateHash) => KGen;
  * biasing the shared atomic; mmget keeps the mm until the transition ends.
  */
 export function* futex_ref_drop(k: Kernel, t: Task, fph: FutexPrivateHash): KGen {
-  yield* frame(t, "futex_ref_drop", (function* () {
+  t.frames.push("futex_ref_drop");
+  try {
     k.heap.check(fph, "read fph->mm", k.site(t));
     const mm = fph.mm;
     yield "futex_ref_drop: rcu_dereference_raw(mm->futex.phash.hash)";
@@ -230,7 +249,9 @@ export function* futex_ref_drop(k: Kernel, t: Task, fph: FutexPrivateHash): KGen
     yield "futex_ref_drop: poll_state_synchronize_rcu(mm->futex.phash.batches)";
     if (k.rcu.poll_state(mm.futex.batches)) return yield* __futex_ref_atomic_begin(k, t, fph);
     call_rcu_hurry_futex_ref(k, t, mm);
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /**
@@ -241,7 +262,8 @@ export function* futex_ref_drop(k: Kernel, t: Task, fph: FutexPrivateHash): KGen
  * and queues on a table that was already rehashed and is being freed.
  */
 export function* futex_ref_drop_pre_futex_batches(k: Kernel, t: Task, fph: FutexPrivateHash): KGen {
-  yield* frame(t, "futex_ref_drop", (function* () {
+  t.frames.push("futex_ref_drop");
+  try {
     k.heap.check(fph, "read fph->mm", k.site(t));
     const mm = fph.mm;
     yield "futex_ref_drop: rcu_dereference_raw(mm->futex_phash)";
@@ -250,5 +272,7 @@ export function* futex_ref_drop_pre_futex_batches(k: Kernel, t: Task, fph: Futex
     k.seams.futexRefHoldMm(k, t, mm, true); // mmget(mm)
     yield "futex_ref_drop: __futex_ref_atomic_begin";
     yield* __futex_ref_atomic_begin(k, t, fph);
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }

@@ -3,7 +3,7 @@
 // the same mm's hash (sys_futex uses one flags value for both addresses), and the caller holds a
 // reference on it for each, so no pivot can happen while waiters are moved.
 import type { Kernel } from "../kernel.js";
-import { frame, type KGen } from "../sched.js";
+import type { KGen } from "../sched.js";
 import type { Task } from "../task.js";
 import {
   EAGAIN,
@@ -66,7 +66,8 @@ export function* futex_requeue(
   nr_requeue: number,
   cmpval: number | null,
 ): KGen<number> {
-  return yield* frame(t, "futex_requeue", (function* () {
+  t.frames.push("futex_requeue");
+  try {
     if (nr_wake < 0 || nr_requeue < 0) return EINVAL;
     yield "futex_requeue: get_futex_key(uaddr1), get_futex_key(uaddr2)";
     const key1 = get_futex_key(t, uaddr1, shared);
@@ -109,5 +110,7 @@ export function* futex_requeue(
     yield* futex_hash_put(k, t, ref1);
     yield "futex_requeue: wake_up_q";
     return ret ? ret : task_count;
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }

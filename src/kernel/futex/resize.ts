@@ -8,7 +8,7 @@ import { kvfree, kvfree_rcu } from "../alloc.js";
 import { OBS, type Kernel } from "../kernel.js";
 import type { Mm } from "../mm.js";
 import { alloc_percpu, free_percpu, this_cpu_inc } from "../percpu.js";
-import { frame, mutex_lock, mutex_unlock, type KGen } from "../sched.js";
+import { mutex_lock, mutex_unlock, type KGen } from "../sched.js";
 import type { Task } from "../task.js";
 import { add_var_wait_queue, remove_var_wait_queue, wait_woken } from "../waitvar.js";
 import {
@@ -36,7 +36,8 @@ const INT_MAX = 0x7fffffff;
  * through lock_ptr (timeout, signal), hence the nested lock on the new bucket.
  */
 export function* futex_rehash_private(k: Kernel, t: Task, old: FutexPrivateHash, nw: FutexPrivateHash): KGen {
-  yield* frame(t, "futex_rehash_private", (function* () {
+  t.frames.push("futex_rehash_private");
+  try {
     const slots = old.hash_mask + 1;
     // the kernel walks queues[0 .. hash_mask]; buckets never touched are empty and unlocked
     if (slots > old.nslots) fph_bucket(k, t, old, old.nslots, "spin_lock(&hb_old->lock)");
@@ -57,7 +58,9 @@ export function* futex_rehash_private(k: Kernel, t: Task, old: FutexPrivateHash,
       }
       futex_hb_unlock(k, t, hb_old);
     }
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /**
@@ -65,7 +68,8 @@ export function* futex_rehash_private(k: Kernel, t: Task, old: FutexPrivateHash,
  * (rehashing its waiters) or absent; else stash `new` in hash_new and return false.
  */
 export function* __futex_pivot_hash(k: Kernel, t: Task, mm: Mm, nw: FutexPrivateHash): KGen<boolean> {
-  return yield* frame(t, "__futex_pivot_hash", (function* () {
+  t.frames.push("__futex_pivot_hash");
+  try {
     k.heap.check(mm, "mm->futex.phash.hash_new", k.site(t));
     k.warnOn(mm.futex.hash_new !== null, "mm->futex.phash.hash_new is set", t);
     yield "__futex_pivot_hash: rcu_dereference_protected(mm->futex.phash.hash)";
@@ -88,12 +92,15 @@ export function* __futex_pivot_hash(k: Kernel, t: Task, mm: Mm, nw: FutexPrivate
     k.rcu.read_unlock(t);
     kvfree_rcu(k, t, cur);
     return true;
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /** futex_pivot_hash(): perform a pending replacement, if any (a futex_hash() whose get failed). */
 export function* futex_pivot_hash(k: Kernel, t: Task, mm: Mm): KGen {
-  yield* frame(t, "futex_pivot_hash", (function* () {
+  t.frames.push("futex_pivot_hash");
+  try {
     yield* mutex_lock(t, mm.futex.lock);
     yield "futex_pivot_hash: read mm->futex.phash.hash_new";
     k.heap.check(mm, "mm->futex.phash.hash_new", k.site(t));
@@ -103,7 +110,9 @@ export function* futex_pivot_hash(k: Kernel, t: Task, mm: Mm): KGen {
       yield* __futex_pivot_hash(k, t, mm, fph);
     }
     mutex_unlock(t, mm.futex.lock);
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /** The futexPivotPending seam: may the waiting prctl go on? */
@@ -114,7 +123,8 @@ export type FutexPivotPending = (k: Kernel, t: Task, mm: Mm) => KGen<boolean>;
  * Evaluated under the hash mutex so a concurrent pivot cannot slip between the two reads.
  */
 export function* futex_pivot_pending(k: Kernel, t: Task, mm: Mm): KGen<boolean> {
-  return yield* frame(t, "futex_pivot_pending", (function* () {
+  t.frames.push("futex_pivot_pending");
+  try {
     yield* mutex_lock(t, mm.futex.lock);
     yield "futex_pivot_pending: read mm->futex.phash.hash_new";
     k.heap.check(mm, "mm->futex.phash.hash_new", k.site(t));
@@ -126,7 +136,9 @@ export function* futex_pivot_pending(k: Kernel, t: Task, mm: Mm): KGen<boolean> 
     }
     mutex_unlock(t, mm.futex.lock);
     return r;
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /**
@@ -136,7 +148,8 @@ export function* futex_pivot_pending(k: Kernel, t: Task, mm: Mm): KGen<boolean> 
  * predicate false after the one wake_up_var() of the old hash's death was already consumed.
  */
 export function* futex_pivot_pending_pre_19b4be0717fa(k: Kernel, t: Task, mm: Mm): KGen<boolean> {
-  return yield* frame(t, "futex_pivot_pending", (function* () {
+  t.frames.push("futex_pivot_pending");
+  try {
     yield "futex_pivot_pending: guard(rcu)";
     k.rcu.read_lock(t);
     try {
@@ -150,7 +163,9 @@ export function* futex_pivot_pending_pre_19b4be0717fa(k: Kernel, t: Task, mm: Mm
     } finally {
       k.rcu.read_unlock(t);
     }
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /** futex_hash_less(a, b): a loses. Custom beats automatic, then 0-slot (global) wins, then bigger. */
@@ -184,7 +199,8 @@ function* futex_hash_allocate_wait(k: Kernel, t: Task, mm: Mm): KGen {
  * wins and this one's hash is thrown away.
  */
 export function* futex_hash_allocate(k: Kernel, t: Task, hash_slots: number, flags: number): KGen<number> {
-  return yield* frame(t, "futex_hash_allocate", (function* () {
+  t.frames.push("futex_hash_allocate");
+  try {
     const mm = t.mm!;
     const custom = (flags & FH_CUSTOM) !== 0;
     if (hash_slots && (hash_slots === 1 || (hash_slots & (hash_slots - 1)) !== 0)) return EINVAL;
@@ -213,7 +229,9 @@ export function* futex_hash_allocate(k: Kernel, t: Task, hash_slots: number, fla
     const fph = kvzalloc_fph(k, t, mm, hash_slots, custom);
     if (!fph) return ENOMEM;
     return yield* k.seams.resizeStrategy(k, t, mm, fph, custom);
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /** The futexHashAllocateRecheck seam: must this request back out (-EBUSY) now? */
@@ -314,7 +332,8 @@ export function* futex_hash_install_v4(k: Kernel, t: Task, mm: Mm, fph: FutexPri
  * freed at its last rcuref put; here it is retired until the mm goes, see MmFutex.retired.)
  */
 function* futex_put_old_hb_p(k: Kernel, t: Task, mm: Mm, old: FutexPrivateHash): KGen {
-  yield* frame(t, "futex_put_old_hb_p", (function* () {
+  t.frames.push("futex_put_old_hb_p");
+  try {
     const wake: Task[] = [];
     // a 0-slot (global) marker has no queues of its own
     if (old.hash_mask) {
@@ -329,7 +348,9 @@ function* futex_put_old_hb_p(k: Kernel, t: Task, mm: Mm, old: FutexPrivateHash):
     mm.futex.retired.push(old);
     yield "futex_put_old_hb_p: wake_up_q";
     for (const w of wake) w.wakeup = true;
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 function roundup_pow_of_two(n: number): number {
@@ -344,7 +365,8 @@ function roundup_pow_of_two(n: number): number {
  * never touches a custom hash. The new thread is not counted yet.
  */
 export function* futex_hash_allocate_default(k: Kernel, t: Task): KGen<number> {
-  return yield* frame(t, "futex_hash_allocate_default", (function* () {
+  t.frames.push("futex_hash_allocate_default");
+  try {
     const mm = t.mm;
     if (!mm) return 0;
     yield "futex_hash_allocate_default: rcu_dereference(mm->futex.phash.hash)";
@@ -362,7 +384,9 @@ export function* futex_hash_allocate_default(k: Kernel, t: Task): KGen<number> {
     const buckets = Math.min(Math.max(roundup_pow_of_two(4 * threads), 16), k.global.size);
     if (current_buckets >= buckets) return 0;
     return yield* futex_hash_allocate(k, t, buckets, 0);
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /** futex_hash_prctl(arg2, arg3, arg4): PR_FUTEX_HASH_SET_SLOTS / PR_FUTEX_HASH_GET_SLOTS. */

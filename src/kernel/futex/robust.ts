@@ -10,7 +10,7 @@
 // bit is honoured by the walk (OWNER_DIED without a wake) but nothing here locks PI futexes and
 // exit_pi_state_list is not modelled.
 import { OBS, type Kernel } from "../kernel.js";
-import { frame, type KGen } from "../sched.js";
+import type { KGen } from "../sched.js";
 import type { Task } from "../task.js";
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from "../../program/types.js";
 import { EINVAL, ESRCH, get_futex_key } from "./core.js";
@@ -45,12 +45,22 @@ export function sys_get_robust_list(k: Kernel, _t: Task, pid: number): number {
 
 /** futex_exit_release(): the robust list (and pending op) of a dying task; PI states not modelled. */
 export function* futex_exit_release(k: Kernel, t: Task): KGen {
-  yield* frame(t, "futex_exit_release", futex_cleanup(k, t));
+  t.frames.push("futex_exit_release");
+  try {
+    yield* futex_cleanup(k, t);
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /** futex_exec_release(): the same walk at exec, in the old mm, before exec_mmap. */
 export function* futex_exec_release(k: Kernel, t: Task): KGen {
-  yield* frame(t, "futex_exec_release", futex_cleanup(k, t));
+  t.frames.push("futex_exec_release");
+  try {
+    yield* futex_cleanup(k, t);
+  } finally {
+    t.frames.pop();
+  }
 }
 
 function* futex_cleanup(k: Kernel, t: Task): KGen {
@@ -85,7 +95,8 @@ function fetch_robust_entry(t: Task, ptr: number, role: "head" | "node"): Entry 
  * handling the pending op.
  */
 function* exit_robust_list(k: Kernel, t: Task): KGen {
-  yield* frame(t, "exit_robust_list", (function* () {
+  t.frames.push("exit_robust_list");
+  try {
     const head = t.robust!.head;
     yield "exit_robust_list: fetch_robust_entry(&head->list.next)";
     let cur = fetch_robust_entry(t, head + HEAD_NEXT, "head");
@@ -120,7 +131,9 @@ function* exit_robust_list(k: Kernel, t: Task): KGen {
       k.observe?.(OBS.ROBUST_PENDING, t, uaddr);
       yield* handle_futex_death(k, t, uaddr, pending.pi, true, pending.trusted && offTrusted);
     }
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /**
@@ -131,7 +144,8 @@ function* exit_robust_list(k: Kernel, t: Task): KGen {
  * Returns 0, or -1 to stop the walk (misaligned or unmapped word).
  */
 function* handle_futex_death(k: Kernel, t: Task, uaddr: number, pi: boolean, pendingOp: boolean, trusted: boolean): KGen<number> {
-  return yield* frame(t, "handle_futex_death", (function* () {
+  t.frames.push("handle_futex_death");
+  try {
     if (uaddr % 4 !== 0) return -1;
     for (;;) {
       yield "handle_futex_death: get_user(uval, uaddr)";
@@ -156,7 +170,9 @@ function* handle_futex_death(k: Kernel, t: Task, uaddr: number, pi: boolean, pen
       if (!pi && uval & FUTEX_WAITERS) yield* wake_one_shared(k, t, uaddr);
       return 0;
     }
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /** futex_wake(uaddr, FLAGS_SIZE_32 | FLAGS_SHARED, 1, FUTEX_BITSET_MATCH_ANY) */

@@ -6,7 +6,7 @@
 // Seam: Kernel.seams.robustUnlockFixup is futex_fixup_robust_unlock (v7.2) or the historical
 // futex_fixup_robust_unlock_pre_7010c39d (no fixup: a stale list_op_pending reaches do_exit).
 import type { Kernel } from "../kernel.js";
-import { frame, type KGen } from "../sched.js";
+import type { KGen } from "../sched.js";
 import type { Task } from "../task.js";
 import { unlock_cs_within } from "../vdso.js";
 import { FUTEX_WAITERS } from "../../program/types.js";
@@ -45,13 +45,16 @@ export function futex_robust_list_clear_pending(_k: Kernel, t: Task, pop: number
  * (regs->dx) now, before a fatal signal reaches do_exit or a handler frame replaces the IP.
  */
 export function* futex_fixup_robust_unlock(k: Kernel, t: Task): KGen {
-  yield* frame(t, "futex_fixup_robust_unlock", (function* () {
+  t.frames.push("futex_fixup_robust_unlock");
+  try {
     yield "futex_fixup_robust_unlock: rseq user_irq && within(regs->ip, cs_range)";
     if (!t.userIrq || !t.mm || !unlock_cs_within(t.mm, t.regs.ip)) return;
     // arch_futex_robust_unlock_get_pop(): x86 ZF ? regs->dx : NULL
     const pop = t.regs.zf ? t.regs.dx : 0;
     if (pop) futex_robust_list_clear_pending(k, t, pop);
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /**
@@ -76,13 +79,16 @@ export function* futex_robust_unlock(
   nr_wake: number,
   bitset = FUTEX_BITSET_MATCH_ANY,
 ): KGen<number> {
-  return yield* frame(t, "futex_robust_unlock", (function* () {
+  t.frames.push("futex_robust_unlock");
+  try {
     if (nr_wake === 0) nr_wake = 1;
     for (;;) {
       const r = yield* __futex_robust_unlock(k, t, uaddr, shared, pop, nr_wake, bitset);
       if (r !== EAGAIN) return r;
     }
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 function* __futex_robust_unlock(
@@ -94,7 +100,8 @@ function* __futex_robust_unlock(
   nr_wake: number,
   bitset: number,
 ): KGen<number> {
-  return yield* frame(t, "__futex_robust_unlock", (function* () {
+  t.frames.push("__futex_robust_unlock");
+  try {
     const key = get_futex_key(t, uaddr, shared);
     if (typeof key === "number") return key;
     const ref = yield* futex_hash(k, t, key);
@@ -123,5 +130,7 @@ function* __futex_robust_unlock(
     if (!futex_robust_list_clear_pending(k, t, pop)) return EFAULT;
     yield "__futex_robust_unlock: wake_up_q";
     return woken;
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }

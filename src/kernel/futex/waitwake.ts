@@ -1,7 +1,7 @@
 // kernel/futex/waitwake.c: futex_wait (setup, queue, schedule, unqueue) and futex_wake.
 // Waiters hold no hash reference while asleep: only q->lock_ptr ties them to a bucket.
 import type { Kernel } from "../kernel.js";
-import { frame, waitUntil, type KGen } from "../sched.js";
+import { waitUntil, type KGen } from "../sched.js";
 import type { Task } from "../task.js";
 import {
   EAGAIN,
@@ -32,7 +32,8 @@ export function futex_get_value(t: Task, uaddr: number): number | null {
  * Returns the queued q, or an errno (-EAGAIN when the word differs from `val`).
  */
 function* futex_wait_setup(k: Kernel, t: Task, uaddr: number, val: number, key: FutexKey): KGen<FutexQ | number> {
-  return yield* frame(t, "futex_wait_setup", (function* () {
+  t.frames.push("futex_wait_setup");
+  try {
     const q = new FutexQ(t, key);
     const ref = yield* futex_hash(k, t, key);
     const hb = ref.hb;
@@ -57,7 +58,9 @@ function* futex_wait_setup(k: Kernel, t: Task, uaddr: number, val: number, key: 
     // the reference is dropped while TASK_INTERRUPTIBLE: no ref is held across schedule()
     yield* futex_hash_put(k, t, ref);
     return q;
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /**
@@ -65,7 +68,8 @@ function* futex_wait_setup(k: Kernel, t: Task, uaddr: number, val: number, key: 
  * wakeup that left q queued without a signal pending is spurious: set up and wait again.
  */
 export function* futex_wait(k: Kernel, t: Task, uaddr: number, val: number, key: FutexKey): KGen<number> {
-  return yield* frame(t, "futex_wait", (function* () {
+  t.frames.push("futex_wait");
+  try {
     for (;;) {
       const q = yield* futex_wait_setup(k, t, uaddr, val, key);
       if (typeof q === "number") return q;
@@ -78,12 +82,15 @@ export function* futex_wait(k: Kernel, t: Task, uaddr: number, val: number, key:
       if ((yield* k.seams.futexUnqueue(k, t, q)) === 0) return 0;
       if (t.signalPending()) return EINTR;
     }
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
 
 /** futex_wake(): wake up to nr waiters of the key; returns how many were woken. */
 export function* futex_wake(k: Kernel, t: Task, key: FutexKey, nr: number, bitset = 0xffffffff): KGen<number> {
-  return yield* frame(t, "futex_wake", (function* () {
+  t.frames.push("futex_wake");
+  try {
     const ref = yield* futex_hash(k, t, key);
     const hb = ref.hb;
     yield "futex_wake: futex_hb_waiters_pending";
@@ -103,5 +110,7 @@ export function* futex_wake(k: Kernel, t: Task, key: FutexKey, nr: number, bitse
     yield "futex_wake: wake_up_q";
     yield* futex_hash_put(k, t, ref);
     return woken;
-  })());
+  } finally {
+    t.frames.pop();
+  }
 }
