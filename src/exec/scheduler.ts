@@ -22,7 +22,11 @@ export class Scheduler {
 
   /** The task on t's CPU that is inside a preempt-disabled section, if not t itself. */
   private preemptBlocker(t: Task): Task | null {
-    for (const o of this.k.tasks.values()) if (o !== t && o.cpu === t.cpu && o.preemptCount > 0 && o.state === "busy") return o;
+    const all = this.k.taskList;
+    for (let i = 0; i < all.length; i++) {
+      const o = all[i]!;
+      if (o !== t && o.preemptCount > 0 && o.cpu === t.cpu && o.state === "busy") return o;
+    }
     return null;
   }
 
@@ -108,11 +112,13 @@ export class Scheduler {
   /** One unit of progress elsewhere: another task's point, a work item, or a grace period. */
   advanceOthers(except: Task | null): boolean {
     kick_killed(this.k);
-    const all = [...this.k.tasks.values()];
-    for (let i = 0; i < all.length; i++) {
-      const o = all[(this.rr + i) % all.length]!;
+    // round-robin over the tasks that exist now (a step may create one: it waits its turn)
+    const all = this.k.taskList;
+    const n = all.length;
+    for (let i = 0; i < n; i++) {
+      const o = all[(this.rr + i) % n]!;
       if (o !== except && this.ready(o) && this.step(o)) {
-        this.rr = (this.rr + i + 1) % all.length;
+        this.rr = (this.rr + i + 1) % n;
         return true;
       }
     }
@@ -129,10 +135,11 @@ export class Scheduler {
    * became runnable (a GP nobody waits for changes nothing).
    */
   gracePeriod(n: number): boolean {
-    const blocked = [...this.k.tasks.values()].filter((o) => o.state === "busy" && !this.ready(o));
+    const rcu = this.k.rcu;
+    const blocked = this.k.taskList.filter((o) => o.state === "busy" && !this.ready(o));
     for (let i = 0; i < n; i++) {
       let ran = false;
-      const done = this.k.rcu.advance((cb) => {
+      const done = rcu.advance((cb) => {
         ran = true;
         this.runCallback(cb);
       });

@@ -70,6 +70,8 @@ export class Kernel {
   readonly rcu: Rcu;
   readonly files = new Files();
   readonly tasks = new Map<number, Task>();
+  /** the same tasks in creation order, for the scheduler's loops (no iterator per point) */
+  readonly taskList: Task[] = [];
   readonly mms: Mm[] = [];
   readonly global: GlobalHash;
   /** deferred work (kworkers): mmput_async and friends */
@@ -100,7 +102,7 @@ export class Kernel {
   ) {
     this.seams = { ...V7_2, ...opts.seams };
     this.heap = new Heap((e) => this.heapReport(e));
-    this.rcu = new Rcu(() => this.tasks.values());
+    this.rcu = new Rcu(this.taskList);
     this.global = new GlobalHash(cpus);
     this.observe = opts.observer?.(this);
   }
@@ -114,6 +116,7 @@ export class Kernel {
     const t = new Task(id, tidOf(id), g, mm, cpu % this.cpus);
     g.tasks.add(t);
     this.tasks.set(id, t);
+    this.taskList.push(t);
     return t;
   }
 

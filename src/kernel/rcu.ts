@@ -25,7 +25,7 @@ export class Rcu {
   private current: { readers: Array<[RcuReader, number]> } | null = null;
   readonly callbacks: RcuCallback[] = [];
 
-  constructor(private readonly readers: () => Iterable<RcuReader>) {}
+  constructor(private readonly readers: readonly RcuReader[]) {}
 
   read_lock(t: RcuReader): void {
     t.rcuDepth++;
@@ -62,7 +62,7 @@ export class Rcu {
   advance(runCallback: (cb: RcuCallback) => void): boolean {
     if (!this.current) {
       const readers: Array<[RcuReader, number]> = [];
-      for (const r of this.readers()) if (r.rcuDepth > 0) readers.push([r, r.rcuExits]);
+      for (const r of this.readers) if (r.rcuDepth > 0) readers.push([r, r.rcuExits]);
       this.current = { readers };
     }
     const blocked = this.current.readers.some(([r, exits]) => r.rcuDepth > 0 && r.rcuExits === exits);

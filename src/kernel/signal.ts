@@ -62,7 +62,7 @@ export function* exit_to_user_mode_loop(k: Kernel, t: Task): KGen<boolean> {
 
 /** Threads of a killed group sitting in user space start their exit path now. */
 export function kick_killed(k: Kernel): void {
-  for (const t of k.tasks.values()) {
+  for (const t of k.taskList) {
     if (t.state === "user" && t.group.killed && !t.exiting) {
       t.state = "busy";
       t.gen = do_exit(k, t);
