@@ -149,7 +149,7 @@ function robustPendingBits(k: Kernel, t: Task, uaddr: number): number {
   const as = t.mm?.as;
   const l = as?.lookup(uaddr);
   if (!as || !l) return 0;
-  const w = l.map.page.words[l.index]!;
+  const w = l.map.page.word(l.index);
   let s = 1; // mapped
   if ((w & FUTEX_TID_MASK) === t.tid) s |= 2;
   else if ((w & FUTEX_TID_MASK) === 0) s |= 4;

@@ -5,12 +5,11 @@
 import { FUTEX_TID_MASK, PAGE_SIZE } from "../program/types.js";
 
 export const REGION_BASE = 0x10000000;
-export const WORDS_PER_PAGE = PAGE_SIZE / 4;
 
 /**
  * What a user word is, for the robust-list sanitizer (shadow state: the kernel never reads it).
  * Tags live in the page, so they follow the memory: munmap/mmap replace the page and its tags.
- * `Page.owners` holds a TID next to the tag: for RobustMutex the owner TID that user space last
+ * A page keeps an owner TID next to each word's tag: for RobustMutex the owner TID that user space last
  * wrote into the word (robust mutex code or a plain store); for RobustHead/RobustNode the TID of
  * the thread whose robust list the word belongs to; 0 otherwise.
  */
@@ -28,29 +27,33 @@ export const enum WordTag {
 }
 
 export class Page {
-  // allocated on first touch: most mapped pages of a fuzz input are never written
-  private w: Uint32Array | null = null;
-  private t: Uint8Array | null = null;
-  private o: Uint32Array | null = null;
+  // sparse: a fuzz input touches a handful of words of a page, and a 4 KiB typed array per
+  // touched page (three with the shadow) cost more in allocation than every access together
+  private w: Map<number, number> | null = null;
+  /** shadow per word: tag | owner TID << 3 (absent: the page's data tag, owner 0) */
+  private s: Map<number, number> | null = null;
   constructor(readonly file: number | null) {}
-  get words(): Uint32Array {
-    return (this.w ??= new Uint32Array(WORDS_PER_PAGE));
+  word(i: number): number {
+    return this.w?.get(i) ?? 0;
   }
-  get tags(): Uint8Array {
-    if (!this.t) {
-      this.t = new Uint8Array(WORDS_PER_PAGE);
-      if (this.file !== null) this.t.fill(WordTag.FileData);
-    }
-    return this.t;
+  setWord(i: number, v: number): void {
+    (this.w ??= new Map()).set(i, v >>> 0);
   }
-  get owners(): Uint32Array {
-    return (this.o ??= new Uint32Array(WORDS_PER_PAGE));
+  tag(i: number): WordTag {
+    const x = this.s?.get(i);
+    return x === undefined ? this.dataTag : ((x & 7) as WordTag);
+  }
+  owner(i: number): number {
+    const x = this.s?.get(i);
+    return x === undefined ? 0 : Math.floor(x / 8);
+  }
+  setTag(i: number, tag: WordTag, owner: number): void {
+    (this.s ??= new Map()).set(i, tag + (owner >>> 0) * 8);
   }
   copy(): Page {
     const p = new Page(this.file);
-    if (this.w) p.w = this.w.slice();
-    if (this.t) p.t = this.t.slice();
-    if (this.o) p.o = this.o.slice();
+    if (this.w) p.w = new Map(this.w);
+    if (this.s) p.s = new Map(this.s);
     return p;
   }
   /** the tag a word falls back to when it stops being robust-list metadata */
@@ -101,13 +104,13 @@ export class AddressSpace {
 
   read(addr: number): number | null {
     const l = this.lookup(addr);
-    return l ? l.map.page.words[l.index]! : null;
+    return l ? l.map.page.word(l.index) : null;
   }
 
   write(addr: number, v: number): boolean {
     const l = this.lookup(addr);
     if (!l) return false;
-    l.map.page.words[l.index] = v >>> 0;
+    l.map.page.setWord(l.index, v);
     return true;
   }
 
@@ -129,15 +132,14 @@ export class AddressSpace {
     const l = this.lookup(addr);
     if (!l) return null;
     const p = l.map.page;
-    return { tag: p.tags[l.index] as WordTag, owner: p.owners[l.index]!, file: p.file };
+    return { tag: p.tag(l.index), owner: p.owner(l.index), file: p.file };
   }
 
   /** Set a word's shadow tag (robust mutex code, sanitizers). */
   setTag(addr: number, tag: WordTag, owner: number): void {
     const l = this.lookup(addr);
     if (!l) return;
-    l.map.page.tags[l.index] = tag;
-    l.map.page.owners[l.index] = owner >>> 0;
+    l.map.page.setTag(l.index, tag, owner);
   }
 
   /**
@@ -149,12 +151,10 @@ export class AddressSpace {
     const l = this.lookup(addr);
     if (!l) return false;
     const p = l.map.page;
-    p.words[l.index] = v >>> 0;
-    const tag = p.tags[l.index] as WordTag;
-    if (tag === WordTag.RobustHead || tag === WordTag.RobustNode) {
-      p.tags[l.index] = p.dataTag;
-      p.owners[l.index] = 0;
-    } else if (tag === WordTag.RobustMutex) p.owners[l.index] = v & FUTEX_TID_MASK;
+    p.setWord(l.index, v);
+    const tag = p.tag(l.index);
+    if (tag === WordTag.RobustHead || tag === WordTag.RobustNode) p.setTag(l.index, p.dataTag, 0);
+    else if (tag === WordTag.RobustMutex) p.setTag(l.index, tag, v & FUTEX_TID_MASK);
     return true;
   }
 }

@@ -159,7 +159,7 @@ export function robust_check_death_write(
     ctx,
     [
       `${t.name} (TID ${t.tid}) is exiting; handle_futex_death(${hex(uaddr)}) for the ${pendingOp ? "list_op_pending entry" : "list entry"}`,
-      `target m${l.region}+${l.index * 4} is ${what}${s.file !== null ? ` (file f${s.file})` : ""}, value ${hex(l.map.page.words[l.index]!)}`,
+      `target m${l.region}+${l.index * 4} is ${what}${s.file !== null ? ` (file f${s.file})` : ""}, value ${hex(l.map.page.word(l.index))}`,
       `${t.name}'s user code holds no robust mutex there: the entry is stale (released, memory reused)`,
     ].join("\n"),
   );
