@@ -17,7 +17,9 @@
 // FUTEX_FUZZ_FEEDBACK=edges turns all of this off (plain edge + value-profile coverage);
 // `state` (the default) turns it on. Outside jazzer (vitest, bench) there is no tracer and the
 // features are only counted.
-import { OBS, type Kernel, type Observe } from "../src/kernel/kernel.js";
+import { OBS, type Kernel } from "../src/kernel/kernel.js";
+import type { Observe } from "../src/kernel/hooks.js";
+import { atomicBiased } from "../src/sanitizers/refcount.js";
 import type { Mm } from "../src/kernel/mm.js";
 import type { FutexPrivateHash } from "../src/kernel/futex/private.js";
 import type { LockOwner } from "../src/kernel/sched.js";
@@ -85,11 +87,11 @@ export function mmBits(mm: Mm): number {
   let s = h === null ? 0 : h.hash_mask === 0 ? 1 : h.custom ? 3 : 2;
   if (h !== null && h.frState !== 0) {
     s |= 4;
-    if (!f.biased && f.atomic === 0n) s |= 64;
+    if (f.atomic === 0n) s |= 64;
   }
   if (f.hash_new !== null) s |= 8;
   if (f.rcuQueued) s |= 16;
-  if (f.biased) s |= 32;
+  if (atomicBiased(f.atomic)) s |= 32;
   if (f.ref !== null) s |= 128;
   return s;
 }
@@ -112,10 +114,15 @@ function liveMms(k: Kernel): number {
   return n;
 }
 
+function anySleeper(k: Kernel): boolean {
+  for (const _ of k.hooks.sleepers()) return true;
+  return false;
+}
+
 /** some sleeping futex waiter is queued on a bucket of `fph` */
 function waitersOn(k: Kernel, fph: FutexPrivateHash | null): boolean {
   if (fph === null) return false;
-  for (const q of k.sleepers.values()) if (q.lock_ptr !== null && q.lock_ptr.owner === fph) return true;
+  for (const q of k.hooks.sleepers()) if (q.lock_ptr !== null && q.lock_ptr.owner === fph) return true;
   return false;
 }
 
@@ -159,7 +166,7 @@ function robustPendingBits(k: Kernel, t: Task, uaddr: number): number {
   const tag = as.tagOf(uaddr)!;
   s |= (tag.tag & 7) << 6;
   if (tag.owner === t.tid) s |= 512;
-  if (k.robustShadow.isLive(t, uaddr)) s |= 1024;
+  if (k.hooks.robustClaimed(t, uaddr)) s |= 1024;
   return s;
 }
 
@@ -170,7 +177,7 @@ function taskBits(k: Kernel): number {
     groups.add(t.group);
     if (t.state === "user") s |= 1;
     else if (t.state === "exited") s |= 2;
-    else if (k.sleepers.has(t)) s |= 4;
+    else if (k.hooks.isSleeping(t)) s |= 4;
     else if (t.wait !== null && !t.wait.ready()) s |= 8;
     else s |= 16;
     if (t.state !== "exited") {
@@ -221,7 +228,7 @@ function mix12(h: number, n: number): number {
 
 /** t is stopped at a preemption point inside the kernel (not sleeping on a futex, not in user space) */
 function isParked(k: Kernel, t: Task): boolean {
-  return t.state === "busy" && t.at !== "" && !k.sleepers.has(t);
+  return t.state === "busy" && t.at !== "" && !k.hooks.isSleeping(t);
 }
 
 /** the state of what a parked task holds: its robust operation's pending word, else its mm's futex state */
@@ -276,14 +283,14 @@ export class StateFeedback {
           let s = (mmBits(mm) & ~4) | (fph.frState !== 0 ? 4 : 0);
           if (fph !== mm.futex.hash) s |= 256; // a stale (replaced) hash
           if (fph === mm.futex.hash_new) s |= 512;
-          if (k.sleepers.size) s |= 1024;
-          if ((k.fphRefs.get(ctx as LockOwner) ?? 0) > 0) s |= 2048; // nested reference
+          if (anySleeper(k)) s |= 1024;
+          if (k.hooks.refsHeld(ctx as LockOwner) > 0) s |= 2048; // nested reference
           return this.hit(site, s);
         }
         case OBS.REF_ATOMIC: {
           const mm = obj as Mm;
           const a = mm.futex.atomic;
-          return this.hit(site, mmBits(mm) | (a === 0n ? 0 : a === 1n ? 256 : mm.futex.biased ? 768 : 512));
+          return this.hit(site, mmBits(mm) | (a === 0n ? 0 : a === 1n ? 256 : atomicBiased(a) ? 768 : 512));
         }
         case OBS.HASH_ALLOC:
         case OBS.PIVOT: {
@@ -298,7 +305,7 @@ export class StateFeedback {
           const mm = obj as Mm;
           let s = mmBits(mm);
           if (mm.users > 1) s |= 256;
-          if (k.sleepers.size) s |= 512;
+          if (anySleeper(k)) s |= 512;
           if (waitersOn(k, mm.futex.hash)) s |= 1024;
           return this.hit(site, s);
         }

@@ -393,7 +393,7 @@ describe("futex-ref arithmetic", () => {
     const t = k.newTask(0, null, mm, 0);
     mm.futex.ref = alloc_percpu(k, t)!;
     mm.futex.ref.vals[0] = 1; // the initial reference
-    const fph = k.heap.alloc(new FutexPrivateHash(16, 15, mm, false), k.site(t))!;
+    const fph = k.heap.alloc(new FutexPrivateHash(16, 15, mm, false), t)!;
     mm.futex.hash = fph;
     return { k, mm, t, fph };
   }
@@ -412,7 +412,6 @@ describe("futex-ref arithmetic", () => {
     runToEnd(futex_ref_get(k, t, fph)); // held across the whole switch
     fph.frState = FR_ATOMIC;
     mm.futex.atomic = LONG_MAX;
-    mm.futex.biased = true;
     runToEnd(futex_ref_get(k, t, fph)); // an atomic-phase get wraps the biased atomic
     expect(mm.futex.atomic).toBe(-(1n << 63n));
     runToEnd(futex_ref_put(k, t, fph));

@@ -5,9 +5,9 @@ import { Kernel } from "../src/kernel/kernel.js";
 import { KObj, kvfree, kvfree_rcu } from "../src/kernel/alloc.js";
 import { mm_alloc, runToEnd, type Mm } from "../src/kernel/mm.js";
 import { Panic, type Finding } from "../src/sanitizers/report.js";
-import { checkQuiescence, checkTeardown } from "../src/sanitizers/end.js";
+import { Sanitizers } from "../src/sanitizers/sanitizers.js";
 import { Scheduler } from "../src/exec/scheduler.js";
-import { FR_ATOMIC, FutexPrivateHash, futex_check_refs_at_user_return, futex_hash_free, futex_private_hash_put } from "../src/kernel/futex/private.js";
+import { FR_ATOMIC, FutexPrivateHash, futex_hash_free, futex_private_hash_put } from "../src/kernel/futex/private.js";
 import { LONG_MAX, futex_ref_drop, futex_ref_get, futex_ref_put, futex_ref_rcu } from "../src/kernel/futex/ref.js";
 import { FH_CUSTOM, __futex_pivot_hash, futex_hash_allocate, futex_rehash_private } from "../src/kernel/futex/resize.js";
 import { FutexQ, __futex_hash, __futex_queue, futex_hb_waiters_inc, futex_unqueue, type FutexKey } from "../src/kernel/futex/core.js";
@@ -34,18 +34,18 @@ interface World {
 
 /** One process (t0) with a published 16-slot private hash holding its initial reference. */
 function world(cpus = 2): World {
-  const k = new Kernel(cpus);
+  const k = new Kernel(cpus, { hooks: (k, observe) => new Sanitizers(k, observe) });
   const mm = runToEnd(mm_alloc(k, k.softirq))!;
   const t = k.newTask(0, null, mm, 0);
   mm.futex.ref = alloc_percpu(k, t)!;
   mm.futex.ref.vals[0] = 1;
-  const fph = k.heap.alloc(new FutexPrivateHash(16, 15, mm, false), k.site(t))!;
+  const fph = k.heap.alloc(new FutexPrivateHash(16, 15, mm, false), t)!;
   mm.futex.hash = fph;
   return { k, mm, t, fph };
 }
 
 function newHash(w: World, slots: number, custom = false): FutexPrivateHash {
-  return w.k.heap.alloc(new FutexPrivateHash(slots, slots ? slots - 1 : 0, w.mm, custom), w.k.site(w.t))!;
+  return w.k.heap.alloc(new FutexPrivateHash(slots, slots ? slots - 1 : 0, w.mm, custom), w.t)!;
 }
 
 function privateKey(mm: Mm, off = 0): FutexKey {
@@ -59,7 +59,7 @@ function sleeper(w: World, fph: FutexPrivateHash | null, t = w.t): FutexQ {
   const hb = __futex_hash(w.k, t, key, fph).hb;
   futex_hb_waiters_inc(w.k, t, hb);
   __futex_queue(q, hb);
-  w.k.sleepers.set(t, q);
+  w.k.hooks.sleep(t, q);
   return q;
 }
 
@@ -78,7 +78,6 @@ describe("refcount", () => {
     w.mm.futex.ref!.vals[0] = 0; // the initial reference was dropped twice
     w.fph.frState = FR_ATOMIC;
     w.mm.futex.atomic = LONG_MAX;
-    w.mm.futex.biased = true;
     w.mm.users++; // the transition's mmget
     const f = finding(() => runToEnd(futex_ref_rcu(w.k, w.k.softirq, w.mm)));
     expect(f.kind).toBe("refcount");
@@ -93,15 +92,14 @@ describe("refcount", () => {
 
   it("a hash reference still held on return to user space", () => {
     const w = world();
-    w.k.fphRefs.set(w.t, 1);
-    expect(finding(() => futex_check_refs_at_user_return(w.k, w.t)).kind).toBe("refcount");
+    w.k.hooks.fphGet(w.t);
+    expect(finding(() => w.k.hooks.userReturn(w.t)).kind).toBe("refcount");
   });
 
   it("a biased atomic may wrap without a report (two's complement, as in the kernel)", () => {
     const w = world();
     w.fph.frState = FR_ATOMIC;
     w.mm.futex.atomic = LONG_MAX;
-    w.mm.futex.biased = true;
     expect(runToEnd(futex_ref_get(w.k, w.t, w.fph))).toBe(true);
     expect(w.mm.futex.atomic).toBe(-(1n << 63n));
   });
@@ -150,7 +148,7 @@ describe("heap (KASAN)", () => {
 
   it("use-after-free: futex_ref_rcu on an mm freed before the callback (no mmget)", () => {
     const w = world();
-    w.k.heap.free(w.mm, w.k.site(w.t));
+    w.k.heap.free(w.mm, w.t);
     expect(finding(() => runToEnd(futex_ref_rcu(w.k, w.k.softirq, w.mm))).kind).toBe("use-after-free");
   });
 
@@ -173,9 +171,9 @@ describe("end of run", () => {
     const w = world();
     const s = new Scheduler(w.k, 1000, () => {});
     w.t.state = "exited";
-    w.k.heap.free(w.mm.futex.ref!, w.k.site(null));
-    w.k.heap.free(w.mm, w.k.site(null));
-    const f = finding(() => checkTeardown(w.k, s));
+    w.k.heap.free(w.mm.futex.ref!, w.k.softirq);
+    w.k.heap.free(w.mm, w.k.softirq);
+    const f = finding(() => w.k.hooks.tornDown(w.k, (t) => s.blockedLabel(t)));
     expect(f.kind).toBe("leak");
     expect(f.report).toContain("struct futex_private_hash");
   });
@@ -184,9 +182,9 @@ describe("end of run", () => {
     const w = world();
     const s = new Scheduler(w.k, 1000, () => {});
     w.t.state = "exited";
-    w.k.heap.free(w.fph, w.k.site(null));
-    w.k.heap.free(w.mm, w.k.site(null));
-    const f = finding(() => checkTeardown(w.k, s));
+    w.k.heap.free(w.fph, w.k.softirq);
+    w.k.heap.free(w.mm, w.k.softirq);
+    const f = finding(() => w.k.hooks.tornDown(w.k, (t) => s.blockedLabel(t)));
     expect(f.kind).toBe("leak");
     expect(f.report).toContain("percpu");
   });
@@ -195,8 +193,7 @@ describe("end of run", () => {
     const w = world();
     sleeper(w, w.fph);
     w.mm.futex.hash = newHash(w, 32); // published without rehashing the old one
-    const s = new Scheduler(w.k, 1000, () => {});
-    const f = finding(() => checkQuiescence(w.k, s));
+    const f = finding(() => w.k.hooks.quiescent());
     expect(f.kind).toBe("lost-waiter");
   });
 
@@ -206,7 +203,7 @@ describe("end of run", () => {
     w.mm.futex.hash_new = newHash(w, 32);
     w.fph.frState = FR_ATOMIC;
     w.mm.futex.atomic = 0n; // dead
-    checkQuiescence(w.k, new Scheduler(w.k, 1000, () => {}));
+    w.k.hooks.quiescent();
   });
 
   it("hung-task: PR_FUTEX_HASH_SET_SLOTS waiting for a hash that can never die", () => {
@@ -219,7 +216,7 @@ describe("end of run", () => {
     })();
     expect(s.complete(w.t)).toBe(false);
     expect(s.blockedLabel(w.t)).toContain("wait_woken");
-    const f = finding(() => checkTeardown(w.k, s));
+    const f = finding(() => w.k.hooks.tornDown(w.k, (t) => s.blockedLabel(t)));
     expect(f.kind).toBe("hung-task");
     expect(f.stack).toContain("futex_hash_allocate");
   });

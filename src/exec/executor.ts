@@ -15,7 +15,7 @@ import type { Task } from "../kernel/task.js";
 import { NO_BUGS, type BugSet } from "../bugs/switches.js";
 import { seamsFor } from "../bugs/registry.js";
 import { Panic, type Finding } from "../sanitizers/report.js";
-import { checkQuiescence, checkTeardown } from "../sanitizers/end.js";
+import { Sanitizers } from "../sanitizers/sanitizers.js";
 import { BudgetExceeded, Scheduler } from "./scheduler.js";
 
 export interface SyscallResult {
@@ -65,7 +65,11 @@ class Run {
     private readonly p: Program,
     opts: ExecOptions,
   ) {
-    this.k = new Kernel(p.cpus, { ...opts.kernel, seams: { ...seamsFor(opts.bugs ?? NO_BUGS), ...opts.kernel?.seams } });
+    this.k = new Kernel(p.cpus, {
+      ...opts.kernel,
+      seams: { ...seamsFor(opts.bugs ?? NO_BUGS), ...opts.kernel?.seams },
+      hooks: (k, observe) => new Sanitizers(k, observe),
+    });
     if (opts.trace) this.k.trace = this.v.trace;
     this.sched = new Scheduler(this.k, opts.budget ?? DEFAULT_BUDGET, (t, ret) => this.returned(t, ret));
   }
@@ -79,11 +83,11 @@ class Run {
       });
       this.k.eventIndex = -1;
       this.sched.drain();
-      this.k.observe?.(OBS.QUIESCENT, null);
-      checkQuiescence(this.k, this.sched);
+      this.k.hooks.observe?.(OBS.QUIESCENT, null);
+      this.k.hooks.quiescent();
       this.k.eventIndex = -2;
       this.teardown();
-      checkTeardown(this.k, this.sched);
+      this.k.hooks.tornDown(this.k, (t) => this.sched.blockedLabel(t));
     } catch (e) {
       if (e instanceof Panic) this.v.findings.push(e.finding);
       else if (e instanceof BudgetExceeded) this.budgetExceeded();
@@ -129,7 +133,7 @@ class Run {
     // makes the group's threads in user space start exiting before anything else runs; the
     // scheduler does the same before every step of progress it makes elsewhere
     kick_killed(this.k);
-    this.k.observe?.(OBS.EVENT, null, kindIndex(ev.op));
+    this.k.hooks.observe?.(OBS.EVENT, null, kindIndex(ev.op));
     const kind = kindOf(ev.op);
     if (kind.form === "syscall") return this.syscall(ev);
     this.v.stats.events++;
@@ -181,7 +185,7 @@ class Run {
       else if (!this.sched.advanceOthers(t)) return this.skip(ev, `${t.name} is blocked in ${this.sched.blockedLabel(t) ?? "the kernel"}`);
     }
     if (t.state === "exited") return this.skip(ev, `${t.name} has exited`);
-    this.k.observe?.(OBS.IRQ, t);
+    this.k.hooks.observe?.(OBS.IRQ, t);
     irq_from_user(this.k, t, ev.args[1] as SignalName);
   }
 

@@ -166,7 +166,7 @@ export class Scheduler {
   private runSoftirq(frames: string[], fn: () => void): void {
     const ctx = this.k.softirq;
     ctx.frames = frames;
-    this.k.observe?.(OBS.DEFERRED, ctx, frames);
+    this.k.hooks.observe?.(OBS.DEFERRED, ctx, frames);
     this.k.trace?.push({ task: -1, cpu: 0, label: frames.join(": "), event: this.k.eventIndex });
     fn();
     ctx.frames = [];

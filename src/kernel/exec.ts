@@ -42,7 +42,7 @@ export function* do_execve(k: Kernel, t: Task, fail: boolean): KGen<number> {
     // range); user space starts over without a robust list head
     map_vdso(mm);
     t.userHead = 0;
-    k.robustShadow.reset(t);
+    k.hooks.robustUser(t, "exec", 0);
     return 0;
   } finally {
     t.frames.pop();

@@ -38,11 +38,11 @@ export function* mm_alloc(k: Kernel, ctx: LockOwner): KGen<Mm | null> {
 
 function* alloc(k: Kernel, ctx: LockOwner): KGen<Mm | null> {
   yield "mm_alloc: allocate_mm";
-  const mm = k.heap.alloc(new Mm(k.mmId()), k.site(ctx));
+  const mm = k.heap.alloc(new Mm(k.mmId()), ctx);
   if (!mm) return null;
   k.mms.push(mm);
   if (!(yield* mm_init(k, ctx, mm))) {
-    k.heap.free(mm, k.site(ctx));
+    k.heap.free(mm, ctx);
     return null;
   }
   return mm;
@@ -72,7 +72,7 @@ export function* mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
   ctx.frames.push("mmput");
   try {
     yield "mmput: atomic_dec_and_test(mm_users)";
-    k.heap.check(mm, "mm_users decrement", k.site(ctx));
+    k.hooks.access(mm, "mm_users decrement", ctx);
     mm.users--;
     k.warnOn(mm.users < 0, "mm_users underflow", ctx);
     if (mm.users === 0) yield* __mmput(k, ctx, mm);
@@ -83,7 +83,7 @@ export function* mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
 
 /** mmput_async(): same, with __mmput deferred to a kworker (safe from atomic context). */
 export function mmput_async(k: Kernel, ctx: LockOwner, mm: Mm): void {
-  k.heap.check(mm, "mm_users decrement", k.site(ctx));
+  k.hooks.access(mm, "mm_users decrement", ctx);
   mm.users--;
   k.warnOn(mm.users < 0, "mm_users underflow", ctx);
   if (mm.users === 0) k.work.push({ label: "mmput_async_fn", fn: () => runToEnd(__mmput(k, k.softirq, mm)) });
@@ -96,7 +96,7 @@ function* __mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
     yield "__mmput: exit_mmap";
     mm.as = new AddressSpace();
     yield "__mmput: futex_hash_free";
-    k.observe?.(OBS.MM_FREE, ctx, mm);
+    k.hooks.observe?.(OBS.MM_FREE, ctx, mm);
     futex_hash_free(k, ctx, mm);
     mmdrop(k, ctx, mm);
   } finally {
@@ -106,11 +106,11 @@ function* __mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
 
 /** mmdrop(): drop a reference to the struct; the last one frees it (__mmdrop). */
 export function mmdrop(k: Kernel, ctx: LockOwner, mm: Mm): void {
-  k.heap.check(mm, "mm_count decrement", k.site(ctx));
+  k.hooks.access(mm, "mm_count decrement", ctx);
   mm.count--;
   k.warnOn(mm.count < 0, "mm_count underflow", ctx);
   if (mm.count === 0) {
-    inFrame(ctx, "__mmdrop", () => k.heap.free(mm, k.site(ctx)));
+    inFrame(ctx, "__mmdrop", () => k.heap.free(mm, ctx));
   }
 }
 
@@ -119,15 +119,15 @@ export function* dup_mm(k: Kernel, ctx: LockOwner, old: Mm): KGen<Mm | null> {
   ctx.frames.push("dup_mm");
   try {
     yield "dup_mm: allocate_mm";
-    const mm = k.heap.alloc(new Mm(k.mmId()), k.site(ctx));
+    const mm = k.heap.alloc(new Mm(k.mmId()), ctx);
     if (!mm) return null;
     k.mms.push(mm);
     // memcpy(mm, oldmm): everything mm_init does not reset is the parent's
-    k.observe?.(OBS.DUP_MM, ctx, old);
+    k.hooks.observe?.(OBS.DUP_MM, ctx, old);
     mm.futex = old.futex.memcpy();
     mm.unlockRange = old.unlockRange;
     if (!(yield* mm_init(k, ctx, mm))) {
-      k.heap.free(mm, k.site(ctx));
+      k.heap.free(mm, ctx);
       return null;
     }
     yield "dup_mm: dup_mmap";

@@ -26,20 +26,20 @@ export function smp_processor_id(ctx: CpuContext): number {
 
 /** alloc_percpu(unsigned int): zeroed; null when the allocation fails (fault injection). */
 export function alloc_percpu(k: Kernel, ctx: LockOwner): PercpuU32 | null {
-  return k.heap.alloc(new PercpuU32(k.cpus), k.site(ctx));
+  return k.heap.alloc(new PercpuU32(k.cpus), ctx);
 }
 
 /** free_percpu(): NULL is a no-op. */
 export function free_percpu(k: Kernel, ctx: LockOwner, p: PercpuU32 | null): void {
-  if (p) k.heap.free(p, k.site(ctx));
+  if (p) k.heap.free(p, ctx);
 }
 
 /** this_cpu_inc(): one preempt- and irq-safe read-modify-write on the current CPU's slot. */
 export function this_cpu_inc(k: Kernel, ctx: CpuContext, p: PercpuU32, what: string): void {
-  k.heap.check(p, `this_cpu_inc(${what})`, k.site(ctx));
+  k.hooks.access(p, `this_cpu_inc(${what})`, ctx);
   const cpu = smp_processor_id(ctx);
   p.vals[cpu] = (p.vals[cpu]! + 1) >>> 0;
-  k.observe?.(OBS.PERCPU_RMW, ctx, p);
+  k.hooks.observe?.(OBS.PERCPU_RMW, ctx, p);
 }
 
 /**
@@ -50,13 +50,13 @@ export function this_cpu_inc(k: Kernel, ctx: CpuContext, p: PercpuU32, what: str
 export function* __this_cpu_add(k: Kernel, ctx: CpuContext, p: PercpuU32, delta: 1 | -1, what: string): KGen {
   const op = delta > 0 ? "__this_cpu_inc" : "__this_cpu_dec";
   yield `${op}(${what}): load`;
-  k.heap.check(p, `${op}(${what}) load`, k.site(ctx));
+  k.hooks.access(p, `${op}(${what}) load`, ctx);
   const cpu = smp_processor_id(ctx);
   const v = p.vals[cpu]!;
   yield `${op}(${what}): store`;
-  k.heap.check(p, `${op}(${what}) store`, k.site(ctx));
+  k.hooks.access(p, `${op}(${what}) store`, ctx);
   p.vals[cpu] = (v + delta) >>> 0;
-  k.observe?.(OBS.PERCPU_RMW, ctx, p);
+  k.hooks.observe?.(OBS.PERCPU_RMW, ctx, p);
 }
 
 /** The u32 sum of all slots (for sanitizers and tests; the kernel folds it in __futex_ref_atomic_end). */

@@ -71,7 +71,7 @@ function syscall_exit_kills(t: Task): boolean {
 
 /** ENQUEUE_MUTEX: push the node at the front of the list. */
 function list_add(k: Kernel, t: Task, head: number, node: number): boolean {
-  if (t.mm) k.robustShadow.listAdd(t, t.mm.as, head, node);
+  if (t.mm) k.hooks.robustListAdd(t, t.mm.as, head, node);
   const first = read(t, head + HEAD_NEXT);
   return first !== null && putMeta(t, node, first, WordTag.RobustNode) && putMeta(t, head + HEAD_NEXT, node, WordTag.RobustHead);
 }
@@ -118,7 +118,7 @@ export function* user_robust_init(k: Kernel, t: Task, a: Addr): KGen<number | nu
   )
     return segv(t);
   t.userHead = head;
-  k.robustShadow.newList(t);
+  k.hooks.robustUser(t, "init", 0);
   yield "user: robust_init: head = { &head->list, -4, NULL }";
   return sys_set_robust_list(t, head, ROBUST_HEAD_LEN);
 }
@@ -133,7 +133,7 @@ function* robust_lock(k: Kernel, t: Task, lock: number): KGen<number | null> {
   const node = lock + NODE_OFFSET;
   const pop = t.userHead + HEAD_LIST_OP_PENDING;
   if (!putMeta(t, pop, node, WordTag.RobustHead)) return segv(t);
-  k.robustShadow.acquiring(t, lock);
+  k.hooks.robustUser(t, "acquiring", lock);
   yield "user: robust_lock: head->list_op_pending = &mutex->list";
   let assume = 0;
   let ret = 0;
@@ -143,13 +143,13 @@ function* robust_lock(k: Kernel, t: Task, lock: number): KGen<number | null> {
     // free: 0, or FUTEX_WAITERS alone, which FUTEX_ROBUST_UNLOCK leaves when waiters remain
     if ((old & ~FUTEX_WAITERS) === 0) {
       putLock(t, lock, (t.tid | old | assume) >>> 0);
-      k.robustShadow.acquired(t, lock);
+      k.hooks.robustUser(t, "acquired", lock);
       yield "user: robust_lock: cmpxchg(lock, 0, TID): acquired";
       break;
     }
     if (old & FUTEX_OWNER_DIED) {
       putLock(t, lock, (t.tid | (old & FUTEX_WAITERS) | assume) >>> 0);
-      k.robustShadow.acquired(t, lock);
+      k.hooks.robustUser(t, "acquired", lock);
       yield "user: robust_lock: cmpxchg(lock, OWNER_DIED, TID): previous owner died";
       ret = EOWNERDEAD;
       break;
@@ -157,7 +157,7 @@ function* robust_lock(k: Kernel, t: Task, lock: number): KGen<number | null> {
     if ((old & FUTEX_TID_MASK) === t.tid) {
       if (!putMeta(t, pop, 0, WordTag.RobustHead)) return segv(t);
       // ours already, however our TID got there (a plain store counts): user space holds it
-      k.robustShadow.acquired(t, lock);
+      k.hooks.robustUser(t, "acquired", lock);
       return EDEADLK;
     }
     if (!(old & FUTEX_WAITERS)) {
@@ -198,7 +198,7 @@ function* robust_unlock(k: Kernel, t: Task, lock: number): KGen<number | null> {
   if (v === null) return segv(t);
   if ((v & FUTEX_TID_MASK) !== t.tid) return EPERM;
   // the word holds our TID (a plain store counts): user space unlocks it as its own
-  k.robustShadow.acquired(t, lock);
+  k.hooks.robustUser(t, "acquired", lock);
   const node = lock + NODE_OFFSET;
   const pop = (t.userHead + HEAD_LIST_OP_PENDING) >>> 0;
   const insn = (n: 1 | 2 | 3 | 4, next: number): void => {
@@ -206,7 +206,7 @@ function* robust_unlock(k: Kernel, t: Task, lock: number): KGen<number | null> {
     t.regs.ip = next;
   };
   t.regs.ip = UNLOCK_IP[1];
-  k.robustShadow.releasing(t, lock);
+  k.hooks.robustUser(t, "releasing", lock);
   if (!putMeta(t, pop, node, WordTag.RobustHead)) return segv(t);
   insn(1, UNLOCK_IP[2]);
   yield "user: robust_unlock 1: head->list_op_pending = &mutex->list";
@@ -220,7 +220,7 @@ function* robust_unlock(k: Kernel, t: Task, lock: number): KGen<number | null> {
   t.regs.zf = cur === t.tid;
   if (t.regs.zf) {
     putLock(t, lock, 0);
-    k.robustShadow.released(t, lock);
+    k.hooks.robustUser(t, "released", lock);
   }
   insn(3, UNLOCK_IP[4]);
   yield "vdso: robust_unlock 3: lock cmpxchg(lock, TID, 0)";
@@ -237,7 +237,7 @@ function* robust_unlock(k: Kernel, t: Task, lock: number): KGen<number | null> {
   op.inKernel = false;
   op.done = 5;
   t.regs.ip = UNLOCK_IP_DONE;
-  if (r >= 0) k.robustShadow.released(t, lock);
+  if (r >= 0) k.hooks.robustUser(t, "released", lock);
   if (syscall_exit_kills(t)) return null;
   return r < 0 ? r : 0;
 }
@@ -253,13 +253,13 @@ export function user_robust_pending(k: Kernel, t: Task, a: Addr): KGen<number | 
 
 function* robust_pending(k: Kernel, t: Task, lock: number): KGen<number | null> {
   if (!putMeta(t, t.userHead + HEAD_LIST_OP_PENDING, lock + NODE_OFFSET, WordTag.RobustHead)) return segv(t);
-  k.robustShadow.acquiring(t, lock);
+  k.hooks.robustUser(t, "acquiring", lock);
   yield "user: robust_pending: head->list_op_pending = &mutex->list";
   const old = read(t, lock);
   if (old === null) return segv(t);
   if (old !== 0) return EBUSY;
   putLock(t, lock, t.tid);
-  k.robustShadow.acquired(t, lock);
+  k.hooks.robustUser(t, "acquired", lock);
   return 0;
 }
 

@@ -5,7 +5,6 @@ import { do_exit } from "./exit.js";
 import type { KGen } from "./sched.js";
 import type { Task } from "./task.js";
 import { SIGNAL_HANDLER_IP } from "./vdso.js";
-import { futex_check_refs_at_user_return } from "./futex/private.js";
 
 export type SignalName = "kill" | "usr1";
 
@@ -28,7 +27,7 @@ export function send_signal(t: Task, sig: SignalName): void {
  * before the task really is in user space (the exit path for a fatal signal), or null.
  */
 export function exit_to_user_mode(_k: Kernel, t: Task): KGen<null> | null {
-  futex_check_refs_at_user_return(_k, t);
+  _k.hooks.userReturn(t);
   if (t.group.killed && !t.exiting) return do_exit(_k, t);
   t.sigusr1 = false; // handler ran
   return null;

@@ -4,7 +4,6 @@ import type { Addr, Event, Mapping, Value } from "../program/types.js";
 import type { Kernel } from "./kernel.js";
 import { Page, regionAddress } from "./memory.js";
 import type { KGen } from "./sched.js";
-import { robust_note_remap } from "../sanitizers/robust.js";
 import { force_sigsegv } from "./signal.js";
 import { tidOf, type Task } from "./task.js";
 import { clone_thread, fork_process } from "./fork.js";
@@ -56,7 +55,7 @@ export const SYSCALLS: Record<string, Syscall> = {
         const region = ev.args[0] as number;
         const m = ev.args[1] as Mapping;
         t.mm!.as.regions.set(region, m.anon ? { file: null, page: new Page(null) } : { file: m.file, page: k.files.page(m.file) });
-        robust_note_remap(k, t.mm!, region);
+        k.hooks.remap(t.mm!, region);
         return regionAddress(region);
       }),
   },
@@ -65,7 +64,7 @@ export const SYSCALLS: Record<string, Syscall> = {
     run: (k, t, ev) =>
       instant(() => {
         t.mm!.as.regions.delete(ev.args[0] as number);
-        robust_note_remap(k, t.mm!, ev.args[0] as number);
+        k.hooks.remap(t.mm!, ev.args[0] as number);
         return 0;
       }),
   },

@@ -17,14 +17,13 @@
 // whose owner (as user space last wrote it) is the exiting task. That is exactly the stale
 // list_op_pending of the robust unlock race (7010c39d): released, remapped, TID in the new data.
 import type { Kernel } from "../kernel/kernel.js";
-import type { LockOwner } from "../kernel/sched.js";
+import type { RobustUserOp } from "../kernel/hooks.js";
+import type { Mm } from "../kernel/mm.js";
 import type { Task } from "../kernel/task.js";
 import type { AddressSpace } from "../kernel/memory.js";
 import { REGION_BASE, WordTag } from "../kernel/memory.js";
+import { ROBUST_LIST_LIMIT } from "../kernel/futex/robust.js";
 import { PAGE_SIZE } from "../program/types.js";
-
-/** kernel/futex/core.c ROBUST_LIST_LIMIT (also bounds the shadow's own list walks) */
-const ROBUST_LIST_LIMIT = 2048;
 
 interface Live {
   /** mutex words this task's user code holds (acquired, not yet released) */
@@ -42,9 +41,29 @@ interface Live {
   headLost: boolean;
 }
 
-/** Per-task protocol state of the user-space robust mutex code (shadow, per kernel). */
+/** Per-task protocol state of the user-space robust mutex code (shadow, per run). */
 export class RobustShadow {
   private readonly live = new Map<Task, Live>();
+
+  constructor(private readonly k: Kernel) {}
+
+  /** a step of t's user-space robust mutex protocol on the mutex at `lock` */
+  user(t: Task, op: RobustUserOp, lock: number): void {
+    switch (op) {
+      case "init":
+        return this.newList(t);
+      case "acquiring":
+        return this.acquiring(t, lock);
+      case "acquired":
+        return this.acquired(t, lock);
+      case "releasing":
+        return this.releasing(t, lock);
+      case "released":
+        return this.released(t, lock);
+      case "exec":
+        return this.reset(t);
+    }
+  }
 
   private of(t: Task): Live {
     let l = this.live.get(t);
@@ -103,6 +122,56 @@ export class RobustShadow {
     const l = this.live.get(t);
     return !!l && (l.held.has(addr) || l.acquiring === addr || l.releasing === addr);
   }
+
+  /**
+   * Called by handle_futex_death right before its cmpxchg stores OWNER_DIED at `uaddr`.
+   * `trusted`: every pointer that led to uaddr (and futex_offset) came from the task's own list.
+   */
+  deathWrite(t: Task, uaddr: number, trusted: boolean, pendingOp: boolean): void {
+    if (!trusted || !t.mm) return;
+    if (this.isLive(t, uaddr)) return;
+    if (!pendingOp && this.listCorrupt(t)) return;
+    if (this.headLost(t)) return;
+    const s = t.mm.as.tagOf(uaddr);
+    if (!s) return;
+    if (s.tag === WordTag.RobustMutex && s.owner === t.tid) return;
+    const l = t.mm.as.lookup(uaddr)!;
+    const what = describe(s.tag, s.owner);
+    this.k.report(
+      "robust-corruption",
+      `robust-list corruption: OWNER_DIED written to ${what} in exit_robust_list`,
+      t,
+      [
+        `${t.name} (TID ${t.tid}) is exiting; handle_futex_death(${hex(uaddr)}) for the ${pendingOp ? "list_op_pending entry" : "list entry"}`,
+        `target m${l.region}+${l.index * 4} is ${what}${s.file !== null ? ` (file f${s.file})` : ""}, value ${hex(l.map.page.word(l.index))}`,
+        `${t.name}'s user code holds no robust mutex there: the entry is stale (released, memory reused)`,
+      ].join("\n"),
+    );
+  }
+
+  /** Called by exit_robust_list for every entry it moves past: the walk must stop at the limit. */
+  walk(t: Task, entries: number, limit: number): void {
+    if (entries > limit)
+      this.k.report(
+        "robust-corruption",
+        `robust-list corruption: exit_robust_list walked more than ${limit} entries`,
+        t,
+        `${t.name} (TID ${t.tid}): the robust list walk did not stop at ROBUST_LIST_LIMIT (${limit})`,
+      );
+  }
+
+  /**
+   * mmap/munmap of `region` in `mm`: a task whose registered robust_list_head lies there has had
+   * its list pulled from under it by its own process (user-space UB, not a kernel write).
+   */
+  remap(mm: Mm, region: number): void {
+    for (const t of this.k.taskList) {
+      if (t.mm !== mm || !t.robust) continue;
+      const first = Math.floor((t.robust.head - REGION_BASE) / PAGE_SIZE);
+      const last = Math.floor((t.robust.head + t.robust.len - 1 - REGION_BASE) / PAGE_SIZE);
+      if (region >= first && region <= last) this.lostHead(t);
+    }
+  }
 }
 
 /**
@@ -132,63 +201,6 @@ function describe(tag: WordTag, owner: number): string {
   }
 }
 
-/**
- * Called by handle_futex_death right before its cmpxchg stores OWNER_DIED at `uaddr`.
- * `trusted`: every pointer that led to uaddr (and futex_offset) came from the task's own list.
- */
-export function robust_check_death_write(
-  k: Kernel,
-  t: Task,
-  uaddr: number,
-  trusted: boolean,
-  pendingOp: boolean,
-  ctx: LockOwner,
-): void {
-  if (!trusted || !t.mm) return;
-  if (k.robustShadow.isLive(t, uaddr)) return;
-  if (!pendingOp && k.robustShadow.listCorrupt(t)) return;
-  if (k.robustShadow.headLost(t)) return;
-  const s = t.mm.as.tagOf(uaddr);
-  if (!s) return;
-  if (s.tag === WordTag.RobustMutex && s.owner === t.tid) return;
-  const l = t.mm.as.lookup(uaddr)!;
-  const what = describe(s.tag, s.owner);
-  k.report(
-    "robust-corruption",
-    `robust-list corruption: OWNER_DIED written to ${what} in exit_robust_list`,
-    ctx,
-    [
-      `${t.name} (TID ${t.tid}) is exiting; handle_futex_death(${hex(uaddr)}) for the ${pendingOp ? "list_op_pending entry" : "list entry"}`,
-      `target m${l.region}+${l.index * 4} is ${what}${s.file !== null ? ` (file f${s.file})` : ""}, value ${hex(l.map.page.word(l.index))}`,
-      `${t.name}'s user code holds no robust mutex there: the entry is stale (released, memory reused)`,
-    ].join("\n"),
-  );
-}
-
-/** Called by exit_robust_list for every entry it moves past: the walk must stop at the limit. */
-export function robust_check_walk(k: Kernel, t: Task, entries: number, limit: number, ctx: LockOwner): void {
-  if (entries > limit)
-    k.report(
-      "robust-corruption",
-      `robust-list corruption: exit_robust_list walked more than ${limit} entries`,
-      ctx,
-      `${t.name} (TID ${t.tid}): the robust list walk did not stop at ROBUST_LIST_LIMIT (${limit})`,
-    );
-}
-
 function hex(n: number): string {
   return "0x" + (n >>> 0).toString(16);
-}
-
-/**
- * mmap/munmap of `region` in `mm`: a task whose registered robust_list_head lies there has had
- * its list pulled from under it by its own process (user-space UB, not a kernel write).
- */
-export function robust_note_remap(k: Kernel, mm: object, region: number): void {
-  for (const t of k.tasks.values()) {
-    if (t.mm !== mm || !t.robust) continue;
-    const first = Math.floor((t.robust.head - REGION_BASE) / PAGE_SIZE);
-    const last = Math.floor((t.robust.head + t.robust.len - 1 - REGION_BASE) / PAGE_SIZE);
-    if (region >= first && region <= last) k.robustShadow.lostHead(t);
-  }
 }

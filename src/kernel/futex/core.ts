@@ -110,7 +110,7 @@ export class GlobalHash {
 
 /** KASAN: every touch of a private bucket is an access of its hash's memory. */
 export function futex_hb_check(k: Kernel, ctx: LockOwner, hb: FutexHashBucket, access: string): void {
-  if (hb.owner) k.heap.check(hb.owner, access, k.site(ctx));
+  if (hb.owner) k.hooks.access(hb.owner, access, ctx);
 }
 
 /** futex_hb_waiters_inc() */
@@ -159,11 +159,11 @@ export interface HashRef {
 export function __futex_hash(k: Kernel, ctx: LockOwner, key: FutexKey, fph: FutexPrivateHash | null): HashRef {
   if (key.type === "private") {
     if (!fph) {
-      k.heap.check(key.mm, "rcu_dereference(mm->futex.phash.hash)", k.site(ctx));
+      k.hooks.access(key.mm, "rcu_dereference(mm->futex.phash.hash)", ctx);
       fph = key.mm.futex.hash;
     }
     if (fph) {
-      k.heap.check(fph, "fph->hash_mask", k.site(ctx));
+      k.hooks.access(fph, "fph->hash_mask", ctx);
       if (fph.hash_mask) {
         const i = futex_private_key_hash(key.addr) & fph.hash_mask;
         return { hb: fph_bucket(k, ctx, fph, i, "&fph->queues[hash & hash_mask]"), fph };

@@ -59,7 +59,7 @@ export class FutexPrivateHash extends KObj {
 
 /** &fph->queues[i], with KASAN's view of the access. */
 export function fph_bucket(k: Kernel, ctx: LockOwner, fph: FutexPrivateHash, i: number, access: string): FutexHashBucket {
-  k.heap.check(fph, access, k.site(ctx));
+  k.hooks.access(fph, access, ctx);
   if (i >= fph.nslots)
     k.report(
       "out-of-bounds",
@@ -84,11 +84,6 @@ export class MmFutex {
   rcuQueued = false;
   /** atomic_long_t: the atomic-mode refcount, shared by all of this mm's hashes */
   atomic = 0n;
-  /**
-   * Sanitizer shadow, not kernel state: the LONG_MAX bias of __futex_ref_atomic_begin is in
-   * the atomic (get/put may wrap it; only an unbiased negative value is an underflow).
-   */
-  biased = false;
   /** unsigned int __percpu *: per-CPU refcount, null until the first hash allocation */
   ref: PercpuU32 | null = null;
   /**
@@ -109,7 +104,6 @@ export class MmFutex {
     c.batches = this.batches;
     c.rcuQueued = this.rcuQueued;
     c.atomic = this.atomic;
-    c.biased = this.biased;
     c.ref = this.ref;
     c.retired = this.retired;
     return c;
@@ -132,7 +126,6 @@ export function futex_mm_init(k: Kernel, _ctx: LockOwner, mm: Mm): boolean {
   f.hash_new = null;
   f.ref = null;
   f.atomic = 0n;
-  f.biased = false;
   f.rcuQueued = false;
   f.retired = [];
   f.lock = new Mutex(`mm${mm.id}->futex.phash.lock`);
@@ -203,25 +196,8 @@ export function futex_hash_free(k: Kernel, ctx: LockOwner, mm: Mm): void {
 /** futex_private_hash_get(): futex_ref_get(). */
 export function* futex_private_hash_get(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<boolean> {
   const ok = yield* futex_ref_get(k, t, fph);
-  if (ok) k.fphRefs.set(t, (k.fphRefs.get(t) ?? 0) + 1);
+  if (ok) k.hooks.fphGet(t);
   return ok;
-}
-
-/**
- * Refcount sanitizer shadow: a put must match a get of the same task, and no reference may be
- * held when the task returns to user space (references only live around bucket operations).
- */
-function fph_refs_put(k: Kernel, t: Task): void {
-  const n = (k.fphRefs.get(t) ?? 0) - 1;
-  if (n < 0) k.report("refcount", "refcount: futex_private_hash_put without a matching get", t);
-  k.fphRefs.set(t, n);
-}
-
-/** At exit to user space: every private-hash reference the syscall took must be dropped. */
-export function futex_check_refs_at_user_return(k: Kernel, t: Task): void {
-  const n = k.fphRefs.get(t) ?? 0;
-  if (n !== 0)
-    k.report("refcount", `refcount: ${n} futex private hash reference(s) held on return to user space`, { id: t.id, frames: [...t.frames], preemptCount: 0 });
 }
 
 /** The futexPrivateHashPut seam. */
@@ -235,12 +211,12 @@ export function* futex_private_hash_put(k: Kernel, t: Task, fph: FutexPrivateHas
   if (!fph) return;
   t.frames.push("futex_private_hash_put");
   try {
-    k.heap.check(fph, "read fph->mm", k.site(t));
+    k.hooks.access(fph, "read fph->mm", t);
     const mm = fph.mm;
-    fph_refs_put(k, t);
+    k.hooks.fphPut(t);
     if (yield* futex_ref_put(k, t, fph)) {
       yield "futex_private_hash_put: wake_up_var(mm)";
-      k.heap.check(mm, "wake_up_var(mm)", k.site(t));
+      k.hooks.access(mm, "wake_up_var(mm)", t);
       wake_up_var(k, mm);
     }
   } finally {
@@ -258,12 +234,12 @@ export function* futex_private_hash_put_pre_1c7efabfbaf7(k: Kernel, t: Task, fph
   if (!fph) return;
   t.frames.push("futex_private_hash_put");
   try {
-    fph_refs_put(k, t);
+    k.hooks.fphPut(t);
     if (yield* futex_ref_put(k, t, fph)) {
       yield "futex_private_hash_put: wake_up_var(fph->mm)";
-      k.heap.check(fph, "read fph->mm", k.site(t));
+      k.hooks.access(fph, "read fph->mm", t);
       const mm = fph.mm;
-      k.heap.check(mm, "wake_up_var(mm)", k.site(t));
+      k.hooks.access(mm, "wake_up_var(mm)", t);
       wake_up_var(k, mm);
     }
   } finally {
@@ -281,7 +257,7 @@ export function* futex_private_hash(k: Kernel, t: Task, mm: Mm): KGen<FutexPriva
     for (;;) {
       yield "futex_private_hash: rcu_read_lock";
       k.rcu.read_lock(t);
-      k.heap.check(mm, "rcu_dereference(mm->futex.phash.hash)", k.site(t));
+      k.hooks.access(mm, "rcu_dereference(mm->futex.phash.hash)", t);
       const fph = mm.futex.hash;
       if (!fph) {
         k.rcu.read_unlock(t);
@@ -303,10 +279,10 @@ export function* futex_hash_get_slots(k: Kernel, t: Task): KGen<number> {
   try {
     yield "futex_hash_get_slots: rcu_dereference(mm->futex.phash.hash)";
     const mm = t.mm!;
-    k.heap.check(mm, "read mm->futex.phash.hash", k.site(t));
+    k.hooks.access(mm, "read mm->futex.phash.hash", t);
     const fph = mm.futex.hash;
     if (!fph) return 0;
-    k.heap.check(fph, "read fph->hash_mask", k.site(t));
+    k.hooks.access(fph, "read fph->hash_mask", t);
     return fph.hash_mask ? fph.hash_mask + 1 : 0;
   } finally {
     t.frames.pop();

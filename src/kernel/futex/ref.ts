@@ -26,12 +26,6 @@ function futex_ref_ptr(k: Kernel, ctx: LockOwner, mm: Mm): PercpuU32 {
   return r;
 }
 
-/** Refcount sanitizer: the atomic count, once unbiased, must never go below zero. */
-function atomic_check(k: Kernel, ctx: LockOwner, mm: Mm, op: string): void {
-  if (!mm.futex.biased && mm.futex.atomic < 0n)
-    k.report("refcount", `refcount: mm->futex.phash.atomic underflow in ${op}`, ctx, `atomic = ${mm.futex.atomic}`);
-}
-
 /** The futexRefHoldMm seam: take (hold) or drop (!hold) the transition's mm_users reference. */
 export type FutexRefHoldMm = (k: Kernel, ctx: LockOwner, mm: Mm, hold: boolean) => void;
 
@@ -68,21 +62,21 @@ function preempt_enable(k: Kernel, t: Task): void {
 export function* futex_ref_get(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<boolean> {
   t.frames.push("futex_ref_get");
   try {
-    k.heap.check(fph, "read fph->mm", k.site(t));
+    k.hooks.access(fph, "read fph->mm", t);
     const mm = fph.mm;
     preempt_disable(k, t);
     try {
       yield "futex_ref_get: READ_ONCE(fph->state)";
-      k.heap.check(fph, "READ_ONCE(fph->state)", k.site(t));
-      k.observe?.(OBS.REF_GET, t, fph);
+      k.hooks.access(fph, "READ_ONCE(fph->state)", t);
+      k.hooks.observe?.(OBS.REF_GET, t, fph);
       if (fph.frState === FR_PERCPU) {
-        k.heap.check(mm, "mm->futex.phash.ref", k.site(t));
+        k.hooks.access(mm, "mm->futex.phash.ref", t);
         yield* __this_cpu_add(k, t, futex_ref_ptr(k, t, mm), 1, "*mm->futex.phash.ref");
         return true;
       }
       yield "futex_ref_get: atomic_long_inc_not_zero(&mm->futex.phash.atomic)";
-      k.heap.check(mm, "atomic_long_inc_not_zero(&mm->futex.phash.atomic)", k.site(t));
-      k.observe?.(OBS.REF_ATOMIC, t, mm);
+      k.hooks.access(mm, "atomic_long_inc_not_zero(&mm->futex.phash.atomic)", t);
+      k.hooks.observe?.(OBS.REF_ATOMIC, t, mm);
       if (mm.futex.atomic === 0n) return false;
       mm.futex.atomic = long(mm.futex.atomic + 1n);
       return true;
@@ -98,23 +92,23 @@ export function* futex_ref_get(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<
 export function* futex_ref_put(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<boolean> {
   t.frames.push("futex_ref_put");
   try {
-    k.heap.check(fph, "read fph->mm", k.site(t));
+    k.hooks.access(fph, "read fph->mm", t);
     const mm = fph.mm;
     preempt_disable(k, t);
     try {
       yield "futex_ref_put: READ_ONCE(fph->state)";
-      k.heap.check(fph, "READ_ONCE(fph->state)", k.site(t));
-      k.observe?.(OBS.REF_PUT, t, fph);
+      k.hooks.access(fph, "READ_ONCE(fph->state)", t);
+      k.hooks.observe?.(OBS.REF_PUT, t, fph);
       if (fph.frState === FR_PERCPU) {
-        k.heap.check(mm, "mm->futex.phash.ref", k.site(t));
+        k.hooks.access(mm, "mm->futex.phash.ref", t);
         yield* __this_cpu_add(k, t, futex_ref_ptr(k, t, mm), -1, "*mm->futex.phash.ref");
         return false;
       }
       yield "futex_ref_put: atomic_long_dec_and_test(&mm->futex.phash.atomic)";
-      k.heap.check(mm, "atomic_long_dec_and_test(&mm->futex.phash.atomic)", k.site(t));
-      k.observe?.(OBS.REF_ATOMIC, t, mm);
+      k.hooks.access(mm, "atomic_long_dec_and_test(&mm->futex.phash.atomic)", t);
+      k.hooks.observe?.(OBS.REF_ATOMIC, t, mm);
       mm.futex.atomic = long(mm.futex.atomic - 1n);
-      atomic_check(k, t, mm, "futex_ref_put");
+      k.hooks.refAtomic(mm, "futex_ref_put", t);
       return mm.futex.atomic === 0n;
     } finally {
       preempt_enable(k, t);
@@ -129,10 +123,10 @@ export function* futex_ref_is_dead(k: Kernel, ctx: LockOwner, fph: FutexPrivateH
   ctx.frames.push("futex_ref_is_dead");
   try {
     yield "futex_ref_is_dead: smp_load_acquire(fph->state)";
-    k.heap.check(fph, "smp_load_acquire(fph->state)", k.site(ctx));
+    k.hooks.access(fph, "smp_load_acquire(fph->state)", ctx);
     if (fph.frState === FR_PERCPU) return false;
     yield "futex_ref_is_dead: atomic_long_read(&mm->futex.phash.atomic)";
-    k.heap.check(fph.mm, "atomic_long_read(&mm->futex.phash.atomic)", k.site(ctx));
+    k.hooks.access(fph.mm, "atomic_long_read(&mm->futex.phash.atomic)", ctx);
     return fph.mm.futex.atomic === 0n;
   } finally {
     ctx.frames.pop();
@@ -141,7 +135,7 @@ export function* futex_ref_is_dead(k: Kernel, ctx: LockOwner, fph: FutexPrivateH
 
 /** call_rcu_hurry(&mm->futex.phash.rcu, futex_ref_rcu): the callback runs on this CPU. */
 function call_rcu_hurry_futex_ref(k: Kernel, ctx: CpuContext, mm: Mm): void {
-  k.heap.check(mm, "call_rcu_hurry(&mm->futex.phash.rcu)", k.site(ctx));
+  k.hooks.access(mm, "call_rcu_hurry(&mm->futex.phash.rcu)", ctx);
   if (mm.futex.rcuQueued)
     k.report("warn", `WARNING in ${ctx.frames[ctx.frames.length - 1] ?? "call_rcu"}: ODEBUG: activate active object type: rcu_head (futex_ref_rcu)`, ctx);
   mm.futex.rcuQueued = true;
@@ -159,16 +153,15 @@ function call_rcu_hurry_futex_ref(k: Kernel, ctx: CpuContext, mm: Mm): void {
 export function* __futex_ref_atomic_begin(k: Kernel, ctx: CpuContext, fph: FutexPrivateHash): KGen {
   ctx.frames.push("__futex_ref_atomic_begin");
   try {
-    k.heap.check(fph, "read fph->mm", k.site(ctx));
+    k.hooks.access(fph, "read fph->mm", ctx);
     const mm = fph.mm;
     yield "__futex_ref_atomic_begin: atomic_long_read(&mm->futex.phash.atomic)";
-    k.heap.check(mm, "atomic_long_read(&mm->futex.phash.atomic)", k.site(ctx));
+    k.hooks.access(mm, "atomic_long_read(&mm->futex.phash.atomic)", ctx);
     k.warnOn(mm.futex.atomic !== 0n, "mm->futex.phash.atomic != 0 when a switch begins", ctx);
     yield "__futex_ref_atomic_begin: atomic_long_set(&mm->futex.phash.atomic, LONG_MAX)";
     mm.futex.atomic = LONG_MAX;
-    mm.futex.biased = true;
     yield "__futex_ref_atomic_begin: smp_store_release(&fph->state, FR_ATOMIC)";
-    k.heap.check(fph, "smp_store_release(&fph->state)", k.site(ctx));
+    k.hooks.access(fph, "smp_store_release(&fph->state)", ctx);
     fph.frState = FR_ATOMIC;
     call_rcu_hurry_futex_ref(k, ctx, mm);
   } finally {
@@ -184,15 +177,15 @@ export function* __futex_ref_atomic_begin(k: Kernel, ctx: CpuContext, fph: Futex
 function* __futex_ref_atomic_end(k: Kernel, ctx: CpuContext, fph: FutexPrivateHash): KGen {
   ctx.frames.push("__futex_ref_atomic_end");
   try {
-    k.heap.check(fph, "read fph->state", k.site(ctx));
+    k.hooks.access(fph, "read fph->state", ctx);
     const mm = fph.mm;
     k.warnOn(fph.frState !== FR_ATOMIC, "fph->state != FR_ATOMIC", ctx);
-    k.heap.check(mm, "mm->futex.phash.ref", k.site(ctx));
+    k.hooks.access(mm, "mm->futex.phash.ref", ctx);
     const ref = futex_ref_ptr(k, ctx, mm);
     let count = 0; // unsigned int
     for (let cpu = 0; cpu < ref.vals.length; cpu++) {
       yield `__futex_ref_atomic_end: per_cpu_ptr(mm->futex.phash.ref, ${cpu})`;
-      k.heap.check(ref, `per_cpu_ptr(mm->futex.phash.ref, ${cpu})`, k.site(ctx));
+      k.hooks.access(ref, `per_cpu_ptr(mm->futex.phash.ref, ${cpu})`, ctx);
       count = (count + ref.vals[cpu]!) >>> 0;
       ref.vals[cpu] = 0;
     }
@@ -200,7 +193,6 @@ function* __futex_ref_atomic_end(k: Kernel, ctx: CpuContext, fph: FutexPrivateHa
     yield "__futex_ref_atomic_end: atomic_long_add_return(count - LONG_MAX - 1)";
     const ret = long(mm.futex.atomic + (BigInt(count) - LONG_MAX - 1n));
     mm.futex.atomic = ret;
-    mm.futex.biased = false;
     if (ret === 0n) wake_up_var(k, mm);
     if (ret < 0n)
       k.report("refcount", "WARNING in __futex_ref_atomic_end: futex-ref fold below zero", ctx, `per-CPU sum ${count}, folded atomic ${ret}`);
@@ -217,11 +209,11 @@ function* __futex_ref_atomic_end(k: Kernel, ctx: CpuContext, fph: FutexPrivateHa
 export function* futex_ref_rcu(k: Kernel, ctx: CpuContext, mm: Mm): KGen {
   ctx.frames.push("futex_ref_rcu");
   try {
-    k.heap.check(mm, "container_of(head, struct mm_struct, futex.phash.rcu)", k.site(ctx));
+    k.hooks.access(mm, "container_of(head, struct mm_struct, futex.phash.rcu)", ctx);
     mm.futex.rcuQueued = false;
     const fph = mm.futex.hash;
     if (!fph) return k.report("warn", "BUG: kernel NULL pointer dereference in futex_ref_rcu", ctx, "mm->futex.phash.hash is NULL");
-    k.heap.check(fph, "fph->state", k.site(ctx));
+    k.hooks.access(fph, "fph->state", ctx);
     if (fph.frState === FR_PERCPU) return yield* __futex_ref_atomic_begin(k, ctx, fph);
     yield* __futex_ref_atomic_end(k, ctx, fph);
   } finally {
@@ -240,10 +232,10 @@ export type FutexRefDrop = (k: Kernel, t: Task, fph: FutexPrivateHash) => KGen;
 export function* futex_ref_drop(k: Kernel, t: Task, fph: FutexPrivateHash): KGen {
   t.frames.push("futex_ref_drop");
   try {
-    k.heap.check(fph, "read fph->mm", k.site(t));
+    k.hooks.access(fph, "read fph->mm", t);
     const mm = fph.mm;
     yield "futex_ref_drop: rcu_dereference_raw(mm->futex.phash.hash)";
-    k.heap.check(mm, "rcu_dereference_raw(mm->futex.phash.hash)", k.site(t));
+    k.hooks.access(mm, "rcu_dereference_raw(mm->futex.phash.hash)", t);
     k.warnOn(mm.futex.hash !== fph, "futex_ref_drop on a hash that is not mm->futex.phash.hash", t);
     k.seams.futexRefHoldMm(k, t, mm, true); // mmget(mm)
     yield "futex_ref_drop: poll_state_synchronize_rcu(mm->futex.phash.batches)";
@@ -264,10 +256,10 @@ export function* futex_ref_drop(k: Kernel, t: Task, fph: FutexPrivateHash): KGen
 export function* futex_ref_drop_pre_futex_batches(k: Kernel, t: Task, fph: FutexPrivateHash): KGen {
   t.frames.push("futex_ref_drop");
   try {
-    k.heap.check(fph, "read fph->mm", k.site(t));
+    k.hooks.access(fph, "read fph->mm", t);
     const mm = fph.mm;
     yield "futex_ref_drop: rcu_dereference_raw(mm->futex_phash)";
-    k.heap.check(mm, "rcu_dereference_raw(mm->futex_phash)", k.site(t));
+    k.hooks.access(mm, "rcu_dereference_raw(mm->futex_phash)", t);
     k.warnOn(mm.futex.hash !== fph, "futex_ref_drop on a hash that is not mm->futex_phash", t);
     k.seams.futexRefHoldMm(k, t, mm, true); // mmget(mm)
     yield "futex_ref_drop: __futex_ref_atomic_begin";

@@ -70,10 +70,10 @@ export function* futex_rehash_private(k: Kernel, t: Task, old: FutexPrivateHash,
 export function* __futex_pivot_hash(k: Kernel, t: Task, mm: Mm, nw: FutexPrivateHash): KGen<boolean> {
   t.frames.push("__futex_pivot_hash");
   try {
-    k.heap.check(mm, "mm->futex.phash.hash_new", k.site(t));
+    k.hooks.access(mm, "mm->futex.phash.hash_new", t);
     k.warnOn(mm.futex.hash_new !== null, "mm->futex.phash.hash_new is set", t);
     yield "__futex_pivot_hash: rcu_dereference_protected(mm->futex.phash.hash)";
-    k.observe?.(OBS.PIVOT, t, mm);
+    k.hooks.observe?.(OBS.PIVOT, t, mm);
     const cur = mm.futex.hash;
     if (cur) {
       if (!(yield* futex_ref_is_dead(k, t, cur))) {
@@ -83,7 +83,7 @@ export function* __futex_pivot_hash(k: Kernel, t: Task, mm: Mm, nw: FutexPrivate
       yield* futex_rehash_private(k, t, cur, nw);
     }
     yield "__futex_pivot_hash: new->state = FR_PERCPU";
-    k.heap.check(nw, "new->state = FR_PERCPU", k.site(t));
+    k.hooks.access(nw, "new->state = FR_PERCPU", t);
     nw.frState = FR_PERCPU;
     yield "__futex_pivot_hash: batches = get_state_synchronize_rcu(); rcu_assign_pointer(mm->futex.phash.hash, new)";
     k.rcu.read_lock(t);
@@ -103,7 +103,7 @@ export function* futex_pivot_hash(k: Kernel, t: Task, mm: Mm): KGen {
   try {
     yield* mutex_lock(t, mm.futex.lock);
     yield "futex_pivot_hash: read mm->futex.phash.hash_new";
-    k.heap.check(mm, "mm->futex.phash.hash_new", k.site(t));
+    k.hooks.access(mm, "mm->futex.phash.hash_new", t);
     const fph = mm.futex.hash_new;
     if (fph) {
       mm.futex.hash_new = null;
@@ -127,7 +127,7 @@ export function* futex_pivot_pending(k: Kernel, t: Task, mm: Mm): KGen<boolean> 
   try {
     yield* mutex_lock(t, mm.futex.lock);
     yield "futex_pivot_pending: read mm->futex.phash.hash_new";
-    k.heap.check(mm, "mm->futex.phash.hash_new", k.site(t));
+    k.hooks.access(mm, "mm->futex.phash.hash_new", t);
     let r = true;
     if (mm.futex.hash_new) {
       const cur = mm.futex.hash;
@@ -154,7 +154,7 @@ export function* futex_pivot_pending_pre_19b4be0717fa(k: Kernel, t: Task, mm: Mm
     k.rcu.read_lock(t);
     try {
       yield "futex_pivot_pending: read mm->futex_phash_new";
-      k.heap.check(mm, "mm->futex_phash_new", k.site(t));
+      k.hooks.access(mm, "mm->futex_phash_new", t);
       if (!mm.futex.hash_new) return true;
       yield "futex_pivot_pending: rcu_dereference(mm->futex_phash)";
       const fph = mm.futex.hash;
@@ -170,8 +170,8 @@ export function* futex_pivot_pending_pre_19b4be0717fa(k: Kernel, t: Task, mm: Mm
 
 /** futex_hash_less(a, b): a loses. Custom beats automatic, then 0-slot (global) wins, then bigger. */
 export function futex_hash_less(k: Kernel, t: Task, a: FutexPrivateHash, b: FutexPrivateHash): boolean {
-  k.heap.check(a, "futex_hash_less(a)", k.site(t));
-  k.heap.check(b, "futex_hash_less(b)", k.site(t));
+  k.hooks.access(a, "futex_hash_less(a)", t);
+  k.hooks.access(b, "futex_hash_less(b)", t);
   if (!a.custom && b.custom) return true;
   if (a.custom && !b.custom) return false;
   if (!b.hash_mask) return true;
@@ -182,7 +182,7 @@ export function futex_hash_less(k: Kernel, t: Task, a: FutexPrivateHash, b: Fute
 /** kvzalloc(struct_size(fph, queues, hash_slots)): kvmalloc refuses sizes above INT_MAX. */
 function kvzalloc_fph(k: Kernel, t: Task, mm: Mm, slots: number, custom: boolean): FutexPrivateHash | null {
   if (FPH_HEADER_SIZE + FUTEX_HB_SIZE * slots > INT_MAX) return null;
-  return k.heap.alloc(new FutexPrivateHash(slots, slots ? slots - 1 : 0, mm, custom), k.site(t));
+  return k.heap.alloc(new FutexPrivateHash(slots, slots ? slots - 1 : 0, mm, custom), t);
 }
 
 /** The open-coded wait [2026]: sleep until futex_pivot_pending() allows the prctl to go on. */
@@ -207,10 +207,10 @@ export function* futex_hash_allocate(k: Kernel, t: Task, hash_slots: number, fla
 
     // once the global hash is installed there is no way back
     yield "futex_hash_allocate: rcu_dereference(mm->futex.phash.hash)";
-    k.heap.check(mm, "mm->futex.phash.hash", k.site(t));
+    k.hooks.access(mm, "mm->futex.phash.hash", t);
     const early = mm.futex.hash;
     if (early) {
-      k.heap.check(early, "fph->hash_mask", k.site(t));
+      k.hooks.access(early, "fph->hash_mask", t);
       if (!early.hash_mask) return custom ? EBUSY : 0;
     }
 
@@ -244,7 +244,7 @@ export type FutexHashAllocateRecheck = (k: Kernel, t: Task, cur: FutexPrivateHas
  */
 export function futex_hash_allocate_recheck(k: Kernel, t: Task, cur: FutexPrivateHash | null): boolean {
   if (!cur) return false;
-  k.heap.check(cur, "cur->hash_mask", k.site(t));
+  k.hooks.access(cur, "cur->hash_mask", t);
   return !cur.hash_mask;
 }
 
@@ -272,7 +272,7 @@ export function* futex_hash_install(k: Kernel, t: Task, mm: Mm, first: FutexPriv
     if (custom) yield* futex_hash_allocate_wait(k, t, mm);
     yield* mutex_lock(t, mm.futex.lock);
     yield "futex_hash_allocate: read mm->futex.phash.{hash,hash_new}";
-    k.observe?.(OBS.HASH_ALLOC, t, mm);
+    k.hooks.observe?.(OBS.HASH_ALLOC, t, mm);
     let to_free: FutexPrivateHash | null = null;
     const cur = mm.futex.hash;
     let nw = mm.futex.hash_new;
@@ -315,10 +315,10 @@ export function* futex_hash_install(k: Kernel, t: Task, mm: Mm, first: FutexPriv
 export function* futex_hash_install_v4(k: Kernel, t: Task, mm: Mm, fph: FutexPrivateHash, _custom: boolean): KGen<number> {
   yield* mutex_lock(t, mm.futex.lock); // down_write(&mm->futex_hash_lock)
   yield "futex_hash_allocate: old = mm->futex_hash_bucket";
-  k.heap.check(mm, "mm->futex_hash_bucket", k.site(t));
+  k.hooks.access(mm, "mm->futex_hash_bucket", t);
   const old = mm.futex.hash;
   yield "futex_hash_allocate: rcu_assign_pointer(mm->futex_hash_bucket, new)";
-  k.heap.check(fph, "rcu_assign_pointer(mm->futex_hash_bucket, new)", k.site(t));
+  k.hooks.access(fph, "rcu_assign_pointer(mm->futex_hash_bucket, new)", t);
   mm.futex.hash = fph;
   mutex_unlock(t, mm.futex.lock);
   if (old) yield* futex_put_old_hb_p(k, t, mm, old);
@@ -374,10 +374,10 @@ export function* futex_hash_allocate_default(k: Kernel, t: Task): KGen<number> {
     for (const o of t.group.tasks) if (o.state !== "exited") nr_threads++;
     const threads = Math.min(nr_threads, k.cpus);
     let current_buckets = 0;
-    k.heap.check(mm, "mm->futex.phash.hash", k.site(t));
+    k.hooks.access(mm, "mm->futex.phash.hash", t);
     const fph = mm.futex.hash;
     if (fph) {
-      k.heap.check(fph, "fph->custom", k.site(t));
+      k.hooks.access(fph, "fph->custom", t);
       if (fph.custom) return 0;
       current_buckets = fph.hash_mask + 1;
     }

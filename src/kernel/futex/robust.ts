@@ -15,7 +15,6 @@ import type { Task } from "../task.js";
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from "../../program/types.js";
 import { EINVAL, ESRCH, get_futex_key } from "./core.js";
 import { futex_wake } from "./waitwake.js";
-import { robust_check_death_write, robust_check_walk, robust_meta_trusted } from "../../sanitizers/robust.js";
 
 export const HEAD_NEXT = 0;
 export const HEAD_FUTEX_OFFSET = 4;
@@ -81,11 +80,11 @@ interface Entry {
 }
 
 /** fetch_robust_entry(): read a (u32) node pointer, strip the PI bit; null on a fault. */
-function fetch_robust_entry(t: Task, ptr: number, role: "head" | "node"): Entry | null {
+function fetch_robust_entry(k: Kernel, t: Task, ptr: number, role: "head" | "node"): Entry | null {
   const as = t.mm?.as;
   const raw = as?.readUnaligned(ptr >>> 0);
   if (raw === null || raw === undefined) return null;
-  return { entry: (raw & ~FUTEX_ROBUST_MOD_PI) >>> 0, pi: (raw & FUTEX_ROBUST_MOD_PI) !== 0, trusted: robust_meta_trusted(as!, ptr, t.tid, role) };
+  return { entry: (raw & ~FUTEX_ROBUST_MOD_PI) >>> 0, pi: (raw & FUTEX_ROBUST_MOD_PI) !== 0, trusted: k.hooks.robustTrusted(as!, ptr, t.tid, role) };
 }
 
 /**
@@ -99,36 +98,36 @@ function* exit_robust_list(k: Kernel, t: Task): KGen {
   try {
     const head = t.robust!.head;
     yield "exit_robust_list: fetch_robust_entry(&head->list.next)";
-    let cur = fetch_robust_entry(t, head + HEAD_NEXT, "head");
+    let cur = fetch_robust_entry(k, t, head + HEAD_NEXT, "head");
     if (!cur) return;
     yield "exit_robust_list: get_user(futex_offset, &head->futex_offset)";
     const offAddr = (head + HEAD_FUTEX_OFFSET) >>> 0;
     const rawOff = t.mm?.as.readUnaligned(offAddr);
     if (rawOff === null || rawOff === undefined) return;
-    const offTrusted = robust_meta_trusted(t.mm!.as, offAddr, t.tid, "head");
+    const offTrusted = k.hooks.robustTrusted(t.mm!.as, offAddr, t.tid, "head");
     const futex_offset = rawOff | 0;
     yield "exit_robust_list: fetch_robust_entry(&head->list_op_pending)";
-    const pending = fetch_robust_entry(t, head + HEAD_LIST_OP_PENDING, "head");
+    const pending = fetch_robust_entry(k, t, head + HEAD_LIST_OP_PENDING, "head");
     if (!pending) return;
     let limit = ROBUST_LIST_LIMIT;
     let walked = 0;
     while (cur.entry !== head) {
       yield "exit_robust_list: fetch_robust_entry(&entry->next)";
       // fetch the next entry before handling this one: handling may free the node (unlocked)
-      const next = fetch_robust_entry(t, cur.entry, "node");
+      const next = fetch_robust_entry(k, t, cur.entry, "node");
       if (cur.entry !== pending.entry) {
         const uaddr = (cur.entry + futex_offset) >>> 0;
         if ((yield* handle_futex_death(k, t, uaddr, cur.pi, false, cur.trusted && offTrusted)) !== 0) return;
       }
       if (!next) return;
       cur = { entry: next.entry, pi: next.pi, trusted: cur.trusted && next.trusted };
-      robust_check_walk(k, t, ++walked, ROBUST_LIST_LIMIT, t);
+      k.hooks.robustWalk(t, ++walked, ROBUST_LIST_LIMIT);
       if (--limit === 0) break;
       yield "exit_robust_list: cond_resched";
     }
     if (pending.entry !== 0) {
       const uaddr = (pending.entry + futex_offset) >>> 0;
-      k.observe?.(OBS.ROBUST_PENDING, t, uaddr);
+      k.hooks.observe?.(OBS.ROBUST_PENDING, t, uaddr);
       yield* handle_futex_death(k, t, uaddr, pending.pi, true, pending.trusted && offTrusted);
     }
   } finally {
@@ -162,7 +161,7 @@ function* handle_futex_death(k: Kernel, t: Task, uaddr: number, pi: boolean, pen
       // -EFAULT and fault_in_user_writeable() fails (the page went away meanwhile)
       if (now === null) return -1;
       if (now !== uval) continue;
-      robust_check_death_write(k, t, uaddr, trusted, pendingOp, t);
+      k.hooks.robustDeathWrite(t, uaddr, trusted, pendingOp);
       t.mm!.as.write(uaddr, mval);
       const shadow = t.mm!.as.tagOf(uaddr)!;
       t.mm!.as.setTag(uaddr, shadow.tag, 0);

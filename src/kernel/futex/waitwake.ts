@@ -74,9 +74,9 @@ export function* futex_wait(k: Kernel, t: Task, uaddr: number, val: number, key:
       const q = yield* futex_wait_setup(k, t, uaddr, val, key);
       if (typeof q === "number") return q;
       // futex_do_wait(): schedule() unless already woken; a signal cuts the sleep short
-      k.sleepers.set(t, q);
+      k.hooks.sleep(t, q);
       yield* waitUntil("futex_wait: schedule()", () => q.lock_ptr === null || t.signalPending() || t.wakeup, "interruptible");
-      k.sleepers.delete(t);
+      k.hooks.woken(t);
       t.wakeup = false;
       yield "futex_wait: woken";
       if ((yield* k.seams.futexUnqueue(k, t, q)) === 0) return 0;

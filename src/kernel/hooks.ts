@@ -1,0 +1,121 @@
+// What the kernel tells whoever watches it: the sanitizers (src/sanitizers/, which own all shadow
+// state) and the fuzzer's state observer (fuzz/state.ts). One interface, called at the kernel's
+// own instrumentation points, the way KASAN's, kmemleak's and lockdep's hooks sit in real kernel
+// code. A hook only reads kernel state and may stop the run with a report (Kernel.report); it
+// never changes what the kernel does. Nothing here imports a sanitizer.
+import type { KObj } from "./alloc.js";
+import type { Kernel } from "./kernel.js";
+import type { AddressSpace } from "./memory.js";
+import type { Mm } from "./mm.js";
+import type { LockOwner } from "./sched.js";
+import type { Task } from "./task.js";
+import type { FutexQ } from "./futex/core.js";
+
+/**
+ * The fuzzer's view: told at a few sites that a transition happened (`site` is one of OBS in
+ * kernel.ts; `ctx` the context that runs it; `obj` what it is about). Unset in normal runs.
+ */
+export type Observe = (site: number, ctx: LockOwner | null, obj?: object | number) => void;
+
+/** What the sanitizers' shadow knows, for the fuzzer's observer (read-only). */
+export interface ShadowView {
+  /** futex waiters asleep in futex_wait, in the order they went to sleep */
+  sleepers(): Iterable<FutexQ>;
+  isSleeping(t: Task): boolean;
+  /** private-hash references ctx holds */
+  refsHeld(ctx: LockOwner): number;
+  /** t's user code holds, is acquiring or is releasing the robust mutex at addr */
+  robustClaimed(t: Task, addr: number): boolean;
+}
+
+export interface Hooks extends ShadowView {
+  // -- the heap (KASAN, kmemleak) --
+  /** `obj` was just allocated by ctx */
+  alloc(obj: KObj, ctx: LockOwner): void;
+  /** ctx is about to free `obj`, now (kvfree) or after a grace period (kvfree_rcu) */
+  free(obj: KObj, ctx: LockOwner, rcu: boolean): void;
+  /** ctx touches `obj` (`what`: the access, as the kernel source spells it) */
+  access(obj: KObj, what: string, ctx: LockOwner): void;
+
+  // -- private-hash references (the refcount sanitizer) --
+  /** futex_private_hash_get() succeeded for ctx */
+  fphGet(ctx: LockOwner): void;
+  /** futex_private_hash_put() by ctx */
+  fphPut(ctx: LockOwner): void;
+  /** t is returning to user space from a syscall */
+  userReturn(t: Task): void;
+  /** mm->futex.phash.atomic was just updated by `op` */
+  refAtomic(mm: Mm, op: string, ctx: LockOwner): void;
+
+  // -- futex waiters (the lost-waiter sanitizer) --
+  /** t goes to sleep in futex_wait on q */
+  sleep(t: Task, q: FutexQ): void;
+  /** t is running again after that sleep */
+  woken(t: Task): void;
+
+  // -- robust futexes (the robust-list sanitizer) --
+  /** user space of t acts on its robust mutex at `lock` (glibc's protocol, robust_user.ts) */
+  robustUser(t: Task, op: RobustUserOp, lock: number): void;
+  /** glibc's ENQUEUE_MUTEX is about to link `node` at the front of t's list at `head` */
+  robustListAdd(t: Task, as: AddressSpace, head: number, node: number): void;
+  /** exit_robust_list read a pointer at `addr` in `role`: does it come from t's own list? */
+  robustTrusted(as: AddressSpace, addr: number, tid: number, role: "head" | "node"): boolean;
+  /** exit_robust_list moved past its `entries`-th entry (at most `limit`) */
+  robustWalk(t: Task, entries: number, limit: number): void;
+  /** handle_futex_death is about to store OWNER_DIED at uaddr */
+  robustDeathWrite(t: Task, uaddr: number, trusted: boolean, pendingOp: boolean): void;
+  /** mmap/munmap replaced `region` of mm */
+  remap(mm: Mm, region: number): void;
+
+  // -- the run's phases (told by the executor) --
+  /** every event has run and the kernel drained (end-of-run checks of a live system) */
+  quiescent(): void;
+  /** teardown killed every group and drained; `blockedIn` says where a task still waits */
+  tornDown(k: Kernel, blockedIn: (t: Task) => string | null): void;
+
+  // -- the fuzzer --
+  readonly observe?: Observe;
+}
+
+/**
+ * The robust mutex protocol steps user space takes: `init` a fresh list; `acquiring` (pending
+ * set, cmpxchg not yet done); `acquired`; `releasing` (unlock started); `released`; `exec` (the
+ * old program and its memory are gone).
+ */
+export type RobustUserOp = "init" | "acquiring" | "acquired" | "releasing" | "released" | "exec";
+
+/** Hooks that watch nothing (a kernel built without sanitizers: unit tests of kernel pieces). */
+export class NoHooks implements Hooks {
+  constructor(readonly observe?: Observe) {}
+  sleepers(): Iterable<FutexQ> {
+    return [];
+  }
+  isSleeping(): boolean {
+    return false;
+  }
+  refsHeld(): number {
+    return 0;
+  }
+  robustClaimed(): boolean {
+    return false;
+  }
+  alloc(): void {}
+  free(): void {}
+  access(): void {}
+  fphGet(): void {}
+  fphPut(): void {}
+  userReturn(): void {}
+  refAtomic(): void {}
+  sleep(): void {}
+  woken(): void {}
+  robustUser(): void {}
+  robustListAdd(): void {}
+  robustTrusted(): boolean {
+    return true;
+  }
+  robustWalk(): void {}
+  robustDeathWrite(): void {}
+  remap(): void {}
+  quiescent(): void {}
+  tornDown(): void {}
+}

@@ -1,0 +1,116 @@
+// The sanitizers of one run, as the kernel's Hooks: KASAN and kmemleak (kasan.ts), the private
+// hash refcount (refcount.ts), lost waiters (waiters.ts), the robust list (robust.ts). Each owns
+// its shadow state. The executor builds one per run and asks for the end-of-run checks.
+import type { KObj } from "../kernel/alloc.js";
+import type { Hooks, Observe, RobustUserOp } from "../kernel/hooks.js";
+import type { Kernel } from "../kernel/kernel.js";
+import type { AddressSpace } from "../kernel/memory.js";
+import type { Mm } from "../kernel/mm.js";
+import type { LockOwner } from "../kernel/sched.js";
+import type { Task } from "../kernel/task.js";
+import type { FutexQ } from "../kernel/futex/core.js";
+import { Kasan, callers, describeObj } from "./kasan.js";
+import { RefcountShadow } from "./refcount.js";
+import { RobustShadow, robust_meta_trusted } from "./robust.js";
+import { Sleepers } from "./waiters.js";
+
+export class Sanitizers implements Hooks {
+  private readonly kasan: Kasan;
+  private readonly refs: RefcountShadow;
+  private readonly sleeping: Sleepers;
+  private readonly robust: RobustShadow;
+
+  constructor(
+    k: Kernel,
+    /** the fuzzer's state observer, when the run has one */
+    readonly observe?: Observe,
+  ) {
+    this.kasan = new Kasan(k);
+    this.refs = new RefcountShadow(k);
+    this.sleeping = new Sleepers(k);
+    this.robust = new RobustShadow(k);
+  }
+
+  alloc(obj: KObj, ctx: LockOwner): void {
+    this.kasan.alloc(obj, ctx);
+  }
+  free(obj: KObj, ctx: LockOwner): void {
+    this.kasan.free(obj, ctx);
+  }
+  access(obj: KObj, what: string, ctx: LockOwner): void {
+    if (obj.state === "freed") this.kasan.access(obj, what, ctx);
+  }
+  fphGet(ctx: LockOwner): void {
+    this.refs.get(ctx);
+  }
+  fphPut(ctx: LockOwner): void {
+    this.refs.put(ctx);
+  }
+  userReturn(t: Task): void {
+    this.refs.userReturn(t);
+  }
+  refAtomic(mm: Mm, op: string, ctx: LockOwner): void {
+    this.refs.atomic(mm, op, ctx);
+  }
+  sleep(t: Task, q: FutexQ): void {
+    this.sleeping.sleep(t, q);
+  }
+  woken(t: Task): void {
+    this.sleeping.woken(t);
+  }
+  robustUser(t: Task, op: RobustUserOp, lock: number): void {
+    this.robust.user(t, op, lock);
+  }
+  robustListAdd(t: Task, as: AddressSpace, head: number, node: number): void {
+    this.robust.listAdd(t, as, head, node);
+  }
+  robustTrusted(as: AddressSpace, addr: number, tid: number, role: "head" | "node"): boolean {
+    return robust_meta_trusted(as, addr, tid, role);
+  }
+  robustWalk(t: Task, entries: number, limit: number): void {
+    this.robust.walk(t, entries, limit);
+  }
+  robustDeathWrite(t: Task, uaddr: number, trusted: boolean, pendingOp: boolean): void {
+    this.robust.deathWrite(t, uaddr, trusted, pendingOp);
+  }
+  remap(mm: Mm, region: number): void {
+    this.robust.remap(mm, region);
+  }
+
+  sleepers(): Iterable<FutexQ> {
+    return this.sleeping.queues();
+  }
+  isSleeping(t: Task): boolean {
+    return this.sleeping.has(t);
+  }
+  refsHeld(ctx: LockOwner): number {
+    return this.refs.held(ctx);
+  }
+  robustClaimed(t: Task, addr: number): boolean {
+    return this.robust.isLive(t, addr);
+  }
+
+  quiescent(): void {
+    this.sleeping.atQuiescence();
+  }
+
+  /** A task that has not exited is hung; a heap object still live leaked. */
+  tornDown(k: Kernel, blockedIn: (t: Task) => string | null): void {
+    for (const t of k.taskList) {
+      if (t.state === "exited") continue;
+      const where = blockedIn(t) ?? "the kernel";
+      k.report("hung-task", `INFO: task ${t.name} blocked for more than 120 seconds in ${where}`, { id: t.id, frames: [...t.frames], preemptCount: 0 });
+    }
+    const leak = this.kasan.leaks();
+    if (leak) {
+      const at = leak.stack.length ? leak.stack[leak.stack.length - 1]! : "unknown";
+      k.report(
+        "leak",
+        `memory leak in ${at}`,
+        { id: -1, frames: [...leak.stack], preemptCount: 0 },
+        `unreferenced object ${describeObj(leak.first)} allocated at event ${leak.event} by: ${callers(leak.stack)}` +
+          (leak.more ? `\n(${leak.more} more unreferenced objects)` : ""),
+      );
+    }
+  }
+}
