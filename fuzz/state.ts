@@ -17,8 +17,8 @@
 // FUTEX_FUZZ_FEEDBACK=edges turns all of this off (plain edge + value-profile coverage);
 // `state` (the default) turns it on. Outside jazzer (vitest, bench) there is no tracer and the
 // features are only counted.
-import { OBS, type Kernel } from "../src/kernel/kernel.js";
-import type { Observe } from "../src/kernel/hooks.js";
+import type { Kernel } from "../src/kernel/kernel.js";
+import { OBS, type Observe } from "../src/kernel/hooks.js";
 import { atomicBiased } from "../src/sanitizers/refcount.js";
 import type { Mm } from "../src/kernel/mm.js";
 import type { FutexPrivateHash } from "../src/kernel/futex/private.js";

@@ -17,8 +17,8 @@
 //                        one __futex_hash reads hash_mask from)
 // Only reference-count lines are counted; the hash buckets are the same in all three.
 import { execute } from "../../src/exec/executor.js";
-import { OBS, type Kernel } from "../../src/kernel/kernel.js";
-import type { Observe } from "../../src/kernel/hooks.js";
+import type { Kernel } from "../../src/kernel/kernel.js";
+import { OBS, type Observe } from "../../src/kernel/hooks.js";
 import type { FutexPrivateHash } from "../../src/kernel/futex/private.js";
 import type { Mm } from "../../src/kernel/mm.js";
 import type { CpuContext, PercpuU32 } from "../../src/kernel/percpu.js";

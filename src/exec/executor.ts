@@ -3,7 +3,8 @@
 import { kindIndex, kindOf } from "../program/table.js";
 import { printEvent, printEventBody } from "../program/text.js";
 import type { Event, Program } from "../program/types.js";
-import { Kernel, OBS, type TraceEntry } from "../kernel/kernel.js";
+import { Kernel, type TraceEntry } from "../kernel/kernel.js";
+import { OBS } from "../kernel/hooks.js";
 import { mm_alloc, runToEnd } from "../kernel/mm.js";
 import { SYSCALLS } from "../kernel/syscalls.js";
 import { kick_killed, send_signal, type SignalName } from "../kernel/signal.js";

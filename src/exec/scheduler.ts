@@ -1,7 +1,8 @@
 // The scheduler: every choice of who runs next is made here, driven by the program's events
 // (`@k`, `step`, `run`, `cpu`, `gp`) and, when the program asks a task to finish, by a fixed
 // round-robin over the other tasks, then deferred work, then RCU grace periods.
-import { OBS, type Kernel } from "../kernel/kernel.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { OBS } from "../kernel/hooks.js";
 import { Wait } from "../kernel/sched.js";
 import type { Task } from "../kernel/task.js";
 import { exit_to_user_mode, kick_killed } from "../kernel/signal.js";

@@ -28,6 +28,36 @@ export interface ShadowView {
   robustClaimed(t: Task, addr: number): boolean;
 }
 
+/** The observation sites (Observe; `obj` is a private hash, an mm, a per-CPU counter, or for ROBUST_PENDING the user address). */
+export const OBS = {
+  /** futex_ref_get after READ_ONCE(fph->state); obj = the private hash */
+  REF_GET: 1,
+  /** futex_ref_put after READ_ONCE(fph->state); obj = the private hash */
+  REF_PUT: 2,
+  /** a read-modify-write of mm->futex.phash.atomic by get/put (FR_ATOMIC); obj = the mm */
+  REF_ATOMIC: 3,
+  /** a this_cpu_inc / __this_cpu_add store on a per-CPU counter; obj = the PercpuU32 */
+  PERCPU_RMW: 4,
+  /** futex_hash_allocate with mm->futex.phash.lock held, before it changes anything; obj = the mm */
+  HASH_ALLOC: 5,
+  /** __futex_pivot_hash entry; obj = the mm */
+  PIVOT: 6,
+  /** dup_mm copying the parent; obj = the parent mm */
+  DUP_MM: 7,
+  /** futex_hash_free from __mmput; obj = the mm */
+  MM_FREE: 8,
+  /** exit_robust_list about to handle list_op_pending; ctx = the dying task, obj = the futex word address */
+  ROBUST_PENDING: 9,
+  /** (executor) an interrupt of user mode is delivered to ctx */
+  IRQ: 10,
+  /** (executor) every event has run and the kernel drained: the state before teardown */
+  QUIESCENT: 11,
+  /** (executor) an event is about to run; obj = its index in the event table */
+  EVENT: 13,
+  /** (scheduler) an RCU callback or a work item runs; obj = its frames (["rcu_do_batch", label]) */
+  DEFERRED: 15,
+} as const;
+
 export interface Hooks extends ShadowView {
   // -- the heap (KASAN, kmemleak) --
   /** `obj` was just allocated by ctx */

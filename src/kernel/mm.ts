@@ -3,7 +3,8 @@
 import { KObj } from "./alloc.js";
 import { AddressSpace } from "./memory.js";
 import { inFrame, type KGen, type LockOwner } from "./sched.js";
-import { OBS, type Kernel } from "./kernel.js";
+import type { Kernel } from "./kernel.js";
+import { OBS } from "./hooks.js";
 import { futex_hash_free, MmFutex } from "./futex/private.js";
 
 /** struct mm_struct (the parts this simulator needs). */

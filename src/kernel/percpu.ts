@@ -2,7 +2,8 @@
 // `unsigned int` and the this_cpu operations futex-ref uses. Each CPU's slot is a u32 that may
 // wrap; only the sum over all possible CPUs means anything, as in the kernel.
 import { KObj } from "./alloc.js";
-import { OBS, type Kernel } from "./kernel.js";
+import type { Kernel } from "./kernel.js";
+import { OBS } from "./hooks.js";
 import type { KGen, LockOwner } from "./sched.js";
 
 /** `unsigned int __percpu *`: one u32 per possible CPU. */

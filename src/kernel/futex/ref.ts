@@ -4,7 +4,8 @@
 // hash was published, biases mm->futex.phash.atomic with LONG_MAX and switches the hash to
 // FR_ATOMIC; one more grace period later the per-CPU sum is folded into the atomic
 // (`count - LONG_MAX - 1`) and the counters are re-armed for the next hash.
-import { OBS, type Kernel } from "../kernel.js";
+import type { Kernel } from "../kernel.js";
+import { OBS } from "../hooks.js";
 import { mmget, mmput_async, runToEnd, type Mm } from "../mm.js";
 import { __this_cpu_add, smp_processor_id, this_cpu_inc, type CpuContext, type PercpuU32 } from "../percpu.js";
 import { type KGen, type LockOwner } from "../sched.js";

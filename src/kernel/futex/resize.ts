@@ -5,7 +5,8 @@
 // q->lock_ptr), publish, kvfree_rcu the old hash. PR_FUTEX_HASH_SET_SLOTS waits until its hash
 // (or a better one) is in effect.
 import { kvfree, kvfree_rcu } from "../alloc.js";
-import { OBS, type Kernel } from "../kernel.js";
+import type { Kernel } from "../kernel.js";
+import { OBS } from "../hooks.js";
 import type { Mm } from "../mm.js";
 import { alloc_percpu, free_percpu, this_cpu_inc } from "../percpu.js";
 import { mutex_lock, mutex_unlock, type KGen } from "../sched.js";

@@ -9,7 +9,8 @@
 // Bit 0 of a node pointer flags a PI futex (FUTEX_ROBUST_MOD_PI). PI futexes are left out: the
 // bit is honoured by the walk (OWNER_DIED without a wake) but nothing here locks PI futexes and
 // exit_pi_state_list is not modelled.
-import { OBS, type Kernel } from "../kernel.js";
+import type { Kernel } from "../kernel.js";
+import { OBS } from "../hooks.js";
 import type { KGen } from "../sched.js";
 import type { Task } from "../task.js";
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from "../../program/types.js";
