@@ -2,12 +2,8 @@
 // Each row installs the historical code path at one seam (src/kernel/seams.ts); the alternative
 // function lives next to the v7.2 one in the kernel file that owns it.
 import type { BugInfo } from "./registry.js";
-import {
-  futex_mm_init_1b708b38414d,
-  futex_mm_init_56180dd20c19,
-  futex_mm_init_pre_a24cc6ce1933,
-  futex_private_hash_put_pre_1c7efabfbaf7,
-} from "../kernel/futex/private.js";
+import { futex_mm_init_1b708b38414d, futex_mm_init_56180dd20c19, futex_mm_init_pre_a24cc6ce1933 } from "../kernel/futex/private.js";
+import { futex_private_hash_put_pre_1c7efabfbaf7 } from "../kernel/futex/core.js";
 import { futex_ref_drop_pre_futex_batches, futex_ref_hold_mm_v1 } from "../kernel/futex/ref.js";
 import {
   futex_hash_allocate_recheck_pre_69a14d146f3b,

@@ -9,7 +9,7 @@ import type { AddressSpace } from "./memory.js";
 import type { Mm } from "./mm.js";
 import type { LockOwner } from "./sched.js";
 import type { Task } from "./task.js";
-import type { FutexQ } from "./futex/core.js";
+import type { FutexQ } from "./futex/hb.js";
 
 /**
  * The fuzzer's view: told at a few sites that a transition happened (`site` is one of OBS in

@@ -7,7 +7,7 @@ import { Task, ThreadGroup, tidOf } from "./task.js";
 import type { LockOwner } from "./sched.js";
 import { Panic, type Finding, type FindingKind } from "../sanitizers/report.js";
 import type { Mm } from "./mm.js";
-import { GlobalHash } from "./futex/core.js";
+import { GlobalHash } from "./futex/hb.js";
 import type { VarWaitEntry } from "./waitvar.js";
 import { V7_2, type Seams } from "./seams.js";
 import { NoHooks, type Hooks, type Observe } from "./hooks.js";

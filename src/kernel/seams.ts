@@ -5,7 +5,8 @@
 // Every seam is a whole kernel function (or the one step of it that history changed); the v7.2
 // function and its historical alternatives live side by side in the kernel file that owns them.
 import { futex_fixup_robust_unlock, type RobustUnlockFixup } from "./futex/robust_unlock.js";
-import { futex_mm_init, futex_private_hash_put, type FutexMmInit, type FutexPrivateHashPut } from "./futex/private.js";
+import { futex_mm_init, type FutexMmInit } from "./futex/private.js";
+import { futex_private_hash_put, type FutexPrivateHashPut } from "./futex/core.js";
 import { futex_ref_drop, futex_ref_hold_mm, type FutexRefDrop, type FutexRefHoldMm } from "./futex/ref.js";
 import {
   futex_hash_allocate_recheck,

@@ -8,7 +8,7 @@ import type { AddressSpace } from "../kernel/memory.js";
 import type { Mm } from "../kernel/mm.js";
 import type { LockOwner } from "../kernel/sched.js";
 import type { Task } from "../kernel/task.js";
-import type { FutexQ } from "../kernel/futex/core.js";
+import type { FutexQ } from "../kernel/futex/hb.js";
 import { Kasan, callers, describeObj } from "./kasan.js";
 import { RefcountShadow } from "./refcount.js";
 import { RobustShadow, robust_meta_trusted } from "./robust.js";

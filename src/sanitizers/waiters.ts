@@ -3,7 +3,8 @@
 // hash returns can never be woken.
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
-import { futex_hash_peek, keyText, type FutexQ } from "../kernel/futex/core.js";
+import { futex_hash_peek } from "../kernel/futex/core.js";
+import { keyText, type FutexQ } from "../kernel/futex/hb.js";
 
 export class Sleepers {
   private readonly asleep = new Map<Task, FutexQ>();

@@ -1,177 +1,18 @@
-// kernel/futex/core.c: futex keys, hash buckets, the global hash, futex_q queueing, and
-// futex_hash(): the bucket of a key, in the mm's private hash when it has one (private.ts,
-// ref.ts, resize.ts) or in the global hash.
-import type { KObj } from "../alloc.js";
+// kernel/futex/core.c: futex_hash(), the bucket of a key with a reference on its private hash
+// (pivoting to a pending replacement when the hash is dead), the private-hash get/put around
+// it, unqueueing through q->lock_ptr, and get_futex_key(). Keys, buckets and queueing are in
+// hb.ts; the private hash's structures in private.ts, its reference count in ref.ts, replacing
+// it in resize.ts.
 import type { Kernel } from "../kernel.js";
 import type { Mm } from "../mm.js";
-import { SpinLock, spin_lock, spin_unlock, type KGen, type LockOwner } from "../sched.js";
+import type { KGen } from "../sched.js";
 import type { Task } from "../task.js";
-import { fph_bucket, futex_private_hash_get, type FutexPrivateHash } from "./private.js";
+import { wake_up_var } from "../waitvar.js";
+import { EFAULT, EINVAL } from "../errno.js";
+import { __futex_unqueue, futex_hb_lock, futex_hb_unlock, futex_private_key_hash, type FutexHashBucket, type FutexKey, type FutexQ } from "./hb.js";
+import { __futex_hash, type FutexPrivateHash, type HashRef } from "./private.js";
+import { futex_ref_get, futex_ref_put } from "./ref.js";
 import { futex_pivot_hash } from "./resize.js";
-
-export const EINVAL = -22;
-export const EFAULT = -14;
-export const EAGAIN = -11;
-export const EINTR = -4;
-export const EBUSY = -16;
-export const ENOMEM = -12;
-export const ENOSYS = -38;
-export const ESRCH = -3;
-
-/**
- * union futex_key. `private`: PROCESS_PRIVATE ops (mm, address). `mmshared`: a shared op on an
- * anonymous private page (mm, address, FUT_OFF_MMSHARED). `inode`: a shared op on a file page.
- */
-export type FutexKey =
-  | { type: "private"; mm: Mm; addr: number }
-  | { type: "mmshared"; mm: Mm; addr: number }
-  | { type: "inode"; file: number; off: number };
-
-export function match_futex(a: FutexKey, b: FutexKey): boolean {
-  if (a.type !== b.type) return false;
-  if (a.type === "inode") return b.type === "inode" && a.file === b.file && a.off === b.off;
-  return (b as { mm: Mm }).mm === a.mm && (b as { addr: number }).addr === a.addr;
-}
-
-export function keyText(key: FutexKey): string {
-  return key.type === "inode" ? `f${key.file}+${key.off}` : `${key.type}:mm${key.mm.id}@${key.addr.toString(16)}`;
-}
-
-/** A deterministic stand-in for jhash2 over the key words. */
-export function futex_key_hash(key: FutexKey): number {
-  const words = key.type === "inode" ? [3, key.file, key.off] : [key.type === "private" ? 1 : 2, key.mm.id, key.addr];
-  let h = 0x9e3779b9;
-  for (const w of words) {
-    h = Math.imul(h ^ w, 0x85ebca6b) >>> 0;
-    h = (h ^ (h >>> 13)) >>> 0;
-  }
-  return h;
-}
-
-/** The private-hash index: jhash2({address}, offset) & hash_mask. The mm is not an input. */
-export function futex_private_key_hash(addr: number): number {
-  let h = 0x7f4a7c15 ^ Math.floor(addr / 4096);
-  h = Math.imul(h ^ (addr % 4096), 0xc2b2ae35) >>> 0;
-  h = (h ^ (h >>> 15)) >>> 0;
-  h = Math.imul(h, 0x27d4eb2f) >>> 0;
-  return (h ^ (h >>> 13)) >>> 0;
-}
-
-/** struct futex_q (it lives on the waiter's stack). */
-export class FutexQ {
-  /** the bucket lock this q is queued under; null once woken (futex_wake_mark) */
-  lock_ptr: FutexHashBucket | null = null;
-  constructor(
-    readonly task: Task,
-    public key: FutexKey,
-    readonly bitset = 0xffffffff,
-  ) {}
-}
-
-/** The object a private bucket belongs to (its struct futex_private_hash). */
-export type FutexBucketOwner = KObj;
-
-/** struct futex_hash_bucket. `owner` is the private hash holding it (null: the global hash). */
-export class FutexHashBucket {
-  readonly lock: SpinLock;
-  readonly chain: FutexQ[] = [];
-  /** atomic waiters: counted before the lock is taken, so a waker may skip an empty bucket */
-  waiters = 0;
-  /** a stand-in for the bucket's address (double_lock_hb orders by it) */
-  readonly addr: number;
-  constructor(
-    readonly index: number,
-    readonly owner: FutexBucketOwner | null,
-  ) {
-    this.lock = new SpinLock(`hb${owner ? `@fph#${owner.hid}` : ""}[${index}]`);
-    this.addr = (owner ? owner.hid : 0) * 2 ** 32 + index;
-  }
-}
-
-/** The global futex hash: roundup_pow_of_two(256 * CPUs) buckets, created on first use. */
-export class GlobalHash {
-  readonly mask: number;
-  private readonly buckets = new Map<number, FutexHashBucket>();
-  constructor(cpus: number) {
-    let n = 1;
-    while (n < 256 * cpus) n <<= 1;
-    this.mask = n - 1;
-  }
-  bucket(key: FutexKey): FutexHashBucket {
-    const i = futex_key_hash(key) & this.mask;
-    let hb = this.buckets.get(i);
-    if (!hb) this.buckets.set(i, (hb = new FutexHashBucket(i, null)));
-    return hb;
-  }
-  get size(): number {
-    return this.mask + 1;
-  }
-}
-
-/** KASAN: every touch of a private bucket is an access of its hash's memory. */
-export function futex_hb_check(k: Kernel, ctx: LockOwner, hb: FutexHashBucket, access: string): void {
-  if (hb.owner) k.hooks.access(hb.owner, access, ctx);
-}
-
-/** futex_hb_waiters_inc() */
-export function futex_hb_waiters_inc(k: Kernel, ctx: LockOwner, hb: FutexHashBucket): void {
-  futex_hb_check(k, ctx, hb, "futex_hb_waiters_inc");
-  hb.waiters++;
-}
-
-/** futex_hb_waiters_dec() */
-export function futex_hb_waiters_dec(k: Kernel, ctx: LockOwner, hb: FutexHashBucket): void {
-  futex_hb_check(k, ctx, hb, "futex_hb_waiters_dec");
-  hb.waiters--;
-  if (hb.waiters < 0) k.report("refcount", `futex: hb->waiters underflow in ${ctx.frames[ctx.frames.length - 1] ?? "futex"}`, ctx);
-}
-
-/** futex_hb_waiters_pending() */
-export function futex_hb_waiters_pending(k: Kernel, ctx: LockOwner, hb: FutexHashBucket): boolean {
-  futex_hb_check(k, ctx, hb, "futex_hb_waiters_pending");
-  return hb.waiters > 0;
-}
-
-/** spin_lock(&hb->lock) */
-export function* futex_hb_lock(k: Kernel, ctx: LockOwner, hb: FutexHashBucket): KGen {
-  futex_hb_check(k, ctx, hb, "spin_lock(&hb->lock)");
-  yield* spin_lock(ctx, hb.lock);
-  futex_hb_check(k, ctx, hb, "spin_lock(&hb->lock)");
-}
-
-/** spin_unlock(&hb->lock) */
-export function futex_hb_unlock(k: Kernel, ctx: LockOwner, hb: FutexHashBucket): void {
-  futex_hb_check(k, ctx, hb, "spin_unlock(&hb->lock)");
-  spin_unlock(ctx, hb.lock);
-}
-
-/** struct futex_bucket_ref [2026]: a bucket and the private hash it holds a reference on. */
-export interface HashRef {
-  hb: FutexHashBucket;
-  /** null: a global bucket, no reference held */
-  fph: FutexPrivateHash | null;
-}
-
-/**
- * __futex_hash(key, fph): a private key uses `fph` (or, when null, the mm's current hash) if
- * that hash has buckets; everything else uses the global hash. Caller is in an RCU section.
- */
-export function __futex_hash(k: Kernel, ctx: LockOwner, key: FutexKey, fph: FutexPrivateHash | null): HashRef {
-  if (key.type === "private") {
-    if (!fph) {
-      k.hooks.access(key.mm, "rcu_dereference(mm->futex.phash.hash)", ctx);
-      fph = key.mm.futex.hash;
-    }
-    if (fph) {
-      k.hooks.access(fph, "fph->hash_mask", ctx);
-      if (fph.hash_mask) {
-        const i = futex_private_key_hash(key.addr) & fph.hash_mask;
-        return { hb: fph_bucket(k, ctx, fph, i, "&fph->queues[hash & hash_mask]"), fph };
-      }
-    }
-  }
-  return { hb: k.global.bucket(key), fph: null };
-}
 
 /**
  * futex_hash(key) [2026]: the bucket for a key, holding a reference on its private hash. If the
@@ -222,29 +63,6 @@ export function futex_hash_peek(k: Kernel, key: FutexKey): FutexHashBucket {
     if (fph && fph.hash_mask) return fph.bucketAt(futex_private_key_hash(key.addr) & fph.hash_mask);
   }
   return k.global.bucket(key);
-}
-
-/** __futex_queue(): add q to hb (caller holds hb->lock; q->lock_ptr already points at it). */
-export function __futex_queue(q: FutexQ, hb: FutexHashBucket): void {
-  q.lock_ptr = hb;
-  hb.chain.push(q);
-}
-
-/** __futex_unqueue(): remove q from its bucket (caller holds q->lock_ptr). */
-export function __futex_unqueue(k: Kernel, ctx: LockOwner, q: FutexQ): void {
-  const hb = q.lock_ptr;
-  if (!hb) return k.warnOn(true, "__futex_unqueue: q->lock_ptr is NULL", ctx);
-  futex_hb_check(k, ctx, hb, "plist_del(&q->list, &hb->chain)");
-  const i = hb.chain.indexOf(q);
-  if (i < 0) return k.warnOn(true, "__futex_unqueue: q is not on its bucket's list", ctx);
-  hb.chain.splice(i, 1);
-  futex_hb_waiters_dec(k, ctx, hb);
-}
-
-/** futex_wake_mark(): unqueue a waiter and let it go (lock_ptr = NULL is the release). */
-export function futex_wake_mark(k: Kernel, ctx: LockOwner, q: FutexQ): void {
-  __futex_unqueue(k, ctx, q);
-  q.lock_ptr = null;
 }
 
 /** The futexUnqueue seam: 1 if q was still queued (not woken), 0 if a waker got there first. */
@@ -311,4 +129,84 @@ export function get_futex_key(t: Task, uaddr: number, shared: boolean): FutexKey
   if (!shared) return { type: "private", mm, addr: uaddr };
   if (l.map.file !== null) return { type: "inode", file: l.map.file, off: uaddr % 4096 };
   return { type: "mmshared", mm, addr: uaddr };
+}
+
+/** futex_private_hash_get(): futex_ref_get(). */
+export function* futex_private_hash_get(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<boolean> {
+  const ok = yield* futex_ref_get(k, t, fph);
+  if (ok) k.hooks.fphGet(t);
+  return ok;
+}
+
+/** The futexPrivateHashPut seam. */
+export type FutexPrivateHashPut = (k: Kernel, t: Task, fph: FutexPrivateHash | null) => KGen;
+
+/**
+ * futex_private_hash_put() [2026, 1c7efabfbaf7]: read fph->mm BEFORE dropping the reference;
+ * once dropped, the hash may be pivoted and freed before the wake_up_var().
+ */
+export function* futex_private_hash_put(k: Kernel, t: Task, fph: FutexPrivateHash | null): KGen {
+  if (!fph) return;
+  t.frames.push("futex_private_hash_put");
+  try {
+    k.hooks.access(fph, "read fph->mm", t);
+    const mm = fph.mm;
+    k.hooks.fphPut(t);
+    if (yield* futex_ref_put(k, t, fph)) {
+      yield "futex_private_hash_put: wake_up_var(mm)";
+      k.hooks.access(mm, "wake_up_var(mm)", t);
+      wake_up_var(k, mm);
+    }
+  } finally {
+    t.frames.pop();
+  }
+}
+
+/**
+ * futex_private_hash_put() before 1c7efabfbaf7 "futex: Avoid private hash use-after-free on final
+ * put": `if (futex_ref_put(fph)) wake_up_var(fph->mm)`. After the final put the task is
+ * preemptible again; the dead hash can be pivoted away and freed (kvfree_rcu, one grace period)
+ * before it reads fph->mm.
+ */
+export function* futex_private_hash_put_pre_1c7efabfbaf7(k: Kernel, t: Task, fph: FutexPrivateHash | null): KGen {
+  if (!fph) return;
+  t.frames.push("futex_private_hash_put");
+  try {
+    k.hooks.fphPut(t);
+    if (yield* futex_ref_put(k, t, fph)) {
+      yield "futex_private_hash_put: wake_up_var(fph->mm)";
+      k.hooks.access(fph, "read fph->mm", t);
+      const mm = fph.mm;
+      k.hooks.access(mm, "wake_up_var(mm)", t);
+      wake_up_var(k, mm);
+    }
+  } finally {
+    t.frames.pop();
+  }
+}
+
+/**
+ * futex_private_hash(mm) [2026]: pin mm's private hash (guard(private_hash)); null when there
+ * is none. Unlike futex_hash(), it also takes a (meaningless) reference on the 0-slot hash.
+ */
+export function* futex_private_hash(k: Kernel, t: Task, mm: Mm): KGen<FutexPrivateHash | null> {
+  t.frames.push("futex_private_hash");
+  try {
+    for (;;) {
+      yield "futex_private_hash: rcu_read_lock";
+      k.rcu.read_lock(t);
+      k.hooks.access(mm, "rcu_dereference(mm->futex.phash.hash)", t);
+      const fph = mm.futex.hash;
+      if (!fph) {
+        k.rcu.read_unlock(t);
+        return null;
+      }
+      const ok = yield* futex_private_hash_get(k, t, fph);
+      k.rcu.read_unlock(t);
+      if (ok) return fph;
+      yield* futex_pivot_hash(k, t, mm);
+    }
+  } finally {
+    t.frames.pop();
+  }
 }

@@ -1,19 +1,17 @@
 // kernel/futex/core.c, CONFIG_FUTEX_PRIVATE_HASH (v7.2): struct futex_private_hash, the per-mm
-// futex state (mm->futex.phash.*), taking and dropping a hash reference, and the mm lifecycle
-// hooks (futex_mm_init from mm_init, futex_hash_free from __mmput).
+// futex state (mm->futex.phash.*), __futex_hash() (a key's bucket in a given hash), and the mm
+// lifecycle hooks (futex_mm_init from mm_init, futex_hash_free from __mmput).
 //
-// The reference counting itself (futex-ref) is in ref.ts; replacing the hash (allocate, pivot,
-// rehash, prctl) in resize.ts.
+// Taking and dropping a hash reference (futex_private_hash_get/put) is in core.ts, the reference
+// counting itself (futex-ref) in ref.ts, replacing the hash (allocate, pivot, rehash, prctl) in
+// resize.ts.
 import { KObj, kvfree } from "../alloc.js";
 import type { Kernel } from "../kernel.js";
 import type { Mm } from "../mm.js";
 import { alloc_percpu, free_percpu, this_cpu_inc, type PercpuU32 } from "../percpu.js";
 import { Mutex, inFrame, type KGen, type LockOwner } from "../sched.js";
 import type { Task } from "../task.js";
-import { wake_up_var } from "../waitvar.js";
-import { FutexHashBucket } from "./core.js";
-import { futex_pivot_hash } from "./resize.js";
-import { futex_ref_get, futex_ref_put } from "./ref.js";
+import { FutexHashBucket, futex_private_key_hash, type FutexKey } from "./hb.js";
 
 export const FR_PERCPU = 0;
 export const FR_ATOMIC = 1;
@@ -193,86 +191,6 @@ export function futex_hash_free(k: Kernel, ctx: LockOwner, mm: Mm): void {
   });
 }
 
-/** futex_private_hash_get(): futex_ref_get(). */
-export function* futex_private_hash_get(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<boolean> {
-  const ok = yield* futex_ref_get(k, t, fph);
-  if (ok) k.hooks.fphGet(t);
-  return ok;
-}
-
-/** The futexPrivateHashPut seam. */
-export type FutexPrivateHashPut = (k: Kernel, t: Task, fph: FutexPrivateHash | null) => KGen;
-
-/**
- * futex_private_hash_put() [2026, 1c7efabfbaf7]: read fph->mm BEFORE dropping the reference;
- * once dropped, the hash may be pivoted and freed before the wake_up_var().
- */
-export function* futex_private_hash_put(k: Kernel, t: Task, fph: FutexPrivateHash | null): KGen {
-  if (!fph) return;
-  t.frames.push("futex_private_hash_put");
-  try {
-    k.hooks.access(fph, "read fph->mm", t);
-    const mm = fph.mm;
-    k.hooks.fphPut(t);
-    if (yield* futex_ref_put(k, t, fph)) {
-      yield "futex_private_hash_put: wake_up_var(mm)";
-      k.hooks.access(mm, "wake_up_var(mm)", t);
-      wake_up_var(k, mm);
-    }
-  } finally {
-    t.frames.pop();
-  }
-}
-
-/**
- * futex_private_hash_put() before 1c7efabfbaf7 "futex: Avoid private hash use-after-free on final
- * put": `if (futex_ref_put(fph)) wake_up_var(fph->mm)`. After the final put the task is
- * preemptible again; the dead hash can be pivoted away and freed (kvfree_rcu, one grace period)
- * before it reads fph->mm.
- */
-export function* futex_private_hash_put_pre_1c7efabfbaf7(k: Kernel, t: Task, fph: FutexPrivateHash | null): KGen {
-  if (!fph) return;
-  t.frames.push("futex_private_hash_put");
-  try {
-    k.hooks.fphPut(t);
-    if (yield* futex_ref_put(k, t, fph)) {
-      yield "futex_private_hash_put: wake_up_var(fph->mm)";
-      k.hooks.access(fph, "read fph->mm", t);
-      const mm = fph.mm;
-      k.hooks.access(mm, "wake_up_var(mm)", t);
-      wake_up_var(k, mm);
-    }
-  } finally {
-    t.frames.pop();
-  }
-}
-
-/**
- * futex_private_hash(mm) [2026]: pin mm's private hash (guard(private_hash)); null when there
- * is none. Unlike futex_hash(), it also takes a (meaningless) reference on the 0-slot hash.
- */
-export function* futex_private_hash(k: Kernel, t: Task, mm: Mm): KGen<FutexPrivateHash | null> {
-  t.frames.push("futex_private_hash");
-  try {
-    for (;;) {
-      yield "futex_private_hash: rcu_read_lock";
-      k.rcu.read_lock(t);
-      k.hooks.access(mm, "rcu_dereference(mm->futex.phash.hash)", t);
-      const fph = mm.futex.hash;
-      if (!fph) {
-        k.rcu.read_unlock(t);
-        return null;
-      }
-      const ok = yield* futex_private_hash_get(k, t, fph);
-      k.rcu.read_unlock(t);
-      if (ok) return fph;
-      yield* futex_pivot_hash(k, t, mm);
-    }
-  } finally {
-    t.frames.pop();
-  }
-}
-
 /** futex_hash_get_slots(): hash_mask + 1 of a hash with buckets, else 0 (none or global). */
 export function* futex_hash_get_slots(k: Kernel, t: Task): KGen<number> {
   t.frames.push("futex_hash_get_slots");
@@ -287,4 +205,32 @@ export function* futex_hash_get_slots(k: Kernel, t: Task): KGen<number> {
   } finally {
     t.frames.pop();
   }
+}
+
+/** struct futex_bucket_ref [2026]: a bucket and the private hash it holds a reference on. */
+export interface HashRef {
+  hb: FutexHashBucket;
+  /** null: a global bucket, no reference held */
+  fph: FutexPrivateHash | null;
+}
+
+/**
+ * __futex_hash(key, fph): a private key uses `fph` (or, when null, the mm's current hash) if
+ * that hash has buckets; everything else uses the global hash. Caller is in an RCU section.
+ */
+export function __futex_hash(k: Kernel, ctx: LockOwner, key: FutexKey, fph: FutexPrivateHash | null): HashRef {
+  if (key.type === "private") {
+    if (!fph) {
+      k.hooks.access(key.mm, "rcu_dereference(mm->futex.phash.hash)", ctx);
+      fph = key.mm.futex.hash;
+    }
+    if (fph) {
+      k.hooks.access(fph, "fph->hash_mask", ctx);
+      if (fph.hash_mask) {
+        const i = futex_private_key_hash(key.addr) & fph.hash_mask;
+        return { hb: fph_bucket(k, ctx, fph, i, "&fph->queues[hash & hash_mask]"), fph };
+      }
+    }
+  }
+  return { hb: k.global.bucket(key), fph: null };
 }

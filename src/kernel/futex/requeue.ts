@@ -5,24 +5,9 @@
 import type { Kernel } from "../kernel.js";
 import type { KGen } from "../sched.js";
 import type { Task } from "../task.js";
-import {
-  EAGAIN,
-  EFAULT,
-  EINVAL,
-  futex_hash,
-  futex_hash_put,
-  futex_hb_check,
-  futex_hb_lock,
-  futex_hb_unlock,
-  futex_hb_waiters_dec,
-  futex_hb_waiters_inc,
-  futex_wake_mark,
-  get_futex_key,
-  match_futex,
-  type FutexHashBucket,
-  type FutexKey,
-  type FutexQ,
-} from "./core.js";
+import { EAGAIN, EFAULT, EINVAL } from "../errno.js";
+import { futex_hash, futex_hash_put, get_futex_key } from "./core.js";
+import { futex_hb_check, futex_hb_lock, futex_hb_unlock, futex_hb_waiters_dec, futex_hb_waiters_inc, futex_wake_mark, match_futex, type FutexHashBucket, type FutexKey, type FutexQ } from "./hb.js";
 import { futex_get_value } from "./waitwake.js";
 
 /** double_lock_hb(): lower address first; one lock if both keys share a bucket. */

@@ -14,7 +14,8 @@ import { OBS } from "../hooks.js";
 import type { KGen } from "../sched.js";
 import type { Task } from "../task.js";
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from "../../program/types.js";
-import { EINVAL, ESRCH, get_futex_key } from "./core.js";
+import { EINVAL, ESRCH } from "../errno.js";
+import { get_futex_key } from "./core.js";
 import { futex_wake } from "./waitwake.js";
 
 export const HEAD_NEXT = 0;

@@ -10,17 +10,9 @@ import type { KGen } from "../sched.js";
 import type { Task } from "../task.js";
 import { unlock_cs_within } from "../vdso.js";
 import { FUTEX_WAITERS } from "../../program/types.js";
-import {
-  EAGAIN,
-  EFAULT,
-  futex_hash,
-  futex_hash_put,
-  futex_hb_lock,
-  futex_hb_unlock,
-  futex_wake_mark,
-  get_futex_key,
-  match_futex,
-} from "./core.js";
+import { EAGAIN, EFAULT } from "../errno.js";
+import { futex_hash, futex_hash_put, get_futex_key } from "./core.js";
+import { futex_hb_lock, futex_hb_unlock, futex_wake_mark, match_futex } from "./hb.js";
 import { HEAD_LIST_OP_PENDING } from "./robust.js";
 
 export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;

@@ -3,23 +3,9 @@
 import type { Kernel } from "../kernel.js";
 import { waitUntil, type KGen } from "../sched.js";
 import type { Task } from "../task.js";
-import {
-  EAGAIN,
-  EFAULT,
-  EINTR,
-  FutexQ,
-  __futex_queue,
-  futex_hash,
-  futex_hash_put,
-  futex_hb_lock,
-  futex_hb_unlock,
-  futex_hb_waiters_dec,
-  futex_hb_waiters_inc,
-  futex_hb_waiters_pending,
-  futex_wake_mark,
-  match_futex,
-  type FutexKey,
-} from "./core.js";
+import { EAGAIN, EFAULT, EINTR } from "../errno.js";
+import { FutexQ, __futex_queue, futex_hb_lock, futex_hb_unlock, futex_hb_waiters_dec, futex_hb_waiters_inc, futex_hb_waiters_pending, futex_wake_mark, match_futex, type FutexKey } from "./hb.js";
+import { futex_hash, futex_hash_put } from "./core.js";
 
 /** futex_get_value_locked(): read the user word (page faults are -EFAULT here). */
 export function futex_get_value(t: Task, uaddr: number): number | null {

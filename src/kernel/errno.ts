@@ -1,0 +1,10 @@
+// include/uapi/asm-generic/errno-base.h and errno.h: the errnos the simulated kernel returns,
+// negative as a syscall returns them to user space. The one place they are defined.
+export const ESRCH = -3;
+export const EINTR = -4;
+export const EAGAIN = -11;
+export const ENOMEM = -12;
+export const EFAULT = -14;
+export const EBUSY = -16;
+export const EINVAL = -22;
+export const ENOSYS = -38;
