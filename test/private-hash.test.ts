@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { execute, type Verdict } from "../src/exec/executor.js";
 import { parse } from "../src/program/text.js";
 import { Kernel } from "../src/kernel/kernel.js";
-import { mm_alloc, runToEnd, type Mm } from "../src/kernel/mm.js";
+import { mm_alloc, type Mm } from "../src/kernel/mm.js";
+import { run_atomic } from "../src/kernel/sched.js";
 import { FR_ATOMIC, FutexPrivateHash } from "../src/kernel/futex/private.js";
 import { LONG_MAX, futex_ref_get, futex_ref_is_dead, futex_ref_put, futex_ref_rcu } from "../src/kernel/futex/ref.js";
 import { alloc_percpu, percpu_sum } from "../src/kernel/percpu.js";
@@ -389,7 +390,7 @@ t0 futex_wake m1+4 1 shared
 describe("futex-ref arithmetic", () => {
   function setup(cpus = 2): { k: Kernel; mm: Mm; t: Task; fph: FutexPrivateHash } {
     const k = new Kernel(cpus);
-    const mm = runToEnd(mm_alloc(k, k.softirq))!;
+    const mm = run_atomic(mm_alloc(k, k.softirq))!;
     const t = k.newTask(0, null, mm, 0);
     mm.futex.ref = alloc_percpu(k, t)!;
     mm.futex.ref.vals[0] = 1; // the initial reference
@@ -400,28 +401,28 @@ describe("futex-ref arithmetic", () => {
 
   it("per-CPU counters wrap as u32; only the sum matters", () => {
     const { k, mm, t, fph } = setup();
-    runToEnd(futex_ref_get(k, t, fph));
+    run_atomic(futex_ref_get(k, t, fph));
     t.cpu = 1;
-    runToEnd(futex_ref_put(k, t, fph));
+    run_atomic(futex_ref_put(k, t, fph));
     expect([...mm.futex.ref!.vals]).toEqual([2, 0xffffffff]);
     expect(percpu_sum(mm.futex.ref!)).toBe(1);
   });
 
   it("the fold: LONG_MAX bias + per-CPU sum - LONG_MAX - 1 = references still held", () => {
     const { k, mm, t, fph } = setup();
-    runToEnd(futex_ref_get(k, t, fph)); // held across the whole switch
+    run_atomic(futex_ref_get(k, t, fph)); // held across the whole switch
     fph.frState = FR_ATOMIC;
     mm.futex.atomic = LONG_MAX;
-    runToEnd(futex_ref_get(k, t, fph)); // an atomic-phase get wraps the biased atomic
+    run_atomic(futex_ref_get(k, t, fph)); // an atomic-phase get wraps the biased atomic
     expect(mm.futex.atomic).toBe(-(1n << 63n));
-    runToEnd(futex_ref_put(k, t, fph));
+    run_atomic(futex_ref_put(k, t, fph));
     mm.users++; // the transition's mmget
-    runToEnd(futex_ref_rcu(k, k.softirq, mm)); // FR_ATOMIC: __futex_ref_atomic_end
+    run_atomic(futex_ref_rcu(k, k.softirq, mm)); // FR_ATOMIC: __futex_ref_atomic_end
     expect(mm.futex.atomic).toBe(1n);
     expect([...mm.futex.ref!.vals]).toEqual([1, 0]); // re-armed for the next hash
-    expect(runToEnd(futex_ref_is_dead(k, t, fph))).toBe(false);
-    expect(runToEnd(futex_ref_put(k, t, fph))).toBe(true);
-    expect(runToEnd(futex_ref_is_dead(k, t, fph))).toBe(true);
-    expect(runToEnd(futex_ref_get(k, t, fph))).toBe(false); // inc_not_zero on a dead hash
+    expect(run_atomic(futex_ref_is_dead(k, t, fph))).toBe(false);
+    expect(run_atomic(futex_ref_put(k, t, fph))).toBe(true);
+    expect(run_atomic(futex_ref_is_dead(k, t, fph))).toBe(true);
+    expect(run_atomic(futex_ref_get(k, t, fph))).toBe(false); // inc_not_zero on a dead hash
   });
 });

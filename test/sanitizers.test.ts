@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { Kernel } from "../src/kernel/kernel.js";
 import { KObj, kvfree, kvfree_rcu } from "../src/kernel/alloc.js";
-import { mm_alloc, runToEnd, type Mm } from "../src/kernel/mm.js";
+import { mm_alloc, type Mm } from "../src/kernel/mm.js";
+import { run_atomic } from "../src/kernel/sched.js";
 import { Panic, type Finding } from "../src/sanitizers/report.js";
 import { Sanitizers } from "../src/sanitizers/sanitizers.js";
 import { Scheduler } from "../src/exec/scheduler.js";
@@ -38,7 +39,7 @@ interface World {
 /** One process (t0) with a published 16-slot private hash holding its initial reference. */
 function world(cpus = 2): World {
   const k = new Kernel(cpus, { hooks: (k, observe) => new Sanitizers(k, observe) });
-  const mm = runToEnd(mm_alloc(k, k.softirq))!;
+  const mm = run_atomic(mm_alloc(k, k.softirq))!;
   const t = k.newTask(0, null, mm, 0);
   mm.futex.ref = alloc_percpu(k, t)!;
   mm.futex.ref.vals[0] = 1;
@@ -71,7 +72,7 @@ describe("refcount", () => {
     const w = world();
     w.fph.frState = FR_ATOMIC;
     w.mm.futex.atomic = 0n;
-    const f = finding(() => runToEnd(futex_ref_put(w.k, w.t, w.fph)));
+    const f = finding(() => run_atomic(futex_ref_put(w.k, w.t, w.fph)));
     expect(f.kind).toBe("refcount");
     expect(f.stack.at(-1)).toBe("futex_ref_put");
   });
@@ -82,14 +83,14 @@ describe("refcount", () => {
     w.fph.frState = FR_ATOMIC;
     w.mm.futex.atomic = LONG_MAX;
     w.mm.users++; // the transition's mmget
-    const f = finding(() => runToEnd(futex_ref_rcu(w.k, w.k.softirq, w.mm)));
+    const f = finding(() => run_atomic(futex_ref_rcu(w.k, w.k.softirq, w.mm)));
     expect(f.kind).toBe("refcount");
     expect(f.stack.at(-1)).toBe("__futex_ref_atomic_end");
   });
 
   it("futex_private_hash_put without a matching get", () => {
     const w = world();
-    const f = finding(() => runToEnd(futex_private_hash_put(w.k, w.t, w.fph)));
+    const f = finding(() => run_atomic(futex_private_hash_put(w.k, w.t, w.fph)));
     expect(f.kind).toBe("refcount");
   });
 
@@ -103,7 +104,7 @@ describe("refcount", () => {
     const w = world();
     w.fph.frState = FR_ATOMIC;
     w.mm.futex.atomic = LONG_MAX;
-    expect(runToEnd(futex_ref_get(w.k, w.t, w.fph))).toBe(true);
+    expect(run_atomic(futex_ref_get(w.k, w.t, w.fph))).toBe(true);
     expect(w.mm.futex.atomic).toBe(-(1n << 63n));
   });
 });
@@ -128,7 +129,7 @@ describe("heap (KASAN)", () => {
   it("use-after-free: futex_ref_get on a freed hash", () => {
     const w = world();
     kvfree(w.k, w.t, w.fph);
-    const f = finding(() => runToEnd(futex_ref_get(w.k, w.t, w.fph)));
+    const f = finding(() => run_atomic(futex_ref_get(w.k, w.t, w.fph)));
     expect(f.kind).toBe("use-after-free");
     expect(f.title).toContain("futex_ref_get");
   });
@@ -138,7 +139,7 @@ describe("heap (KASAN)", () => {
     const q = sleeper(w, w.fph);
     kvfree_rcu(w.k, w.t, w.fph);
     w.k.rcu.advance((cb) => cb.fn()); // the grace period ends: the hash is gone
-    const f = finding(() => runToEnd(futex_unqueue(w.k, w.t, q)));
+    const f = finding(() => run_atomic(futex_unqueue(w.k, w.t, q)));
     expect(f.kind).toBe("use-after-free");
     expect(f.stack.at(-1)).toBe("futex_unqueue");
   });
@@ -146,13 +147,13 @@ describe("heap (KASAN)", () => {
   it("use-after-free: the per-CPU counter freed under a user (a child sharing the parent's futex_ref)", () => {
     const w = world();
     kvfree(w.k, w.t, w.mm.futex.ref);
-    expect(finding(() => runToEnd(futex_ref_get(w.k, w.t, w.fph))).kind).toBe("use-after-free");
+    expect(finding(() => run_atomic(futex_ref_get(w.k, w.t, w.fph))).kind).toBe("use-after-free");
   });
 
   it("use-after-free: futex_ref_rcu on an mm freed before the callback (no mmget)", () => {
     const w = world();
     w.k.heap.free(w.mm, w.t);
-    expect(finding(() => runToEnd(futex_ref_rcu(w.k, w.k.softirq, w.mm))).kind).toBe("use-after-free");
+    expect(finding(() => run_atomic(futex_ref_rcu(w.k, w.k.softirq, w.mm))).kind).toBe("use-after-free");
   });
 
   it("invalid-free: kvfree of memory the allocator never handed out", () => {
@@ -163,7 +164,7 @@ describe("heap (KASAN)", () => {
   it("out-of-bounds: rehashing the 0-slot hash walks queues[0] of an empty array", () => {
     const w = world();
     const global = newHash(w, 0, true);
-    const f = finding(() => runToEnd(futex_rehash_private(w.k, w.t, global, newHash(w, 16))));
+    const f = finding(() => run_atomic(futex_rehash_private(w.k, w.t, global, newHash(w, 16))));
     expect(f.kind).toBe("out-of-bounds");
     expect(f.stack.at(-1)).toBe("futex_rehash_private");
   });
@@ -229,14 +230,14 @@ describe("warn (WARN_ON_ONCE of the real code)", () => {
   it("__futex_pivot_hash entered with hash_new still set", () => {
     const w = world();
     w.mm.futex.hash_new = newHash(w, 32);
-    const f = finding(() => runToEnd(__futex_pivot_hash(w.k, w.t, w.mm, newHash(w, 64))));
+    const f = finding(() => run_atomic(__futex_pivot_hash(w.k, w.t, w.mm, newHash(w, 64))));
     expect(f.kind).toBe("warn");
     expect(f.title).toContain("__futex_pivot_hash");
   });
 
   it("futex_ref_drop on a hash that is not the current one", () => {
     const w = world();
-    const f = finding(() => runToEnd(futex_ref_drop(w.k, w.t, newHash(w, 32))));
+    const f = finding(() => run_atomic(futex_ref_drop(w.k, w.t, newHash(w, 32))));
     expect(f.kind).toBe("warn");
     expect(f.title).toContain("futex_ref_drop");
   });
@@ -245,7 +246,7 @@ describe("warn (WARN_ON_ONCE of the real code)", () => {
     const w = world();
     w.mm.futex.atomic = 3n;
     w.k.rcu.advance(() => {}); // a grace period since publish: the drop begins at once
-    const f = finding(() => runToEnd(futex_ref_drop(w.k, w.t, w.fph)));
+    const f = finding(() => run_atomic(futex_ref_drop(w.k, w.t, w.fph)));
     expect(f.kind).toBe("warn");
     expect(f.title).toContain("__futex_ref_atomic_begin");
   });
@@ -254,7 +255,7 @@ describe("warn (WARN_ON_ONCE of the real code)", () => {
     const w = world();
     const q = sleeper(w, w.fph);
     q.lock_ptr = newHash(w, 2).bucketAt(0);
-    const f = finding(() => runToEnd(futex_rehash_private(w.k, w.t, w.fph, newHash(w, 32))));
+    const f = finding(() => run_atomic(futex_rehash_private(w.k, w.t, w.fph, newHash(w, 32))));
     expect(f.kind).toBe("warn");
   });
 });

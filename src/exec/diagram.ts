@@ -3,6 +3,7 @@
 // the CPU where it fired, then a KASAN-style report (what object, allocated where, freed where)
 // whose event numbers are spelled out as the program's lines.
 import type { TraceEntry } from "../kernel/kernel.js";
+import { phaseOf } from "../kernel/phase.js";
 import type { Program } from "../program/types.js";
 import { printEvent } from "../program/text.js";
 import type { Finding } from "../sanitizers/report.js";
@@ -22,7 +23,8 @@ function cell(s: string, w: number): string {
 export function eventName(p: Program, i: number): string {
   const ev = i >= 0 ? p.events[i] : undefined;
   if (ev) return `[${i}] ${printEvent(ev)}`;
-  return i === -1 ? "[drain]" : i === -2 ? "[teardown]" : i >= 0 ? `[${i}]` : "[boot]";
+  const phase = phaseOf(i);
+  return phase ? `[${phase}]` : `[${i}]`;
 }
 
 /** The CPU a finding fired on: its task's last point, else the last point of the run. */
@@ -40,7 +42,8 @@ export function renderReport(p: Program, f: Finding): string[] {
     s.replace(/\bevent (-?\d+)/g, (m, n: string) => {
       const i = Number(n);
       const ev = i >= 0 ? p.events[i] : undefined;
-      return ev ? `${m} (${printEvent(ev)})` : i === -1 ? `${m} (drain)` : i === -2 ? `${m} (teardown)` : i < -2 ? `${m} (boot)` : m;
+      const phase = phaseOf(i);
+      return ev ? `${m} (${printEvent(ev)})` : phase ? `${m} (${phase})` : m;
     });
   const out = [RULE, `BUG: ${f.title}`, `kind ${f.kind}, during ${eventName(p, f.event)}${f.task !== undefined ? ` on t${f.task}` : ""}`];
   if (f.stack.length) {

@@ -5,12 +5,11 @@ import { printEvent, printEventBody } from "../program/text.js";
 import type { Event, Program } from "../program/types.js";
 import { Kernel, type TraceEntry } from "../kernel/kernel.js";
 import { OBS } from "../kernel/hooks.js";
-import { mm_alloc, runToEnd } from "../kernel/mm.js";
 import { SYSCALLS } from "../kernel/syscalls.js";
-import { kick_killed, send_signal, type SignalName } from "../kernel/signal.js";
-import { map_vdso } from "../kernel/vdso.js";
-import { irq_from_user, irq_precondition } from "../kernel/irq.js";
-import { robust_unlock_before } from "../kernel/robust_user.js";
+import type { SignalName } from "../kernel/signal.js";
+import { kill_everything, signal_task, start_kernel } from "../kernel/entry.js";
+import { irq_awaits_insn, irq_from_user, irq_precondition } from "../kernel/irq.js";
+import { PHASE } from "../kernel/phase.js";
 import type { KernelOptions } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
 import { NO_BUGS, type BugSet } from "../bugs/switches.js";
@@ -77,17 +76,18 @@ class Run {
 
   go(): Verdict {
     try {
-      this.boot();
+      start_kernel(this.k);
       this.p.events.forEach((ev, i) => {
-        this.k.eventIndex = i;
+        this.sched.eventBoundary(i, kindIndex(ev.op));
         this.event(ev);
       });
-      this.k.eventIndex = -1;
+      this.k.eventIndex = PHASE.drain;
       this.sched.drain();
       this.k.hooks.observe?.(OBS.QUIESCENT, null);
       this.k.hooks.quiescent();
-      this.k.eventIndex = -2;
-      this.teardown();
+      this.k.eventIndex = PHASE.teardown;
+      kill_everything(this.k);
+      this.sched.quiesce();
       this.k.hooks.tornDown(this.k, (t) => this.sched.blockedLabel(t));
     } catch (e) {
       if (e instanceof Panic) this.v.findings.push(e.finding);
@@ -96,14 +96,6 @@ class Run {
     }
     this.v.stats.points = this.sched.points;
     return this.v;
-  }
-
-  /** The first process: t0 on CPU 0 with a fresh mm. */
-  private boot(): void {
-    this.k.eventIndex = -3;
-    const mm = runToEnd(mm_alloc(this.k, this.k.softirq));
-    if (mm) map_vdso(mm);
-    this.k.newTask(0, null, mm, 0);
   }
 
   private note(text: string): void {
@@ -130,11 +122,6 @@ class Run {
   }
 
   private event(ev: Event): void {
-    // a fatal signal sent since the last event (signal kill, de_thread, a user fault, an irq)
-    // makes the group's threads in user space start exiting before anything else runs; the
-    // scheduler does the same before every step of progress it makes elsewhere
-    kick_killed(this.k);
-    this.k.hooks.observe?.(OBS.EVENT, null, kindIndex(ev.op));
     const kind = kindOf(ev.op);
     if (kind.form === "syscall") return this.syscall(ev);
     this.v.stats.events++;
@@ -162,8 +149,7 @@ class Run {
         return;
       }
       case "signal":
-        send_signal(t, ev.args[0] as SignalName);
-        if (t.state === "user") t.sigusr1 = false; // a caught signal in user space: handler runs
+        signal_task(t, ev.args[0] as SignalName);
         return;
       case "irq":
         return this.irq(ev, t);
@@ -181,10 +167,8 @@ class Run {
     const why = irq_precondition(t);
     if (why) return this.skip(ev, why);
     const insn = ev.args[0] as number;
-    while (robust_unlock_before(t, insn)) {
-      if (this.sched.runnable(t)) this.sched.step(t);
-      else if (!this.sched.advanceOthers(t)) return this.skip(ev, `${t.name} is blocked in ${this.sched.blockedLabel(t) ?? "the kernel"}`);
-    }
+    if (!this.sched.runWhile(t, () => irq_awaits_insn(t, insn)))
+      return this.skip(ev, `${t.name} is blocked in ${this.sched.blockedLabel(t) ?? "the kernel"}`);
     if (t.state === "exited") return this.skip(ev, `${t.name} has exited`);
     this.k.hooks.observe?.(OBS.IRQ, t);
     irq_from_user(this.k, t, ev.args[1] as SignalName);
@@ -207,21 +191,11 @@ class Run {
     this.sched.runUntil(t, ev.stop ?? Infinity);
   }
 
-  /** Kill every thread group, let everything exit, and drain RCU and deferred work. */
-  private teardown(): void {
-    for (const t of this.k.tasks.values()) if (t.state !== "exited") send_signal(t, "kill");
-    this.sched.drain();
-    for (let i = 0; i < 8 && (this.k.rcu.pending || this.k.work.length); i++) {
-      this.sched.gpEvent();
-      this.sched.drain();
-    }
-  }
-
   private budgetExceeded(): void {
     // a task that spent most of the budget inside one event is looping in the kernel (a soft
     // lockup); otherwise the program was merely long
     const floor = Math.max(this.sched.budget / 2, STUCK_POINTS);
-    const stuck = [...this.k.tasks.values()].find((t) => t.state === "busy" && t.pointsInEvent >= floor);
+    const stuck = this.k.taskList.find((t) => t.state === "busy" && t.pointsInEvent >= floor);
     if (!stuck) {
       this.v.stats.limit = true;
       return;

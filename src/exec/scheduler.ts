@@ -10,6 +10,9 @@ import type { RcuCallback } from "../kernel/rcu.js";
 
 export class BudgetExceeded extends Error {}
 
+/** grace periods teardown may run; every chain of callbacks the kernel queues is far shorter */
+const MAX_TEARDOWN_GPS = 1000;
+
 export class Scheduler {
   points = 0;
   private rr = 0;
@@ -103,11 +106,30 @@ export class Scheduler {
    * while t waits on them. Returns false when t is stuck (nothing can make progress).
    */
   complete(t: Task): boolean {
-    while (t.state === "busy") {
+    return this.runWhile(t, () => t.state === "busy");
+  }
+
+  /**
+   * Run t while `cond` holds, letting the rest of the system progress whenever t cannot. Returns
+   * false when t is stuck with `cond` still true.
+   */
+  runWhile(t: Task, cond: () => boolean): boolean {
+    while (cond()) {
       if (this.runnable(t)) this.step(t);
       else if (!this.advanceOthers(t)) return false;
     }
     return true;
+  }
+
+  /**
+   * Program event `index` (of kind `kind`) is about to run. A fatal signal sent since the last
+   * event (signal kill, de_thread, a user fault, an irq) makes the group's threads in user space
+   * start exiting before anything else runs, as before every unit of progress elsewhere.
+   */
+  eventBoundary(index: number, kind: number): void {
+    this.k.eventIndex = index;
+    kick_killed(this.k);
+    this.k.hooks.observe?.(OBS.EVENT, null, kind);
   }
 
   /** One unit of progress elsewhere: another task's point, a work item, or a grace period. */
@@ -176,5 +198,22 @@ export class Scheduler {
   /** Run everything that can run until nothing can (quiescence). */
   drain(): void {
     while (this.advanceOthers(null));
+  }
+
+  /**
+   * Teardown: drain, then complete grace periods (with their callbacks and deferred work) and
+   * drain again until RCU and the work queue are empty, or a grace period cannot complete (a
+   * reader that will never leave its section: the end-of-run checks report the task).
+   */
+  quiesce(): void {
+    this.drain();
+    for (let gps = 0; this.k.rcu.pending || this.k.work.length; gps++) {
+      // callbacks that keep queueing callbacks would never end: a harness limit, not a verdict
+      if (gps >= MAX_TEARDOWN_GPS) throw new BudgetExceeded();
+      const before = this.k.rcu.completed;
+      this.gpEvent();
+      this.drain();
+      if (this.k.rcu.completed === before && !this.k.work.length) return;
+    }
   }
 }

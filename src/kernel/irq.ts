@@ -16,6 +16,15 @@ export function irq_precondition(t: Task): string | null {
 }
 
 /**
+ * `irq tN k SIG` interrupts after user instruction k of t's robust unlock: while the unlock is in
+ * progress and has not finished that instruction, the interrupt waits.
+ */
+export function irq_awaits_insn(t: Task, insn: number): boolean {
+  const op = t.ruser;
+  return t.state === "busy" && op !== null && op.op === "unlock" && (op.inKernel || op.done < insn);
+}
+
+/**
  * The interrupt arrives now, with `sig` pending. A task in user space outside any robust mutex
  * code just gets the signal (a caught one's handler runs at once); a task inside a robust unlock
  * (in user mode) enters the kernel and sits on the interrupt return path.

@@ -11,6 +11,7 @@ import { GlobalHash } from "./futex/hb.js";
 import type { VarWaitEntry } from "./waitvar.js";
 import { V7_2, type Seams } from "./seams.js";
 import { NoHooks, type Hooks, type Observe } from "./hooks.js";
+import { PHASE } from "./phase.js";
 
 /** Code-path choices a run is started with: historical alternatives at the seams. */
 export interface KernelOptions {
@@ -49,8 +50,8 @@ export class Kernel {
   readonly hooks: Hooks;
   /** the code paths at the seams (v7.2 unless a bug switch installs a historical one) */
   readonly seams: Seams;
-  /** the program event being run (-1: drain, -2: teardown) */
-  eventIndex = 0;
+  /** the program event being run, or a phase around the events (phase.ts) */
+  eventIndex: number = PHASE.boot;
   /** the executor's trace sink (null when tracing is off) */
   trace: TraceEntry[] | null = null;
   private nextMmId = 1;

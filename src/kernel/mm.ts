@@ -2,7 +2,7 @@
 // mmgrab/mmdrop/__mmdrop, dup_mm.
 import { KObj } from "./alloc.js";
 import { AddressSpace } from "./memory.js";
-import { inFrame, type KGen, type LockOwner } from "./sched.js";
+import { inFrame, run_atomic, type KGen, type LockOwner } from "./sched.js";
 import type { Kernel } from "./kernel.js";
 import { OBS } from "./hooks.js";
 import { futex_hash_free, MmFutex } from "./futex/private.js";
@@ -87,7 +87,7 @@ export function mmput_async(k: Kernel, ctx: LockOwner, mm: Mm): void {
   k.hooks.access(mm, "mm_users decrement", ctx);
   mm.users--;
   k.warnOn(mm.users < 0, "mm_users underflow", ctx);
-  if (mm.users === 0) k.work.push({ label: "mmput_async_fn", fn: () => runToEnd(__mmput(k, k.softirq, mm)) });
+  if (mm.users === 0) k.work.push({ label: "mmput_async_fn", fn: () => run_atomic(__mmput(k, k.softirq, mm)) });
 }
 
 /** __mmput(): exit_mmap, futex_hash_free (v7.2: here again, see d9b05321e21e), mmdrop. */
@@ -136,15 +136,5 @@ export function* dup_mm(k: Kernel, ctx: LockOwner, old: Mm): KGen<Mm | null> {
     return mm;
   } finally {
     ctx.frames.pop();
-  }
-}
-
-/** Run a generator to its end without preemption points (softirq / kworker context). */
-export function runToEnd<T>(g: KGen<T>): T {
-  for (;;) {
-    const r = g.next();
-    if (r.done) return r.value;
-    if (typeof r.value !== "string" && !r.value.ready())
-      throw new Error(`blocking in atomic context: ${r.value.label}`);
   }
 }

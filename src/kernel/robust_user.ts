@@ -263,8 +263,3 @@ function* robust_pending(k: Kernel, t: Task, lock: number): KGen<number | null> 
   return 0;
 }
 
-/** The task is inside a robust unlock that has not yet completed user instruction k. */
-export function robust_unlock_before(t: Task, k: number): boolean {
-  const op = t.ruser;
-  return t.state === "busy" && op !== null && op.op === "unlock" && (op.inKernel || op.done < k);
-}

@@ -24,6 +24,20 @@ export class Wait {
 export type Point = string | Wait;
 export type KGen<T = void> = Generator<Point, T, void>;
 
+/**
+ * Run code that cannot be preempted and must not sleep to its end: softirq (RCU callbacks),
+ * kworker items, and boot. Its preemption points pass at once (nothing can interleave on this
+ * CPU); a wait that is not already satisfied is a bug in the simulated kernel. Tasks never run
+ * this way: every step of a task goes through the scheduler (src/exec/scheduler.ts).
+ */
+export function run_atomic<T>(g: KGen<T>): T {
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+    if (typeof r.value !== "string" && !r.value.ready()) throw new Error(`blocking in atomic context: ${r.value.label}`);
+  }
+}
+
 /** Block until `ready()` holds (checked by the scheduler right before resuming: atomic). */
 export function* waitUntil(label: string, ready: () => boolean, kind: WaitKind): KGen {
   if (!ready()) yield new Wait(label, ready, kind);

@@ -6,7 +6,8 @@
 // (`count - LONG_MAX - 1`) and the counters are re-armed for the next hash.
 import type { Kernel } from "../kernel.js";
 import { OBS } from "../hooks.js";
-import { mmget, mmput_async, runToEnd, type Mm } from "../mm.js";
+import { mmget, mmput_async, type Mm } from "../mm.js";
+import { run_atomic } from "../sched.js";
 import { __this_cpu_add, smp_processor_id, this_cpu_inc, type CpuContext, type PercpuU32 } from "../percpu.js";
 import { type KGen, type LockOwner } from "../sched.js";
 import type { Task } from "../task.js";
@@ -143,7 +144,7 @@ function call_rcu_hurry_futex_ref(k: Kernel, ctx: CpuContext, mm: Mm): void {
   const cpu = smp_processor_id(ctx);
   k.rcu.call("futex_ref_rcu", () => {
     k.softirq.cpu = cpu;
-    runToEnd(futex_ref_rcu(k, k.softirq, mm));
+    run_atomic(futex_ref_rcu(k, k.softirq, mm));
   });
 }
 
