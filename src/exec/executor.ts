@@ -56,10 +56,28 @@ export function execute(p: Program, opts: ExecOptions = {}): Verdict {
   return new Run(p, opts).go();
 }
 
+/**
+ * A verdict whose `syscalls` are printed on first read: a fuzz target only looks at the
+ * findings, and printing every event's text was a measurable share of an execution.
+ */
+function verdict(calls: ReadonlyArray<{ task: number; ev: Event; ret: number | null }>): Verdict {
+  let printed: SyscallResult[] | null = null;
+  return {
+    findings: [],
+    get syscalls(): SyscallResult[] {
+      return (printed ??= calls.map((c) => ({ task: c.task, event: printEventBody(c.ev), ret: c.ret })));
+    },
+    trace: [],
+    stats: { points: 0, events: 0, skipped: 0, limit: false },
+  };
+}
+
 class Run {
   readonly k: Kernel;
   readonly sched: Scheduler;
-  readonly v: Verdict = { findings: [], syscalls: [], trace: [], stats: { points: 0, events: 0, skipped: 0, limit: false } };
+  /** the syscalls made, in order; printed into Verdict.syscalls only when someone reads them */
+  private readonly calls: Array<{ task: number; ev: Event; ret: number | null }> = [];
+  readonly v: Verdict = verdict(this.calls);
 
   constructor(
     private readonly p: Program,
@@ -108,7 +126,7 @@ class Run {
   }
 
   private returned(t: Task, ret: number | null): void {
-    if (t.inFlight >= 0) this.v.syscalls[t.inFlight]!.ret = ret;
+    if (t.inFlight >= 0) this.calls[t.inFlight]!.ret = ret;
     t.inFlight = -1;
   }
 
@@ -184,7 +202,7 @@ class Run {
     const why = impl.precondition?.(this.k, t, ev);
     if (why) return this.skip(ev, why);
     this.v.stats.events++;
-    t.inFlight = this.v.syscalls.push({ task: t.id, event: printEventBody(ev), ret: null }) - 1;
+    t.inFlight = this.calls.push({ task: t.id, ev, ret: null }) - 1;
     t.state = "busy";
     t.pointsInEvent = 0;
     t.gen = impl.run(this.k, t, ev);

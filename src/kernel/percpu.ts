@@ -43,20 +43,38 @@ export function this_cpu_inc(k: Kernel, ctx: CpuContext, p: PercpuU32, what: str
   k.hooks.observe?.(OBS.PERCPU_RMW, ctx, p);
 }
 
+/** One __this_cpu_inc/__this_cpu_dec site: the counter it names and its labels, built once. */
+export class PercpuAdd {
+  readonly loadPoint: string;
+  readonly storePoint: string;
+  readonly loadAccess: string;
+  readonly storeAccess: string;
+  constructor(
+    readonly delta: 1 | -1,
+    /** the counter as the source names it, e.g. `*mm->futex.phash.ref` */
+    what: string,
+  ) {
+    const op = `${delta > 0 ? "__this_cpu_inc" : "__this_cpu_dec"}(${what})`;
+    this.loadPoint = `${op}: load`;
+    this.storePoint = `${op}: store`;
+    this.loadAccess = `${op} load`;
+    this.storeAccess = `${op} store`;
+  }
+}
+
 /**
  * __this_cpu_add(): the non-atomic per-CPU read-modify-write, as two preemption points (load,
  * then store). The caller must have preemption disabled: the slot address is computed once, so
  * a migration between the two points would store a stale value into the old CPU's slot.
  */
-export function* __this_cpu_add(k: Kernel, ctx: CpuContext, p: PercpuU32, delta: 1 | -1, what: string): KGen {
-  const op = delta > 0 ? "__this_cpu_inc" : "__this_cpu_dec";
-  yield `${op}(${what}): load`;
-  k.hooks.access(p, `${op}(${what}) load`, ctx);
+export function* __this_cpu_add(k: Kernel, ctx: CpuContext, p: PercpuU32, site: PercpuAdd): KGen {
+  yield site.loadPoint;
+  k.hooks.access(p, site.loadAccess, ctx);
   const cpu = smp_processor_id(ctx);
   const v = p.vals[cpu]!;
-  yield `${op}(${what}): store`;
-  k.hooks.access(p, `${op}(${what}) store`, ctx);
-  p.vals[cpu] = (v + delta) >>> 0;
+  yield site.storePoint;
+  k.hooks.access(p, site.storeAccess, ctx);
+  p.vals[cpu] = (v + site.delta) >>> 0;
   k.hooks.observe?.(OBS.PERCPU_RMW, ctx, p);
 }
 

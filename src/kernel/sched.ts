@@ -52,12 +52,18 @@ export interface LockOwner {
 /** A spinlock: taking it disables preemption, as in the kernel. */
 export class SpinLock {
   owner: LockOwner | null = null;
-  constructor(readonly name: string) {}
+  /** its preemption points' labels, built once (spin_lock is on every bucket operation) */
+  readonly lockLabel: string;
+  readonly contendedLabel: string;
+  constructor(readonly name: string) {
+    this.lockLabel = `spin_lock(${name})`;
+    this.contendedLabel = `spin_lock(${name}): contended`;
+  }
 }
 
 export function* spin_lock(t: LockOwner, l: SpinLock): KGen {
-  yield `spin_lock(${l.name})`;
-  yield* waitUntil(`spin_lock(${l.name}): contended`, () => l.owner === null, "spin");
+  yield l.lockLabel;
+  if (l.owner !== null) yield new Wait(l.contendedLabel, () => l.owner === null, "spin");
   l.owner = t;
   t.preemptCount++;
 }
@@ -71,12 +77,17 @@ export function spin_unlock(t: LockOwner, l: SpinLock): void {
 /** A sleeping mutex (mm->futex_hash_lock). */
 export class Mutex {
   owner: LockOwner | null = null;
-  constructor(readonly name: string) {}
+  readonly lockLabel: string;
+  readonly sleepLabel: string;
+  constructor(readonly name: string) {
+    this.lockLabel = `mutex_lock(${name})`;
+    this.sleepLabel = `mutex_lock(${name}): sleeping`;
+  }
 }
 
 export function* mutex_lock(t: LockOwner, m: Mutex): KGen {
-  yield `mutex_lock(${m.name})`;
-  yield* waitUntil(`mutex_lock(${m.name}): sleeping`, () => m.owner === null, "uninterruptible");
+  yield m.lockLabel;
+  if (m.owner !== null) yield new Wait(m.sleepLabel, () => m.owner === null, "uninterruptible");
   m.owner = t;
 }
 

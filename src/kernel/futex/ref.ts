@@ -8,7 +8,7 @@ import type { Kernel } from "../kernel.js";
 import { OBS } from "../hooks.js";
 import { mmget, mmput_async, type Mm } from "../mm.js";
 import { run_atomic } from "../sched.js";
-import { __this_cpu_add, smp_processor_id, this_cpu_inc, type CpuContext, type PercpuU32 } from "../percpu.js";
+import { PercpuAdd, __this_cpu_add, smp_processor_id, this_cpu_inc, type CpuContext, type PercpuU32 } from "../percpu.js";
 import { type KGen, type LockOwner } from "../sched.js";
 import type { Task } from "../task.js";
 import { wake_up_var } from "../waitvar.js";
@@ -20,6 +20,10 @@ export const LONG_MAX = (1n << 63n) - 1n;
 function long(v: bigint): bigint {
   return BigInt.asIntN(64, v);
 }
+
+/** __this_cpu_inc/dec(*mm->futex.phash.ref) in futex_ref_get/put */
+const REF_INC = new PercpuAdd(1, "*mm->futex.phash.ref");
+const REF_DEC = new PercpuAdd(-1, "*mm->futex.phash.ref");
 
 /** mm->futex.phash.ref; a NULL per-CPU pointer is an oops. */
 function futex_ref_ptr(k: Kernel, ctx: LockOwner, mm: Mm): PercpuU32 {
@@ -73,7 +77,7 @@ export function* futex_ref_get(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<
       k.hooks.observe?.(OBS.REF_GET, t, fph);
       if (fph.frState === FR_PERCPU) {
         k.hooks.access(mm, "mm->futex.phash.ref", t);
-        yield* __this_cpu_add(k, t, futex_ref_ptr(k, t, mm), 1, "*mm->futex.phash.ref");
+        yield* __this_cpu_add(k, t, futex_ref_ptr(k, t, mm), REF_INC);
         return true;
       }
       yield "futex_ref_get: atomic_long_inc_not_zero(&mm->futex.phash.atomic)";
@@ -103,7 +107,7 @@ export function* futex_ref_put(k: Kernel, t: Task, fph: FutexPrivateHash): KGen<
       k.hooks.observe?.(OBS.REF_PUT, t, fph);
       if (fph.frState === FR_PERCPU) {
         k.hooks.access(mm, "mm->futex.phash.ref", t);
-        yield* __this_cpu_add(k, t, futex_ref_ptr(k, t, mm), -1, "*mm->futex.phash.ref");
+        yield* __this_cpu_add(k, t, futex_ref_ptr(k, t, mm), REF_DEC);
         return false;
       }
       yield "futex_ref_put: atomic_long_dec_and_test(&mm->futex.phash.atomic)";
