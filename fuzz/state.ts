@@ -163,7 +163,7 @@ function robustPendingBits(k: Kernel, t: Task, uaddr: number): number {
   if (w & FUTEX_WAITERS) s |= 8;
   if (w & FUTEX_OWNER_DIED) s |= 16;
   if (l.map.file !== null) s |= 32;
-  const tag = as.tagOf(uaddr)!;
+  const tag = k.hooks.wordTag(as, uaddr)!;
   s |= (tag.tag & 7) << 6;
   if (tag.owner === t.tid) s |= 512;
   if (k.hooks.robustClaimed(t, uaddr)) s |= 1024;

@@ -17,6 +17,26 @@ import type { FutexQ } from "./futex/hb.js";
  */
 export type Observe = (site: number, ctx: LockOwner | null, obj?: object | number) => void;
 
+/**
+ * What a user word is, for the robust-list sanitizer, as the code that wrote it says (the
+ * sanitizer keeps the tags per page, so they follow the memory: munmap/mmap replace the page
+ * and its tags). An owner TID goes with each tag: for RobustMutex the owner TID that user space last
+ * wrote into the word (robust mutex code or a plain store); for RobustHead/RobustNode the TID of
+ * the thread whose robust list the word belongs to; 0 otherwise.
+ */
+export const enum WordTag {
+  /** ordinary anonymous data */
+  Plain = 0,
+  /** data of a file page */
+  FileData = 1,
+  /** the u32 lock word of a robust mutex (written by robust_lock/robust_pending) */
+  RobustMutex = 2,
+  /** a field of a robust_list_head written by robust_init or the robust mutex code */
+  RobustHead = 3,
+  /** the `next` field of a robust mutex's list node, written by the list add/remove code */
+  RobustNode = 4,
+}
+
 /** What the sanitizers' shadow knows, for the fuzzer's observer (read-only). */
 export interface ShadowView {
   /** futex waiters asleep in futex_wait, in the order they went to sleep */
@@ -26,6 +46,8 @@ export interface ShadowView {
   refsHeld(ctx: LockOwner): number;
   /** t's user code holds, is acquiring or is releasing the robust mutex at addr */
   robustClaimed(t: Task, addr: number): boolean;
+  /** the tag and owner of the user word at addr; null when unmapped */
+  wordTag(as: AddressSpace, addr: number): { tag: WordTag; owner: number } | null;
 }
 
 /** The observation sites (Observe; `obj` is a private hash, an mm, a per-CPU counter, or for ROBUST_PENDING the user address). */
@@ -96,6 +118,14 @@ export interface Hooks extends ShadowView {
   robustDeathWrite(t: Task, uaddr: number, trusted: boolean, pendingOp: boolean): void;
   /** mmap/munmap replaced `region` of mm */
   remap(mm: Mm, region: number): void;
+  /** user space's robust mutex code wrote robust-list metadata or a lock word (`tag`, `owner`) at addr */
+  userRobustWrite(as: AddressSpace, addr: number, tag: WordTag, owner: number): void;
+  /** a plain user store (the `store` event) of `value` at addr */
+  userStore(as: AddressSpace, addr: number, value: number): void;
+  /** the kernel stored into a robust futex word (OWNER_DIED, a robust unlock): no TID owns it now */
+  kernelRobustWrite(as: AddressSpace, addr: number): void;
+  /** dup_mmap copied `from` into `to` (anonymous pages copied, file pages shared) */
+  mmapCopied(from: AddressSpace, to: AddressSpace): void;
 
   // -- the run's phases (told by the executor) --
   /** every event has run and the kernel drained (end-of-run checks of a live system) */
@@ -129,6 +159,9 @@ export class NoHooks implements Hooks {
   robustClaimed(): boolean {
     return false;
   }
+  wordTag(): null {
+    return null;
+  }
   alloc(): void {}
   free(): void {}
   access(): void {}
@@ -146,6 +179,10 @@ export class NoHooks implements Hooks {
   robustWalk(): void {}
   robustDeathWrite(): void {}
   remap(): void {}
+  userRobustWrite(): void {}
+  userStore(): void {}
+  kernelRobustWrite(): void {}
+  mmapCopied(): void {}
   quiescent(): void {}
   tornDown(): void {}
 }

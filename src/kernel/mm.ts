@@ -133,6 +133,7 @@ export function* dup_mm(k: Kernel, ctx: LockOwner, old: Mm): KGen<Mm | null> {
     }
     yield "dup_mm: dup_mmap";
     mm.as = old.as.copy();
+    k.hooks.mmapCopied(old.as, mm.as);
     return mm;
   } finally {
     ctx.frames.pop();

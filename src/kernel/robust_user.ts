@@ -13,7 +13,8 @@
 import type { Addr, Event } from "../program/types.js";
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, PAGE_SIZE } from "../program/types.js";
 import type { Kernel } from "./kernel.js";
-import { WordTag, regionAddress } from "./memory.js";
+import { regionAddress } from "./memory.js";
+import { WordTag } from "./hooks.js";
 import type { KGen } from "./sched.js";
 import type { Task } from "./task.js";
 import { force_sigsegv } from "./signal.js";
@@ -47,18 +48,18 @@ function read(t: Task, addr: number): number | null {
   return t.mm ? t.mm.as.readUnaligned(addr >>> 0) : null;
 }
 
-/** A store by the robust mutex code into list metadata (tagged for the sanitizer). */
-function putMeta(t: Task, addr: number, v: number, tag: WordTag): boolean {
+/** A store by the robust mutex code into list metadata (the sanitizer is told what it is). */
+function putMeta(k: Kernel, t: Task, addr: number, v: number, tag: WordTag): boolean {
   addr >>>= 0;
   if (addr & 3 || !t.mm || !t.mm.as.write(addr, v)) return false;
-  t.mm.as.setTag(addr, tag, t.tid);
+  k.hooks.userRobustWrite(t.mm.as, addr, tag, t.tid);
   return true;
 }
 
 /** The mutex word changes hands in user space (cmpxchg by the mutex code). */
-function putLock(t: Task, lock: number, v: number): boolean {
+function putLock(k: Kernel, t: Task, lock: number, v: number): boolean {
   if (!t.mm || !t.mm.as.write(lock, v)) return false;
-  t.mm.as.setTag(lock, WordTag.RobustMutex, v & FUTEX_TID_MASK);
+  k.hooks.userRobustWrite(t.mm.as, lock, WordTag.RobustMutex, v & FUTEX_TID_MASK);
   return true;
 }
 
@@ -73,18 +74,18 @@ function syscall_exit_kills(t: Task): boolean {
 function list_add(k: Kernel, t: Task, head: number, node: number): boolean {
   if (t.mm) k.hooks.robustListAdd(t, t.mm.as, head, node);
   const first = read(t, head + HEAD_NEXT);
-  return first !== null && putMeta(t, node, first, WordTag.RobustNode) && putMeta(t, head + HEAD_NEXT, node, WordTag.RobustHead);
+  return first !== null && putMeta(k, t, node, first, WordTag.RobustNode) && putMeta(k, t, head + HEAD_NEXT, node, WordTag.RobustHead);
 }
 
 /** DEQUEUE_MUTEX: unlink the node (the list is singly linked here, so walk to its predecessor). */
-function list_del(t: Task, head: number, node: number): boolean {
+function list_del(k: Kernel, t: Task, head: number, node: number): boolean {
   let prev = head >>> 0;
   for (let i = 0; i < ROBUST_LIST_LIMIT; i++) {
     const cur = read(t, prev);
     if (cur === null) return false;
     if (cur === node) {
       const next = read(t, node);
-      return next !== null && putMeta(t, prev, next, prev === head ? WordTag.RobustHead : WordTag.RobustNode);
+      return next !== null && putMeta(k, t, prev, next, prev === head ? WordTag.RobustHead : WordTag.RobustNode);
     }
     if (cur === head) return true; // not on the list
     prev = cur;
@@ -112,9 +113,9 @@ function userOp(t: Task, op: "lock" | "unlock" | "pending", lock: number, body: 
 export function* user_robust_init(k: Kernel, t: Task, a: Addr): KGen<number | null> {
   const head = regionAddress(a.region) + a.off;
   if (
-    !putMeta(t, head + HEAD_NEXT, head, WordTag.RobustHead) ||
-    !putMeta(t, head + HEAD_FUTEX_OFFSET, -NODE_OFFSET, WordTag.RobustHead) ||
-    !putMeta(t, head + HEAD_LIST_OP_PENDING, 0, WordTag.RobustHead)
+    !putMeta(k, t, head + HEAD_NEXT, head, WordTag.RobustHead) ||
+    !putMeta(k, t, head + HEAD_FUTEX_OFFSET, -NODE_OFFSET, WordTag.RobustHead) ||
+    !putMeta(k, t, head + HEAD_LIST_OP_PENDING, 0, WordTag.RobustHead)
   )
     return segv(t);
   t.userHead = head;
@@ -132,7 +133,7 @@ export function user_robust_lock(k: Kernel, t: Task, a: Addr): KGen<number | nul
 function* robust_lock(k: Kernel, t: Task, lock: number): KGen<number | null> {
   const node = lock + NODE_OFFSET;
   const pop = t.userHead + HEAD_LIST_OP_PENDING;
-  if (!putMeta(t, pop, node, WordTag.RobustHead)) return segv(t);
+  if (!putMeta(k, t, pop, node, WordTag.RobustHead)) return segv(t);
   k.hooks.robustUser(t, "acquiring", lock);
   yield "user: robust_lock: head->list_op_pending = &mutex->list";
   let assume = 0;
@@ -142,26 +143,26 @@ function* robust_lock(k: Kernel, t: Task, lock: number): KGen<number | null> {
     if (old === null) return segv(t);
     // free: 0, or FUTEX_WAITERS alone, which FUTEX_ROBUST_UNLOCK leaves when waiters remain
     if ((old & ~FUTEX_WAITERS) === 0) {
-      putLock(t, lock, (t.tid | old | assume) >>> 0);
+      putLock(k, t, lock, (t.tid | old | assume) >>> 0);
       k.hooks.robustUser(t, "acquired", lock);
       yield "user: robust_lock: cmpxchg(lock, 0, TID): acquired";
       break;
     }
     if (old & FUTEX_OWNER_DIED) {
-      putLock(t, lock, (t.tid | (old & FUTEX_WAITERS) | assume) >>> 0);
+      putLock(k, t, lock, (t.tid | (old & FUTEX_WAITERS) | assume) >>> 0);
       k.hooks.robustUser(t, "acquired", lock);
       yield "user: robust_lock: cmpxchg(lock, OWNER_DIED, TID): previous owner died";
       ret = EOWNERDEAD;
       break;
     }
     if ((old & FUTEX_TID_MASK) === t.tid) {
-      if (!putMeta(t, pop, 0, WordTag.RobustHead)) return segv(t);
+      if (!putMeta(k, t, pop, 0, WordTag.RobustHead)) return segv(t);
       // ours already, however our TID got there (a plain store counts): user space holds it
       k.hooks.robustUser(t, "acquired", lock);
       return EDEADLK;
     }
     if (!(old & FUTEX_WAITERS)) {
-      putLock(t, lock, (old | FUTEX_WAITERS) >>> 0);
+      putLock(k, t, lock, (old | FUTEX_WAITERS) >>> 0);
       yield "user: robust_lock: cmpxchg(lock, v, v | FUTEX_WAITERS)";
     }
     assume = FUTEX_WAITERS;
@@ -176,7 +177,7 @@ function* robust_lock(k: Kernel, t: Task, lock: number): KGen<number | null> {
   }
   if (!list_add(k, t, t.userHead, node)) return segv(t);
   yield "user: robust_lock: list add (ENQUEUE_MUTEX)";
-  if (!putMeta(t, pop, 0, WordTag.RobustHead)) return segv(t);
+  if (!putMeta(k, t, pop, 0, WordTag.RobustHead)) return segv(t);
   yield "user: robust_lock: head->list_op_pending = NULL";
   return ret;
 }
@@ -207,10 +208,10 @@ function* robust_unlock(k: Kernel, t: Task, lock: number): KGen<number | null> {
   };
   t.regs.ip = UNLOCK_IP[1];
   k.hooks.robustUser(t, "releasing", lock);
-  if (!putMeta(t, pop, node, WordTag.RobustHead)) return segv(t);
+  if (!putMeta(k, t, pop, node, WordTag.RobustHead)) return segv(t);
   insn(1, UNLOCK_IP[2]);
   yield "user: robust_unlock 1: head->list_op_pending = &mutex->list";
-  if (!list_del(t, t.userHead, node)) return segv(t);
+  if (!list_del(k, t, t.userHead, node)) return segv(t);
   insn(2, UNLOCK_IP[3]);
   yield "user: robust_unlock 2: list remove";
   // __vdso_futex_robust_list32_try_unlock(lock, tid, pop): pop in DX, result in ZF
@@ -219,13 +220,13 @@ function* robust_unlock(k: Kernel, t: Task, lock: number): KGen<number | null> {
   if (cur === null) return segv(t);
   t.regs.zf = cur === t.tid;
   if (t.regs.zf) {
-    putLock(t, lock, 0);
+    putLock(k, t, lock, 0);
     k.hooks.robustUser(t, "released", lock);
   }
   insn(3, UNLOCK_IP[4]);
   yield "vdso: robust_unlock 3: lock cmpxchg(lock, TID, 0)";
   if (t.regs.zf) {
-    if (!putMeta(t, pop, 0, WordTag.RobustHead)) return segv(t);
+    if (!putMeta(k, t, pop, 0, WordTag.RobustHead)) return segv(t);
     insn(4, UNLOCK_IP_DONE);
     yield "vdso: robust_unlock 4: mov 0, (pop)";
     return 0;
@@ -252,13 +253,13 @@ export function user_robust_pending(k: Kernel, t: Task, a: Addr): KGen<number | 
 }
 
 function* robust_pending(k: Kernel, t: Task, lock: number): KGen<number | null> {
-  if (!putMeta(t, t.userHead + HEAD_LIST_OP_PENDING, lock + NODE_OFFSET, WordTag.RobustHead)) return segv(t);
+  if (!putMeta(k, t, t.userHead + HEAD_LIST_OP_PENDING, lock + NODE_OFFSET, WordTag.RobustHead)) return segv(t);
   k.hooks.robustUser(t, "acquiring", lock);
   yield "user: robust_pending: head->list_op_pending = &mutex->list";
   const old = read(t, lock);
   if (old === null) return segv(t);
   if (old !== 0) return EBUSY;
-  putLock(t, lock, t.tid);
+  putLock(k, t, lock, t.tid);
   k.hooks.robustUser(t, "acquired", lock);
   return 0;
 }

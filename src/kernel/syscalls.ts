@@ -70,12 +70,13 @@ export const SYSCALLS: Record<string, Syscall> = {
   },
   store: {
     precondition: mappedArgs,
-    run: (_k, t, ev) =>
+    run: (k, t, ev) =>
       instant(() => {
         // the page may have been unmapped since the event started (@k): a user fault
         const a = uaddr(ev.args[0] as Addr) & ~3;
-        if (!t.mm!.as.lookup(a)) return force_sigsegv(t);
-        t.mm!.as.userWrite(a, uval(ev.args[1] as Value));
+        const v = uval(ev.args[1] as Value);
+        if (!t.mm!.as.write(a, v)) return force_sigsegv(t);
+        k.hooks.userStore(t.mm!.as, a, v);
         return 0;
       }),
   },

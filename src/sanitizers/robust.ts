@@ -3,7 +3,7 @@
 // a live robust futex of the exiting task, or when the walk runs past ROBUST_LIST_LIMIT.
 //
 // It reads only simulated shadow state, never bug switches:
-// - word tags and owners (memory.ts WordTag): they follow the memory, so after munmap + mmap of a
+// - word tags and owners (wordtags.ts): they follow the memory, so after munmap + mmap of a
 //   file at the same address the word is FileData;
 // - the per-task protocol state kept here (RobustShadow): the mutexes the user-space robust mutex
 //   code of a task holds or is acquiring. A mutex leaves that set when its unlock releases it
@@ -21,7 +21,9 @@ import type { RobustUserOp } from "../kernel/hooks.js";
 import type { Mm } from "../kernel/mm.js";
 import type { Task } from "../kernel/task.js";
 import type { AddressSpace } from "../kernel/memory.js";
-import { REGION_BASE, WordTag } from "../kernel/memory.js";
+import { REGION_BASE } from "../kernel/memory.js";
+import { WordTag } from "../kernel/hooks.js";
+import type { WordTags } from "./wordtags.js";
 import { ROBUST_LIST_LIMIT } from "../kernel/futex/robust.js";
 import { PAGE_SIZE } from "../program/types.js";
 
@@ -45,7 +47,10 @@ interface Live {
 export class RobustShadow {
   private readonly live = new Map<Task, Live>();
 
-  constructor(private readonly k: Kernel) {}
+  constructor(
+    private readonly k: Kernel,
+    private readonly tags: WordTags,
+  ) {}
 
   /** a step of t's user-space robust mutex protocol on the mutex at `lock` */
   user(t: Task, op: RobustUserOp, lock: number): void {
@@ -132,7 +137,7 @@ export class RobustShadow {
     if (this.isLive(t, uaddr)) return;
     if (!pendingOp && this.listCorrupt(t)) return;
     if (this.headLost(t)) return;
-    const s = t.mm.as.tagOf(uaddr);
+    const s = this.tags.tagOf(t.mm.as, uaddr);
     if (!s) return;
     if (s.tag === WordTag.RobustMutex && s.owner === t.tid) return;
     const l = t.mm.as.lookup(uaddr)!;
@@ -180,9 +185,9 @@ export class RobustShadow {
  * head words, a node's `next` a node word. A head field that holds a node link (the head's page
  * was remapped onto memory the list code wrote nodes into) means user space corrupted its list.
  */
-export function robust_meta_trusted(as: AddressSpace, addr: number, tid: number, role: "head" | "node"): boolean {
+export function robust_meta_trusted(tags: WordTags, as: AddressSpace, addr: number, tid: number, role: "head" | "node"): boolean {
   if (addr & 3) return false;
-  const s = as.tagOf(addr);
+  const s = tags.tagOf(as, addr);
   return !!s && s.tag === (role === "head" ? WordTag.RobustHead : WordTag.RobustNode) && s.owner === tid;
 }
 

@@ -2,7 +2,7 @@
 // hash refcount (refcount.ts), lost waiters (waiters.ts), the robust list (robust.ts). Each owns
 // its shadow state. The executor builds one per run and asks for the end-of-run checks.
 import type { KObj } from "../kernel/alloc.js";
-import type { Hooks, Observe, RobustUserOp } from "../kernel/hooks.js";
+import type { Hooks, Observe, RobustUserOp, WordTag } from "../kernel/hooks.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { AddressSpace } from "../kernel/memory.js";
 import type { Mm } from "../kernel/mm.js";
@@ -13,12 +13,14 @@ import { Kasan, callers, describeObj } from "./kasan.js";
 import { RefcountShadow } from "./refcount.js";
 import { RobustShadow, robust_meta_trusted } from "./robust.js";
 import { Sleepers } from "./waiters.js";
+import { WordTags } from "./wordtags.js";
 
 export class Sanitizers implements Hooks {
   private readonly kasan: Kasan;
   private readonly refs: RefcountShadow;
   private readonly sleeping: Sleepers;
   private readonly robust: RobustShadow;
+  private readonly tags = new WordTags();
 
   constructor(
     k: Kernel,
@@ -28,7 +30,7 @@ export class Sanitizers implements Hooks {
     this.kasan = new Kasan(k);
     this.refs = new RefcountShadow(k);
     this.sleeping = new Sleepers(k);
-    this.robust = new RobustShadow(k);
+    this.robust = new RobustShadow(k, this.tags);
   }
 
   alloc(obj: KObj, ctx: LockOwner): void {
@@ -65,7 +67,7 @@ export class Sanitizers implements Hooks {
     this.robust.listAdd(t, as, head, node);
   }
   robustTrusted(as: AddressSpace, addr: number, tid: number, role: "head" | "node"): boolean {
-    return robust_meta_trusted(as, addr, tid, role);
+    return robust_meta_trusted(this.tags, as, addr, tid, role);
   }
   robustWalk(t: Task, entries: number, limit: number): void {
     this.robust.walk(t, entries, limit);
@@ -75,6 +77,18 @@ export class Sanitizers implements Hooks {
   }
   remap(mm: Mm, region: number): void {
     this.robust.remap(mm, region);
+  }
+  userRobustWrite(as: AddressSpace, addr: number, tag: WordTag, owner: number): void {
+    this.tags.set(as, addr, tag, owner);
+  }
+  userStore(as: AddressSpace, addr: number, value: number): void {
+    this.tags.userStore(as, addr, value);
+  }
+  kernelRobustWrite(as: AddressSpace, addr: number): void {
+    this.tags.kernelWrite(as, addr);
+  }
+  mmapCopied(from: AddressSpace, to: AddressSpace): void {
+    this.tags.copied(from, to);
   }
 
   sleepers(): Iterable<FutexQ> {
@@ -88,6 +102,9 @@ export class Sanitizers implements Hooks {
   }
   robustClaimed(t: Task, addr: number): boolean {
     return this.robust.isLive(t, addr);
+  }
+  wordTag(as: AddressSpace, addr: number): { tag: WordTag; owner: number } | null {
+    return this.tags.tagOf(as, addr);
   }
 
   quiescent(): void {

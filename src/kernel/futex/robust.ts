@@ -165,8 +165,7 @@ function* handle_futex_death(k: Kernel, t: Task, uaddr: number, pi: boolean, pen
       if (now !== uval) continue;
       k.hooks.robustDeathWrite(t, uaddr, trusted, pendingOp);
       t.mm!.as.write(uaddr, mval);
-      const shadow = t.mm!.as.tagOf(uaddr)!;
-      t.mm!.as.setTag(uaddr, shadow.tag, 0);
+      k.hooks.kernelRobustWrite(t.mm!.as, uaddr);
       // Wake robust non-PI futexes here; PI waiters are handed off by exit_pi_state_list.
       if (!pi && uval & FUTEX_WAITERS) yield* wake_one_shared(k, t, uaddr);
       return 0;

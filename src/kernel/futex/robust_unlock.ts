@@ -112,8 +112,7 @@ function* __futex_robust_unlock(
       // fault_in_user_writeable() fails for an unmapped address: no -EAGAIN retry
       return EFAULT;
     }
-    const shadow = t.mm.as.tagOf(uaddr);
-    if (shadow) t.mm.as.setTag(uaddr, shadow.tag, 0);
+    k.hooks.kernelRobustWrite(t.mm.as, uaddr);
     // mark after the store: a marked waiter may return, die and walk its list at once
     for (const q of wakees.slice(0, woken)) futex_wake_mark(k, t, q);
     futex_hb_unlock(k, t, hb);
