@@ -10,7 +10,7 @@ import { parse } from "../src/program/text.js";
 import { esc } from "../src/report/html.js";
 import { niceCeil, thin, lineChart } from "../src/report/chart.js";
 import { parseFinding, parseProgress, readCampaignLogs } from "../src/report/logs.js";
-import { eventGroups, timelinePoints, timelineSvg } from "../src/report/timeline.js";
+import { eventGroups, MAX_TIMELINE_POINTS, timelinePoints, timelineSvg } from "../src/report/timeline.js";
 import { buildReport } from "../src/report/page.js";
 import { readWorkDir } from "../src/report/logs.js";
 import { campaignFixture, FIVE_CPUS, ONE_CPU } from "./report-fixture.js";
@@ -118,6 +118,21 @@ describe("report: race timeline", () => {
     const first = timelinePoints(p, v)[0]!.entry;
     expect(svg).toContain(`<title>${esc(`t${first.task}: ${first.label}`)}`);
     expect(eventGroups(timelinePoints(p, v)).map(([ev]) => ev)).toEqual([...new Set(v.trace.map((e) => e.event))]);
+  });
+});
+
+describe("report: a run that spins", () => {
+  it("draws the last MAX_TIMELINE_POINTS points and says how many it left out", () => {
+    const p = parse("config cpus=2\nt0 mmap m0 anon\n");
+    const v = execute(p, { trace: true });
+    const n = MAX_TIMELINE_POINTS + 250;
+    const trace = Array.from({ length: n }, (_, i) => ({ task: 0, cpu: i % 2, label: `spin ${i}`, event: 0 }));
+    const svg = timelineSvg(p, { ...v, trace });
+    expect(count(svg, /<rect class="pt"/g)).toBe(MAX_TIMELINE_POINTS);
+    expect(svg).toContain("t0: spin 250\n");
+    expect(svg).toContain(`t0: spin ${n - 1}\n`);
+    expect(svg).not.toContain("t0: spin 249\n");
+    expect(svg).toContain(`${n} preemption points (the first 250 not drawn)`);
   });
 });
 

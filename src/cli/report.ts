@@ -52,8 +52,8 @@ function writeOut(out: string, html: string): void {
     mkdirSync(dirname(out), { recursive: true });
     writeAtomic(out, html);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`-o ${out}: cannot write: ${code ?? (e instanceof Error ? e.message : String(e))}`);
+    const why = e instanceof Error ? ("code" in e && typeof e.code === "string" ? e.code : e.message) : String(e);
+    throw new UsageError(`-o ${out}: cannot write: ${why}`);
   }
 }
 

@@ -13,7 +13,7 @@ import { signature } from "../sanitizers/report.js";
 import { fmtSecs } from "../fuzzing/progress.js";
 import { esc } from "./html.js";
 import type { FindingRecord } from "./logs.js";
-import { isNote, timelineSvg } from "./timeline.js";
+import { isNote, MAX_TIMELINE_POINTS, timelineSvg } from "./timeline.js";
 
 export interface FindingSource {
   /** where to read the program */
@@ -107,7 +107,9 @@ export function findingSection(id: string, src: FindingSource, opts: FindingRunO
     listing(t.program, f && f.event >= 0 ? f.event : undefined),
     `<div class="kasan"><h4>report</h4>${right}</div>`,
     "</div>",
-    `<details><summary>the same run as text columns per CPU</summary><pre>${esc(renderDiagram(t.program, v))}</pre></details>`,
+    v.trace.length <= MAX_TIMELINE_POINTS
+      ? `<details><summary>the same run as text columns per CPU</summary><pre>${esc(renderDiagram(t.program, v))}</pre></details>`
+      : `<p class="note">${esc(`the run as text columns per CPU: futex-fuzz run ${src.display} --trace`)}</p>`,
     "</section>",
   ].join("\n");
 }

@@ -18,7 +18,7 @@ export interface ReportInput {
   /** `futex-fuzz corpus stats` output for a corpus directory */
   corpusStats?: { display: string; text: string };
   run?: FindingRunOptions;
-  /** how a stored path from findings.jsonl is shown and found (default: as logged, relative ones also under the project root) */
+  /** where a stored path from findings.jsonl is read (default locateStored) */
   locate?: (file: string) => string;
 }
 
@@ -109,10 +109,9 @@ export function buildReport(input: ReportInput): Report {
   const locate = input.locate ?? locateStored;
   const drawn: Drawn = { count: 0 };
   const body: string[] = [];
-  let subtitle: string;
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
   if (input.campaign) {
     const { display, targets } = input.campaign;
-    subtitle = `campaign in ${display} · ${targets.length} target${targets.length === 1 ? "" : "s"}`;
     if (!targets.length) body.push(`<p class="note">${esc(`no campaign found in ${display}: it has no target directories (futex-fuzz fuzz writes ${display}/<target>/)`)}</p>`);
     for (const c of targets) {
       body.push(`<h2 id="target-${esc(c.target)}">target ${esc(c.target)}</h2>`);
@@ -121,7 +120,6 @@ export function buildReport(input: ReportInput): Report {
     }
   } else {
     const files = input.files ?? [];
-    subtitle = `${files.length} stored reproducer${files.length === 1 ? "" : "s"}`;
     files.forEach((f, i) => body.push(findingSection(`finding-${i + 1}`, f, run)));
     drawn.count = files.length;
   }
@@ -130,6 +128,9 @@ export function buildReport(input: ReportInput): Report {
     body.push(`<p class="meta">${esc(`futex-fuzz corpus stats ${input.corpusStats.display}`)}</p>`);
     body.push(`<pre>${esc(input.corpusStats.text)}</pre>`);
   }
+  const subtitle = input.campaign
+    ? `campaign in ${input.campaign.display} · ${plural(input.campaign.targets.length, "target")} · ${plural(drawn.count, "distinct reproducer")}`
+    : plural(drawn.count, "stored reproducer");
   return { html: page("futex-fuzz report", subtitle, body.join("\n")), findings: drawn.count };
 }
 

@@ -56,14 +56,19 @@ function shortEvent(i: number): string {
   return i >= 0 ? String(i) : i === -1 ? "drain" : i === -2 ? "teardown" : "boot";
 }
 
+/** points drawn at most: a run that spins for the whole step budget shows its last ones */
+export const MAX_TIMELINE_POINTS = 1500;
+
 export function timelineSvg(p: Program, v: Verdict): string {
-  const pts = timelinePoints(p, v);
+  const all = timelinePoints(p, v);
+  const omitted = Math.max(0, all.length - MAX_TIMELINE_POINTS);
+  const pts = all.slice(omitted);
   const n = pts.length;
   const step = Math.max(6, Math.min(18, Math.floor(1000 / Math.max(1, n))));
   const lanesBottom = TOP + p.cpus * LANE_H;
   const tasks = [...new Set(pts.map((pt) => pt.entry.task))].sort((a, b) => (a < 0 ? 1 : b < 0 ? -1 : a - b));
   const legendY = lanesBottom + 22;
-  const legendText = `${n} preemption points; hover a mark for its label`;
+  const legendText = `${all.length} preemption points${omitted ? ` (the first ${omitted} not drawn)` : ""}; hover a mark for its label`;
   const legendW = tasks.reduce((w, t) => w + 28 + taskName(t).length * 7, 0) + 6 + legendText.length * 6;
   const width = Math.max(LABEL_W + n * step + TAIL, LABEL_W + legendW + 10);
   const height = legendY + 12;
