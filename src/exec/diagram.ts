@@ -28,7 +28,7 @@ export function eventName(p: Program, i: number): string {
 }
 
 /** The CPU a finding fired on: its task's last point, else the last point of the run. */
-function findingCpu(f: Finding, trace: readonly TraceEntry[]): number {
+export function findingCpu(f: Finding, trace: readonly TraceEntry[]): number {
   for (let i = trace.length - 1; i >= 0; i--) {
     const e = trace[i]!;
     if (e.cpu >= 0 && (f.task === undefined || e.task === f.task)) return e.cpu;
