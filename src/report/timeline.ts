@@ -6,6 +6,7 @@
 import type { TraceEntry } from "../kernel/kernel.js";
 import type { Program } from "../program/types.js";
 import { eventName, findingCpu } from "../exec/diagram.js";
+import { phaseOf } from "../kernel/phase.js";
 import type { Verdict } from "../exec/executor.js";
 import { esc, num } from "./html.js";
 
@@ -53,7 +54,7 @@ export function eventGroups(pts: readonly TimelinePoint[]): Array<[number, numbe
 }
 
 function shortEvent(i: number): string {
-  return i >= 0 ? String(i) : i === -1 ? "drain" : i === -2 ? "teardown" : "boot";
+  return phaseOf(i) ?? String(i);
 }
 
 /** points drawn at most: a run that spins for the whole step budget shows its last ones */
