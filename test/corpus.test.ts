@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../src/cli/main.js";
 import { checkExpectations, formatCorpusFile, parseCorpusFile, verifyCorpusFile } from "../src/corpus/file.js";
-import { contentHash, signatureSlug, storeRegression } from "../src/corpus/store.js";
+import { bugDir, contentHash, storeRegression } from "../src/corpus/store.js";
 import { listCorpusFiles } from "../src/corpus/walk.js";
 import { execute } from "../src/exec/executor.js";
 import { decode, encode } from "../src/program/codec.js";
@@ -122,13 +122,13 @@ describe("futex-fuzz corpus stats", () => {
 const FINDING: Finding = { kind: "double-free", title: "KASAN: double-free in futex_hash_free", stack: ["mmput", "futex_hash_free"], event: 3 };
 
 describe("storeRegression", () => {
-  it("stores <slug>/<hash>.fz with a header, dedupes by signature, keeps the smallest", () => {
+  it("stores <bug-id>/<hash>.fz with a header, dedupes by signature, keeps the smallest", () => {
     const dir = tmp("store");
     const big = parse("t0 mmap m0 anon\nt0 spawn t1\nt0 exit\n");
     const small = parse("t0 mmap m0 anon\nt0 exit\n");
-    expect(signatureSlug("double-free:futex_hash_free")).toBe("double-free-futex_hash_free");
+    expect([bugDir(["b", "a"]), bugDir(["fork-copies-phash-new"]), bugDir([])]).toEqual(["a+b", "fork-copies-phash-new", "no-switch"]);
     const a = storeRegression(dir, big, FINDING, ["b", "a"]);
-    expect(a).toEqual({ path: join(dir, "double-free-futex_hash_free", `${contentHash(big)}.fz`), added: true });
+    expect(a).toEqual({ path: join(dir, "a+b", `${contentHash(big)}.fz`), added: true });
     const text = readFileSync(a.path, "utf8");
     expect(text).toBe(
       "# futex-fuzz 1\n# title KASAN: double-free in futex_hash_free\n# signature double-free:futex_hash_free\n# bugs a,b\n# expect finding double-free\n" +
@@ -143,7 +143,8 @@ describe("storeRegression", () => {
     // same signature under other switches is another regression
     expect(storeRegression(dir, big, FINDING, []).added).toBe(true);
     expect(listCorpusFiles([dir])).toHaveLength(2);
-    expect(readdirSync(join(dir, "double-free-futex_hash_free")).filter((n) => n.startsWith("."))).toEqual([]);
+    expect(readdirSync(join(dir, "a+b")).filter((n) => n.startsWith("."))).toEqual([]);
+    expect(readdirSync(dir).sort()).toEqual(["a+b", "no-switch"]);
   });
 
   it("never replaces a hand-written file or touches unreadable ones", () => {
@@ -167,11 +168,13 @@ describe("futex-fuzz corpus import / minimize", () => {
     writeFileSync(join(dir, "crash-bytes"), encode(parse(WAITWAKE)));
     const r = await cli("corpus", "import", dir, "--to", to);
     expect(r.code).toBe(2);
-    expect(r.err).toContain(`skip ${join(dir, "crash-empty")}: empty file`);
+    expect(r.err).toContain(`skip ${join(dir, "crash-empty")}: empty program file`);
     expect(r.err).toMatch(/skip \S*crash-text:1:\d+: /);
-    expect(r.out).toContain(`clean      ${join(dir, "crash-bytes")}: no finding`);
+    expect(r.out).toContain(`== NO FINDING ${join(dir, "crash-bytes")}: runs clean when replayed`);
+    expect(r.out).toContain("hint:      decoded with target all's event table (default)");
+    expect(r.out).toContain("0 added, 0 duplicates, 1 without a finding, 2 unreadable");
     expect(readdirSync(dir).sort()).toEqual(["crash-bytes", "crash-empty", "crash-text"]);
-    expect(existsSync(to)).toBe(false);
+    expect(listCorpusFiles([to])).toEqual([]);
   });
 
   it("--target T decodes raw crash bytes with that fuzz target's event table (run, minimize, import)", async () => {
@@ -191,8 +194,10 @@ describe("futex-fuzz corpus import / minimize", () => {
     expect(min.code).toBe(1);
     expect(min.out).toContain("t1 fork t2");
     const imp = await cli("corpus", "import", dir, ...bugs, "--target", "fork-lifecycle", "--to", to);
-    expect(imp.code).toBe(0);
-    expect(imp.out).toMatch(/^added .*double-free/m);
+    expect(imp.code).toBe(1);
+    expect(imp.out).toMatch(/^== FINDING KASAN: double-free in futex_hash_free \[double-free:futex_hash_free\]$/m);
+    expect(imp.out).toMatch(/^ {3}stored: {4}\S+\/fork-copies-phash-new\/[0-9a-f]{16}\.fz \(new\)$/m);
+    expect(imp.out).toContain("1 added, 0 duplicates, 0 without a finding, 0 unreadable");
     const bad = await cli("run", crash, "--target", "nope");
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("unknown target 'nope'");
@@ -203,7 +208,7 @@ describe("futex-fuzz corpus import / minimize", () => {
     writeFileSync(join(dir, "p.fz"), WAITWAKE);
     const r = await cli("minimize", join(dir, "p.fz"), "-o", join(dir, "out.fz"));
     expect(r.code).toBe(0);
-    expect(r.err).toContain("no finding on the fixed kernel");
+    expect(r.err).toContain("p.fz: no finding (text program; no bug switches); nothing to minimize");
     expect(existsSync(join(dir, "out.fz"))).toBe(false);
     expect((await cli("minimize", "--help")).out).toContain("usage: futex-fuzz minimize FILE");
     expect((await cli("minimize")).code).toBe(2);

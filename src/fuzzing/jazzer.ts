@@ -107,7 +107,10 @@ export function startJazzer(
   r: JazzerRun,
   opts: { cwd: string; env: NodeJS.ProcessEnv; onStatus(s: Status): void; onLine?(line: string): void },
 ): RunningJazzer {
-  const child = spawn(process.execPath, jazzerArgv(r), { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+  // its own process group, and our pid: the target's watchdog (fuzz/target.ts) kills the group
+  // when this process dies, even by SIGKILL; Ctrl-C reaches it through interrupt() only
+  const env = { ...opts.env, FUTEX_FUZZ_PARENT_PID: String(process.pid), FUTEX_FUZZ_OWN_GROUP: "1" };
+  const child = spawn(process.execPath, jazzerArgv(r), { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const res: ProcessResult = { code: null, signal: null, execs: 0, artifacts: [], tail: [] };
   let finalExecs: number | undefined;
   const onLine = (line: string) => {
@@ -153,8 +156,15 @@ export function startJazzer(
     }),
     interrupt() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      // a repeated interrupt is harmless to libFuzzer; the third one turns into a kill
-      child.kill(++interrupts >= 3 ? "SIGKILL" : "SIGINT");
+      // a repeated interrupt is harmless to libFuzzer; the third one kills its whole group
+      // (libFuzzer's merge runs its inputs in a child process)
+      if (++interrupts < 3 || child.pid === undefined) child.kill(interrupts >= 3 ? "SIGKILL" : "SIGINT");
+      else
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          child.kill("SIGKILL");
+        }
     },
   };
 }
