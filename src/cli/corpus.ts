@@ -11,7 +11,7 @@ import { DEFAULT_MINIMIZE_BUDGET } from "../minimize/minimize.js";
 import { loadProgramFile, ProgramFileError } from "../program/load.js";
 import { ParseError } from "../program/text.js";
 import { EVENT_KINDS, kindOf } from "../program/table.js";
-import { intFlag, parseArgs, strFlag, UsageError } from "./args.js";
+import { intFlag, notAFile, parseArgs, strFlag, UsageError } from "./args.js";
 import { EXIT, EXIT_HELP, worst } from "./exit.js";
 import type { Io } from "./main.js";
 import { corpusMerge } from "./merge.js";
@@ -184,11 +184,13 @@ export function corpusCommand(argv: string[], io: Io): number | Promise<number> 
       only(["bugs", "to", "budget", "target"]);
       if (rest.length !== 1) throw new UsageError("corpus import needs exactly one DIR");
       if (a.flags.has("to") && !strFlag(a, "to")) throw new UsageError("--to needs a directory");
+      notAFile(strFlag(a, "to"));
       return importCrashes(rest[0]!, strFlag(a, "to") ?? `${DEFAULT_DIR}/regressions`, inputFlags(a), intFlag(a, "budget", DEFAULT_MINIMIZE_BUDGET, 1), io);
     case "merge":
       only(["target", "work-dir", "verbose"]);
       if (rest.length) throw new UsageError(`corpus merge takes no DIR (it merges WORK/<target>/corpus; see --work-dir)`);
       if (a.flags.has("work-dir") && !strFlag(a, "work-dir")) throw new UsageError("--work-dir needs a directory");
+      notAFile(strFlag(a, "work-dir"));
       return corpusMerge(a.flags.has("target") ? String(a.flags.get("target")) : undefined, strFlag(a, "work-dir") ?? DEFAULT_WORK_DIR, a.flags.has("verbose"), io);
     default:
       throw new UsageError(sub ? `unknown corpus subcommand '${sub}' (check, stats, import, merge)` : "corpus needs a subcommand: check, stats, import or merge");

@@ -7,7 +7,7 @@ import { isFinding } from "../corpus/outcome.js";
 import { EXIT, EXIT_HELP, worst } from "./exit.js";
 import { DEFAULT_REGRESSIONS, DEFAULT_WORK_DIR, displayPath, targetModule } from "../fuzzing/paths.js";
 import { fmtInt, fmtSecs } from "../fuzzing/progress.js";
-import { intFlag, parseArgs, strFlag, UsageError } from "./args.js";
+import { intFlag, notAFile, parseArgs, strFlag, UsageError } from "./args.js";
 import type { Io } from "./main.js";
 import { targetTable } from "./target.js";
 
@@ -86,6 +86,8 @@ export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
   const seed = intFlag(a, "seed", 1, 1);
   if (seed > 0xffffffff) throw new UsageError("--seed must fit in 32 bits");
   if (a.flags.has("regressions") && !strFlag(a, "regressions")) throw new UsageError("--regressions needs a directory");
+  notAFile(strFlag(a, "work-dir"));
+  notAFile(strFlag(a, "regressions"));
   const module = targetModule(target);
   if (!existsSync(module)) {
     io.err(`futex-fuzz fuzz: ${module} is missing; run \`npm run build\` first\n`);

@@ -18,7 +18,7 @@ const CAUSES: Record<string, string> = {
   ENOTDIR: "a component of the path is not a directory",
   ELOOP: "too many symbolic links",
   ENAMETOOLONG: "name too long",
-  EEXIST: "already exists (and is not a directory)",
+  EEXIST: "exists and is not a directory",
   ENOSPC: "no space left on device",
   EROFS: "read-only file system",
 };
