@@ -19,7 +19,7 @@ import { AREAS } from "../fuzz/target.js";
 import { finish, intake } from "../src/corpus/intake.js";
 import { resolveInput } from "../src/corpus/input.js";
 import { formatOutcome, isFinding } from "../src/corpus/outcome.js";
-import { runCampaign, splitRuns } from "../src/fuzzing/campaign.js";
+import { keepsGoing, runCampaign, splitRuns } from "../src/fuzzing/campaign.js";
 import { jazzerArgv, parseArtifact, parseFinalExecs, parseStatus } from "../src/fuzzing/jazzer.js";
 import { PROJECT_ROOT, workDirs } from "../src/fuzzing/paths.js";
 import { prepareWorkDir, seedCorpus } from "../src/fuzzing/seeds.js";
@@ -308,7 +308,7 @@ describe("crash artifacts", () => {
     const module = join(dir, "crashy.cjs");
     writeFileSync(module, "module.exports.fuzz = (data) => { if (data.length >= 2) throw new Error('stand-in crash'); };\n");
     const r = await runCampaign(
-      { target: "all", bugs: parseBugs(undefined), runs: 8, jobs: 2, regressions: join(dir, "reg"), keepGoing: true, seed: 1, workDir: join(dir, "work"), seedDirs: [], module },
+      { target: "all", bugs: parseBugs(undefined), runs: 8, jobs: 2, regressions: join(dir, "reg"), seed: 1, workDir: join(dir, "work"), seedDirs: [], module },
       { out: (s) => void (out += s), err: () => {} },
     );
     expect(r.errors).toEqual([]);
@@ -320,6 +320,28 @@ describe("crash artifacts", () => {
     const files = readdirSync(join(dir, "work", "all", "artifacts")).filter((f) => f.startsWith("crash-") && !f.endsWith(".json"));
     expect([...artifacts].map((a) => a.split("/").pop()).sort()).toEqual(files.sort());
     expect(files.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a time budget is a budget: --time S keeps fuzzing past findings for S seconds; --stop-on-first stops (stand-in target)", async () => {
+    expect(keepsGoing({ timeSec: 5 })).toBe(true);
+    expect(keepsGoing({ runs: 5 })).toBe(true);
+    expect(keepsGoing({ timeSec: 5, stopOnFirst: true })).toBe(false);
+    expect(keepsGoing({})).toBe(false);
+    const dir = tmp("budget");
+    const module = join(dir, "crashy.cjs");
+    writeFileSync(module, "module.exports.fuzz = (data) => { if (data.length >= 2) throw new Error('stand-in crash'); };\n");
+    const base = { target: "all", bugs: parseBugs(undefined), jobs: 1, regressions: join(dir, "reg"), seed: 1, seedDirs: [], module };
+    const t0 = Date.now();
+    const r = await runCampaign({ ...base, timeSec: 4, workDir: join(dir, "w1") }, { out: () => {}, err: () => {} });
+    expect(r.processes).toBeGreaterThanOrEqual(2);
+    // every restart after a crash goes on fuzzing; each crash input is triaged once
+    expect(r.outcomes.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(r.outcomes.map((o) => o.source)).size).toBe(r.outcomes.length);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3000);
+    const once = await runCampaign({ ...base, timeSec: 60, stopOnFirst: true, workDir: join(dir, "w2") }, { out: () => {}, err: () => {} });
+    expect(once.processes).toBe(1);
+    expect(once.outcomes).toHaveLength(1);
+    expect(once.elapsedMs).toBeLessThan(30_000);
   });
 
   it("a campaign seeded with a finding stores it once and --keep-going restarts past it", async () => {
