@@ -13,8 +13,8 @@ import type { Program } from "../program/types.js";
 import { areaTable, TARGETS } from "../../fuzz/target.js";
 import { parseCorpusFile, type CorpusFile } from "./file.js";
 
-export type BugsFrom = "--bugs" | "# bugs header" | "sidecar" | "none";
-export type TargetFrom = "--target" | "artifact path" | "sidecar" | "default";
+export type BugsFrom = "--bugs" | "# bugs header" | "sidecar" | "none" | "campaign";
+export type TargetFrom = "--target" | "artifact path" | "sidecar" | "default" | "campaign";
 
 export interface ResolvedInput {
   path: string;
@@ -70,6 +70,8 @@ export interface InputFlags {
   bugs?: string;
   /** --target as given (undefined: not given) */
   target?: string;
+  /** the fuzz campaign gave them (its own target and switches), not the command line */
+  by?: "campaign";
 }
 
 /**
@@ -81,12 +83,12 @@ export function resolveInput(path: string, flags: InputFlags = {}): ResolvedInpu
   const sidecar = flags.target === undefined || flags.bugs === undefined ? readSidecar(path) : undefined;
   const fromPath = targetOfArtifactPath(path);
   const [target, targetFrom]: [string, TargetFrom] =
-    flags.target !== undefined ? [flags.target, "--target"] : fromPath ? [fromPath, "artifact path"] : sidecar ? [sidecar.target, "sidecar"] : ["all", "default"];
+    flags.target !== undefined ? [flags.target, flags.by === "campaign" ? "campaign" : "--target"] : fromPath ? [fromPath, "artifact path"] : sidecar ? [sidecar.target, "sidecar"] : ["all", "default"];
   const loaded = loadProgramFile(path, { allowBytes: true, kinds: areaTable(target) });
   const header = loaded.form === "text" ? parseCorpusFile(loaded.text ?? "", path) : undefined;
   let bugList: string[] | string = [];
   let bugsFrom: BugsFrom = "none";
-  if (flags.bugs !== undefined) [bugList, bugsFrom] = [flags.bugs, "--bugs"];
+  if (flags.bugs !== undefined) [bugList, bugsFrom] = [flags.bugs, flags.by === "campaign" ? "campaign" : "--bugs"];
   else if (header && header.bugs.length) [bugList, bugsFrom] = [header.bugs, "# bugs header"];
   else if (!header && sidecar && sidecar.bugs.length) [bugList, bugsFrom] = [sidecar.bugs, "sidecar"];
   const out: ResolvedInput = { path, program: loaded.program, form: loaded.form, bugs: parseBugs(bugList), bugsFrom, target, targetFrom };

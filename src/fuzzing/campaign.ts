@@ -138,7 +138,7 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
   io.err(
     `[fuzz] target ${o.target}, bugs ${bugs.join(",") || "none"}, ${o.jobs} worker${o.jobs > 1 ? "s" : ""}` +
       `${o.timeSec !== undefined ? `, ${o.timeSec}s` : ""}${o.runs !== undefined ? `, ${o.runs} runs` : ""}` +
-      `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfArea} outside the area${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${dirs.corpus} (${countInputs(dirs.corpus)} inputs); ${dict ? `dictionary of ${dictWords} encoded events` : "no dictionary"}\n`,
+      `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfArea} outside the area${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${displayPath(dirs.corpus)} (${countInputs(dirs.corpus)} inputs); ${dict ? `dictionary of ${dictWords} encoded events` : "no dictionary"}\n`,
   );
 
   const start = Date.now();
@@ -232,7 +232,7 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
       const side: Sidecar = { target: o.target, bugs, seed };
       // the sidecar names the artifact's target and switches for a later run/minimize/import
       for (const a of arts) writeAtomic(sidecarPath(a), JSON.stringify(side) + "\n");
-      const triaged: Triage[] = arts.map((a) => triageFile(a, { target: o.target, bugs: bugs.join(",") }));
+      const triaged: Triage[] = arts.map((a) => triageFile(a, { target: o.target, bugs: bugs.join(","), by: "campaign" }));
       for (const t of triaged) if (t.kind === "finding") found.add(t.signature);
       if (!keepGoing) stopAll();
       // restart first (the next process fuzzes while this one's findings are minimized); the
