@@ -16,6 +16,6 @@ export const EXIT_HELP = "exit status: 0 clean, 1 finding, 2 usage or input erro
 
 /** The status of several results: the most severe wins (130 > 3 > 2 > 1 > 0). */
 export function worst(...codes: number[]): number {
-  const rank = [EXIT.clean, EXIT.finding, EXIT.usage, EXIT.harness, EXIT.interrupted];
-  return codes.reduce((a, c) => (rank.indexOf(c as (typeof rank)[number]) > rank.indexOf(a as (typeof rank)[number]) ? c : a), EXIT.clean);
+  const rank: readonly number[] = [EXIT.clean, EXIT.finding, EXIT.usage, EXIT.harness, EXIT.interrupted];
+  return codes.reduce((a, c) => (rank.indexOf(c) > rank.indexOf(a) ? c : a), EXIT.clean);
 }

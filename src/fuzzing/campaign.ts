@@ -246,7 +246,7 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
           oc = finish(t, { dest: { regressions: o.regressions }, budget: o.minimizeBudget, origin });
         } catch (e) {
           // a file-system failure while storing: still a finding, just not stored
-          oc = { kind: "error", source: t.kind === "error" ? t.source : t.input.path, origin, input: "stored nowhere", error: `could not store: ${(e as Error).message}` };
+          oc = { kind: "error", source: t.kind === "error" ? t.source : t.input.path, origin, input: "stored nowhere", error: `could not store: ${e instanceof Error ? e.message : String(e)}` };
         }
         outcomes.push(oc);
         log.finding(Date.now(), oc);
