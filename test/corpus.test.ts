@@ -203,6 +203,52 @@ describe("futex-fuzz corpus import / minimize", () => {
     expect(bad.err).toContain("unknown target 'nope'");
   });
 
+  it("headers are honoured: # bugs for text, the artifact path or its sidecar for raw bytes; a miss says how to choose", async () => {
+    const repro = parse("config cpus=1\nt0 spawn t1\nt0 hash_set_slots 0\nt1 fork t2\n");
+    const bytes = encode(repro, AREAS["fork-lifecycle"]!);
+    // text: the # bugs header switches the bug on for run, minimize and import
+    const dir = tmp("headers");
+    const fz = join(dir, "r.fz");
+    writeFileSync(fz, `# bugs fork-copies-phash-new\n${print(repro)}`);
+    expect((await cli("run", fz)).code).toBe(1);
+    expect((await cli("run", fz, "--bugs", "")).code).toBe(0);
+    const min = await cli("minimize", fz);
+    expect(min.code).toBe(1);
+    expect(min.err).toContain("text program; bugs fork-copies-phash-new (# bugs header)");
+    const to = join(tmp("headers-to"), "regressions");
+    const imp = await cli("corpus", "import", dir, "--to", to);
+    expect(imp.code).toBe(1);
+    expect(listCorpusFiles([to])).toHaveLength(1);
+    expect(listCorpusFiles([to])[0]).toContain(join("fork-copies-phash-new", ""));
+    // raw bytes under WORK/<target>/artifacts/: the path names the table
+    const arts = join(tmp("work"), "fork-lifecycle", "artifacts");
+    mkdirSync(arts, { recursive: true });
+    writeFileSync(join(arts, "crash-1"), bytes);
+    const byPath = await cli("run", join(arts, "crash-1"), "--bugs", "fork-copies-phash-new");
+    expect(byPath.code).toBe(1);
+    expect(byPath.out).toContain("t1 fork t2 = ");
+    // raw bytes elsewhere with a sidecar: table and switches from it, no flags needed
+    const loose = tmp("sidecar");
+    writeFileSync(join(loose, "crash-2"), bytes);
+    writeFileSync(join(loose, "crash-2.json"), JSON.stringify({ target: "fork-lifecycle", bugs: ["fork-copies-phash-new"], seed: 1 }));
+    expect((await cli("run", join(loose, "crash-2"))).code).toBe(1);
+    const m2 = await cli("minimize", join(loose, "crash-2"));
+    expect(m2.code).toBe(1);
+    expect(m2.err).toContain("raw bytes decoded with the event table of target fork-lifecycle (sidecar); bugs fork-copies-phash-new (sidecar)");
+    // import skips the sidecar itself and uses it
+    const imp2 = await cli("corpus", "import", loose, "--to", join(tmp("sidecar-to"), "r"));
+    expect(imp2.out).toContain("1 added, 0 duplicates, 0 without a finding, 0 unreadable");
+    // no path, no sidecar: the default table, and the message says which and how to choose
+    const bare = tmp("bare");
+    writeFileSync(join(bare, "crash-3"), bytes);
+    const miss = await cli("minimize", join(bare, "crash-3"), "--bugs", "fork-copies-phash-new");
+    expect(miss.code).toBe(0);
+    expect(miss.err).toContain("decoded with target all's event table (default); raw bytes mean a different program under another table: choose it with --target all|hash-resize|fork-lifecycle|robust-unlock");
+    const run = await cli("run", join(bare, "crash-3"), "--bugs", "fork-copies-phash-new");
+    expect(run.code).toBe(0);
+    expect(run.err).toContain("choose it with --target");
+  });
+
   it("minimize: a program without a finding writes nothing and exits 0; --help works", async () => {
     const dir = tmp("min");
     writeFileSync(join(dir, "p.fz"), WAITWAKE);
