@@ -6,6 +6,7 @@ import { main } from "../src/cli/main.js";
 import { checkExpectations, formatCorpusFile, parseCorpusFile, verifyCorpusFile } from "../src/corpus/file.js";
 import { bugDir, contentHash, storeRegression } from "../src/corpus/store.js";
 import { listCorpusFiles } from "../src/corpus/walk.js";
+import { PROJECT_ROOT } from "../src/fuzzing/paths.js";
 import { execute } from "../src/exec/executor.js";
 import { decode, encode } from "../src/program/codec.js";
 import { AREAS } from "../fuzz/target.js";
@@ -145,6 +146,17 @@ describe("storeRegression", () => {
     expect(listCorpusFiles([dir])).toHaveLength(2);
     expect(readdirSync(join(dir, "a+b")).filter((n) => n.startsWith("."))).toEqual([]);
     expect(readdirSync(dir).sort()).toEqual(["a+b", "no-switch"]);
+  });
+
+  it("corpus/regressions has one layout: <bug-id>/<name>.fz, the directory named by the file's # bugs", () => {
+    const root = join(PROJECT_ROOT, "corpus", "regressions");
+    const files = listCorpusFiles([root]);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const rel = f.slice(root.length + 1).split("/");
+      expect(rel, f).toHaveLength(2);
+      expect(rel[0], f).toBe(bugDir(parseCorpusFile(readFileSync(f, "utf8"), f).bugs));
+    }
   });
 
   it("never replaces a hand-written file or touches unreadable ones", () => {
