@@ -49,6 +49,10 @@ describe("exit status contract (real binary)", () => {
       expect(r.code, `${cmd}: ${r.err}`).toBe(2);
       expect(r.err).toBe(`futex-fuzz ${cmd}: adir: is a directory (EISDIR), not a program file\n`);
     }
+    const out = ff(["minimize", REGRESSION, "-o", "adir"]);
+    expect(out.code).toBe(2);
+    expect(out.err.split("\n").at(-2)).toBe("futex-fuzz minimize: adir: EISDIR (is a directory)");
+    expectNoStack(out.err);
     const imp = ff(["corpus", "import", "ok.fz"]);
     expect(imp.code).toBe(2);
     expect(imp.err).toBe("futex-fuzz corpus: ok.fz: not a directory\n");

@@ -3,6 +3,16 @@
 import { mkdirSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
+/** A failed atomic write, naming the file asked for (not its temp file) and the errno code. */
+export class WriteError extends Error {
+  constructor(
+    readonly path: string,
+    readonly code: string,
+  ) {
+    super(`${path}: cannot write: ${code}`);
+  }
+}
+
 /**
  * Write `data` to `path` atomically. The parent directory is created when missing (as `--to`
  * and `--regressions` create theirs); a parent that is a file fails with ENOTDIR/EEXIST.
@@ -19,6 +29,6 @@ export function writeAtomic(path: string, data: string | Uint8Array): void {
     } catch {
       // nothing to clean up
     }
-    throw e;
+    throw e instanceof Error && "code" in e && typeof e.code === "string" ? new WriteError(path, e.code) : e;
   }
 }
