@@ -39,6 +39,35 @@ function kinds(names: string[]): EventKind[] {
   return EVENT_KINDS.filter((k) => names.includes(k.name));
 }
 
+/**
+ * The campaign's liveness watchdog. `futex-fuzz fuzz` and `corpus merge` start jazzer in a
+ * process group of its own with FUTEX_FUZZ_PARENT_PID set; every 64 inputs the target checks that
+ * this parent still lives (a direct child: its parent pid changed; a libFuzzer merge child: the
+ * pid is gone) and, if not, SIGKILLs its group, so no fuzzer outlives a killed futex-fuzz, even
+ * one killed with SIGKILL. (A timer would not do: jazzer --sync never returns to the event loop.)
+ * Without the variable (ClusterFuzzLite, tests, the benchmark in-process) it does nothing.
+ */
+export function parentWatchdog(env: NodeJS.ProcessEnv = process.env): () => void {
+  const parent = Number(env.FUTEX_FUZZ_PARENT_PID);
+  if (!Number.isInteger(parent) || parent <= 1) return () => {};
+  const direct = process.ppid === parent;
+  const gone = (): boolean => {
+    if (direct) return process.ppid !== parent;
+    try {
+      process.kill(parent, 0);
+      return false;
+    } catch (e) {
+      return e instanceof Error && "code" in e && e.code === "ESRCH";
+    }
+  };
+  let calls = 0;
+  return () => {
+    if ((++calls & 63) !== 0 || !gone()) return;
+    if (env.FUTEX_FUZZ_OWN_GROUP === "1") process.kill(0, "SIGKILL");
+    process.exit(137);
+  };
+}
+
 export interface TargetOptions {
   /** bug switches (default: FUTEX_FUZZ_BUGS) */
   bugs?: string;
@@ -61,7 +90,9 @@ export function makeTarget(area: string, opts: TargetOptions = {}): (data: Buffe
   // abstract kernel state as extra libFuzzer features (fuzz/state.ts); FUTEX_FUZZ_FEEDBACK=edges: off
   const feedback = stateFeedback(opts.feedback ?? feedbackMode(), opts.pcIndir);
   const kernel = feedback ? { observer: feedback.observer } : undefined;
+  const watchdog = parentWatchdog();
   return (data: Buffer) => {
+    watchdog();
     const p = decode(data, table);
     const v = execute(p, { bugs, kernel });
     feedback?.flush();

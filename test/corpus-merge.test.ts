@@ -84,6 +84,9 @@ describe("corpus merge", () => {
 
     const r = await cli("corpus", "merge", "--target", TARGET, "--work-dir", work);
     expect(r.code, r.err).toBe(0);
+    // progress while it runs, on stderr
+    expect(r.err).toMatch(new RegExp(`^\\[merge\\] ${TARGET}: merging ${before} inputs \\(\\d+ bytes\\)\\.\\.\\.$`, "m"));
+    expect(r.err).toMatch(new RegExp(`^\\[merge\\] ${TARGET}: \\d+ files, \\d+ in the initial corpus`, "m"));
     const m = new RegExp(`^${TARGET}: (\\d+) -> (\\d+) inputs`, "m").exec(r.out);
     expect(m, r.out).toBeTruthy();
     expect(Number(m![1])).toBe(before);

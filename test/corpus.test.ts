@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../src/cli/main.js";
 import { checkExpectations, formatCorpusFile, parseCorpusFile, verifyCorpusFile } from "../src/corpus/file.js";
-import { contentHash, signatureSlug, storeRegression } from "../src/corpus/store.js";
+import { bugDir, contentHash, storeRegression } from "../src/corpus/store.js";
 import { listCorpusFiles } from "../src/corpus/walk.js";
+import { PROJECT_ROOT } from "../src/fuzzing/paths.js";
 import { execute } from "../src/exec/executor.js";
 import { decode, encode } from "../src/program/codec.js";
 import { AREAS } from "../fuzz/target.js";
@@ -122,13 +123,13 @@ describe("futex-fuzz corpus stats", () => {
 const FINDING: Finding = { kind: "double-free", title: "KASAN: double-free in futex_hash_free", stack: ["mmput", "futex_hash_free"], event: 3 };
 
 describe("storeRegression", () => {
-  it("stores <slug>/<hash>.fz with a header, dedupes by signature, keeps the smallest", () => {
+  it("stores <bug-id>/<hash>.fz with a header, dedupes by signature, keeps the smallest", () => {
     const dir = tmp("store");
     const big = parse("t0 mmap m0 anon\nt0 spawn t1\nt0 exit\n");
     const small = parse("t0 mmap m0 anon\nt0 exit\n");
-    expect(signatureSlug("double-free:futex_hash_free")).toBe("double-free-futex_hash_free");
+    expect([bugDir(["b", "a"]), bugDir(["fork-copies-phash-new"]), bugDir([])]).toEqual(["a+b", "fork-copies-phash-new", "no-switch"]);
     const a = storeRegression(dir, big, FINDING, ["b", "a"]);
-    expect(a).toEqual({ path: join(dir, "double-free-futex_hash_free", `${contentHash(big)}.fz`), added: true });
+    expect(a).toEqual({ path: join(dir, "a+b", `${contentHash(big)}.fz`), added: true });
     const text = readFileSync(a.path, "utf8");
     expect(text).toBe(
       "# futex-fuzz 1\n# title KASAN: double-free in futex_hash_free\n# signature double-free:futex_hash_free\n# bugs a,b\n# expect finding double-free\n" +
@@ -143,7 +144,19 @@ describe("storeRegression", () => {
     // same signature under other switches is another regression
     expect(storeRegression(dir, big, FINDING, []).added).toBe(true);
     expect(listCorpusFiles([dir])).toHaveLength(2);
-    expect(readdirSync(join(dir, "double-free-futex_hash_free")).filter((n) => n.startsWith("."))).toEqual([]);
+    expect(readdirSync(join(dir, "a+b")).filter((n) => n.startsWith("."))).toEqual([]);
+    expect(readdirSync(dir).sort()).toEqual(["a+b", "no-switch"]);
+  });
+
+  it("corpus/regressions has one layout: <bug-id>/<name>.fz, the directory named by the file's # bugs", () => {
+    const root = join(PROJECT_ROOT, "corpus", "regressions");
+    const files = listCorpusFiles([root]);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const rel = f.slice(root.length + 1).split("/");
+      expect(rel, f).toHaveLength(2);
+      expect(rel[0], f).toBe(bugDir(parseCorpusFile(readFileSync(f, "utf8"), f).bugs));
+    }
   });
 
   it("never replaces a hand-written file or touches unreadable ones", () => {
@@ -167,11 +180,13 @@ describe("futex-fuzz corpus import / minimize", () => {
     writeFileSync(join(dir, "crash-bytes"), encode(parse(WAITWAKE)));
     const r = await cli("corpus", "import", dir, "--to", to);
     expect(r.code).toBe(2);
-    expect(r.err).toContain(`skip ${join(dir, "crash-empty")}: empty file`);
+    expect(r.err).toContain(`skip ${join(dir, "crash-empty")}: empty program file`);
     expect(r.err).toMatch(/skip \S*crash-text:1:\d+: /);
-    expect(r.out).toContain(`clean      ${join(dir, "crash-bytes")}: no finding`);
+    expect(r.out).toContain(`== NO FINDING ${join(dir, "crash-bytes")}: runs clean when replayed`);
+    expect(r.out).toContain("hint:      decoded with target all's event table (default)");
+    expect(r.out).toContain("0 added, 0 duplicates, 1 without a finding, 2 unreadable");
     expect(readdirSync(dir).sort()).toEqual(["crash-bytes", "crash-empty", "crash-text"]);
-    expect(existsSync(to)).toBe(false);
+    expect(listCorpusFiles([to])).toEqual([]);
   });
 
   it("--target T decodes raw crash bytes with that fuzz target's event table (run, minimize, import)", async () => {
@@ -191,11 +206,59 @@ describe("futex-fuzz corpus import / minimize", () => {
     expect(min.code).toBe(1);
     expect(min.out).toContain("t1 fork t2");
     const imp = await cli("corpus", "import", dir, ...bugs, "--target", "fork-lifecycle", "--to", to);
-    expect(imp.code).toBe(0);
-    expect(imp.out).toMatch(/^added .*double-free/m);
+    expect(imp.code).toBe(1);
+    expect(imp.out).toMatch(/^== FINDING KASAN: double-free in futex_hash_free \[double-free:futex_hash_free\]$/m);
+    expect(imp.out).toMatch(/^ {3}stored: {4}\S+\/fork-copies-phash-new\/[0-9a-f]{16}\.fz \(new\)$/m);
+    expect(imp.out).toContain("1 added, 0 duplicates, 0 without a finding, 0 unreadable");
     const bad = await cli("run", crash, "--target", "nope");
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("unknown target 'nope'");
+  });
+
+  it("headers are honoured: # bugs for text, the artifact path or its sidecar for raw bytes; a miss says how to choose", async () => {
+    const repro = parse("config cpus=1\nt0 spawn t1\nt0 hash_set_slots 0\nt1 fork t2\n");
+    const bytes = encode(repro, AREAS["fork-lifecycle"]!);
+    // text: the # bugs header switches the bug on for run, minimize and import
+    const dir = tmp("headers");
+    const fz = join(dir, "r.fz");
+    writeFileSync(fz, `# bugs fork-copies-phash-new\n${print(repro)}`);
+    expect((await cli("run", fz)).code).toBe(1);
+    expect((await cli("run", fz, "--bugs", "")).code).toBe(0);
+    const min = await cli("minimize", fz);
+    expect(min.code).toBe(1);
+    expect(min.err).toContain("text program; bugs fork-copies-phash-new (# bugs header)");
+    const to = join(tmp("headers-to"), "regressions");
+    const imp = await cli("corpus", "import", dir, "--to", to);
+    expect(imp.code).toBe(1);
+    expect(listCorpusFiles([to])).toHaveLength(1);
+    expect(listCorpusFiles([to])[0]).toContain(join("fork-copies-phash-new", ""));
+    // raw bytes under WORK/<target>/artifacts/: the path names the table
+    const arts = join(tmp("work"), "fork-lifecycle", "artifacts");
+    mkdirSync(arts, { recursive: true });
+    writeFileSync(join(arts, "crash-1"), bytes);
+    const byPath = await cli("run", join(arts, "crash-1"), "--bugs", "fork-copies-phash-new");
+    expect(byPath.code).toBe(1);
+    expect(byPath.out).toContain("t1 fork t2 = ");
+    // raw bytes elsewhere with a sidecar: table and switches from it, no flags needed
+    const loose = tmp("sidecar");
+    writeFileSync(join(loose, "crash-2"), bytes);
+    writeFileSync(join(loose, "crash-2.json"), JSON.stringify({ target: "fork-lifecycle", bugs: ["fork-copies-phash-new"], seed: 1 }));
+    expect((await cli("run", join(loose, "crash-2"))).code).toBe(1);
+    const m2 = await cli("minimize", join(loose, "crash-2"));
+    expect(m2.code).toBe(1);
+    expect(m2.err).toContain("raw bytes decoded with the event table of target fork-lifecycle (sidecar); bugs fork-copies-phash-new (sidecar)");
+    // import skips the sidecar itself and uses it
+    const imp2 = await cli("corpus", "import", loose, "--to", join(tmp("sidecar-to"), "r"));
+    expect(imp2.out).toContain("1 added, 0 duplicates, 0 without a finding, 0 unreadable");
+    // no path, no sidecar: the default table, and the message says which and how to choose
+    const bare = tmp("bare");
+    writeFileSync(join(bare, "crash-3"), bytes);
+    const miss = await cli("minimize", join(bare, "crash-3"), "--bugs", "fork-copies-phash-new");
+    expect(miss.code).toBe(0);
+    expect(miss.err).toContain("decoded with target all's event table (default); raw bytes mean a different program under another table: choose it with --target all|hash-resize|fork-lifecycle|robust-unlock");
+    const run = await cli("run", join(bare, "crash-3"), "--bugs", "fork-copies-phash-new");
+    expect(run.code).toBe(0);
+    expect(run.err).toContain("choose it with --target");
   });
 
   it("minimize: a program without a finding writes nothing and exits 0; --help works", async () => {
@@ -203,7 +266,7 @@ describe("futex-fuzz corpus import / minimize", () => {
     writeFileSync(join(dir, "p.fz"), WAITWAKE);
     const r = await cli("minimize", join(dir, "p.fz"), "-o", join(dir, "out.fz"));
     expect(r.code).toBe(0);
-    expect(r.err).toContain("no finding on the fixed kernel");
+    expect(r.err).toContain("p.fz: no finding (text program; no bug switches); nothing to minimize");
     expect(existsSync(join(dir, "out.fz"))).toBe(false);
     expect((await cli("minimize", "--help")).out).toContain("usage: futex-fuzz minimize FILE");
     expect((await cli("minimize")).code).toBe(2);

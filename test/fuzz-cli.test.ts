@@ -16,8 +16,10 @@ import { parse } from "../src/program/text.js";
 import type { Program } from "../src/program/types.js";
 import { signature } from "../src/sanitizers/report.js";
 import { AREAS } from "../fuzz/target.js";
-import { finishArtifact, handleCrashArtifact } from "../src/fuzzing/crash.js";
-import { runCampaign, splitRuns } from "../src/fuzzing/campaign.js";
+import { finish, intake } from "../src/corpus/intake.js";
+import { resolveInput } from "../src/corpus/input.js";
+import { formatOutcome, isFinding } from "../src/corpus/outcome.js";
+import { keepsGoing, runCampaign, splitRuns } from "../src/fuzzing/campaign.js";
 import { jazzerArgv, parseArtifact, parseFinalExecs, parseStatus } from "../src/fuzzing/jazzer.js";
 import { PROJECT_ROOT, workDirs } from "../src/fuzzing/paths.js";
 import { prepareWorkDir, seedCorpus } from "../src/fuzzing/seeds.js";
@@ -222,22 +224,25 @@ describe("crash artifacts", () => {
     const artifact = join(dir, "crash-0001");
     writeFileSync(artifact, encode(program, AREAS.all));
     const regressions = join(dir, "regressions");
-    let out = "";
-    const io = { out: (s: string) => void (out += s) };
-    const first = handleCrashArtifact(artifact, "all", { bugs, regressions }, io);
+    const flags = { target: "all", bugs: [...bugs].join(",") };
+    const first = intake(artifact, flags, { dest: { regressions } });
     expect(first).toMatchObject({ kind: "new", signature: sig });
-    expect(first.events![1]).toBeLessThanOrEqual(program.events.length);
+    if (!isFinding(first)) throw new Error("not a finding");
+    expect(first.events[1]).toBeLessThanOrEqual(program.events.length);
     const stored = readFileSync(first.path!, "utf8");
     expect(stored).toContain(`# signature ${sig}`);
+    expect(stored).toBe(first.text);
+    const out = formatOutcome(first);
     expect(out).toContain(`[${sig}]`);
     expect(out).toContain("--- reproducer ---");
     expect(out).toContain("--- diagram ---");
     expect(out).toContain(stored);
+    expect(out).toContain(`input:     ${artifact}: raw bytes decoded with the event table of target all (--target)`);
     // the stored reproducer still has the finding
     const again = execute(parseCorpusFile(stored).program, { bugs }).findings[0];
     expect(again && signature(again)).toBe(sig);
 
-    const second = handleCrashArtifact(artifact, "all", { bugs, regressions }, { out: () => {} });
+    const second = intake(artifact, flags, { dest: { regressions } });
     expect(second).toMatchObject({ kind: "duplicate", signature: sig, path: first.path });
     expect(listCorpusFiles([regressions])).toEqual([first.path]);
   });
@@ -245,31 +250,32 @@ describe("crash artifacts", () => {
   it("a triaged finding is stored once per signature and printed with its diagram (kernel-independent)", () => {
     // a made-up finding on a clean program: the minimizer cannot reproduce it and keeps the
     // original; storing, deduplication and printing are what is tested here
-    const program = parse("t0 mmap m0 anon\nt0 store m0+0 1\n");
-    const finding = { kind: "use-after-free" as const, title: "KASAN: slab-use-after-free in test_frame", stack: ["do_test", "test_frame"], event: 1, task: 0 };
     const dir = tmp("synthetic");
+    const src = join(dir, "p.fz");
+    writeFileSync(src, "t0 mmap m0 anon\nt0 store m0+0 1\n");
+    const input = resolveInput(src);
+    const finding = { kind: "use-after-free" as const, title: "KASAN: slab-use-after-free in test_frame", stack: ["do_test", "test_frame"], event: 1, task: 0 };
     const regressions = join(dir, "reg");
-    const t = { kind: "finding" as const, artifact: join(dir, "crash-x"), program, finding, signature: signature(finding) };
-    let out = "";
-    const first = finishArtifact(t, { bugs: parseBugs(undefined), regressions, origin: "seed 1" }, { out: (s) => void (out += s) });
+    const t = { kind: "finding" as const, input, finding, signature: signature(finding) };
+    const first = finish(t, { dest: { regressions }, origin: "seed 1" });
     expect(first).toMatchObject({ kind: "new", signature: "use-after-free:test_frame", events: [2, 2] });
+    const out = formatOutcome(first);
     expect(out).toContain("== FINDING KASAN: slab-use-after-free in test_frame [use-after-free:test_frame] (seed 1)");
     expect(out).toContain("original kept");
     expect(out).toContain("# signature use-after-free:test_frame");
     expect(out).toContain("--- diagram ---\nCPU 0");
-    const second = finishArtifact(t, { bugs: parseBugs(undefined), regressions }, { out: () => {} });
-    expect(second).toMatchObject({ kind: "duplicate", path: first.path });
-    expect(listCorpusFiles([regressions])).toEqual([first.path]);
+    const second = finish(t, { dest: { regressions } });
+    expect(second).toMatchObject({ kind: "duplicate", path: (first as { path?: string }).path });
+    expect(listCorpusFiles([regressions])).toHaveLength(1);
   });
 
   it("an artifact that runs clean is reported, not stored", () => {
     const dir = tmp("clean");
     const artifact = join(dir, "timeout-0001");
     writeFileSync(artifact, encode(parse("t0 mmap m0 anon\nt0 store m0+0 1\n"), AREAS.all));
-    let out = "";
-    const o = handleCrashArtifact(artifact, "all", { bugs: parseBugs(undefined), regressions: join(dir, "reg") }, { out: (s) => void (out += s) });
+    const o = intake(artifact, { target: "all" }, { dest: { regressions: join(dir, "reg") } });
     expect(o.kind).toBe("clean");
-    expect(out).toContain("runs clean when replayed");
+    expect(formatOutcome(o)).toContain("runs clean when replayed");
     expect(existsSync(join(dir, "reg"))).toBe(false);
   });
 
@@ -281,17 +287,19 @@ describe("crash artifacts", () => {
     writeFileSync(module, "module.exports.fuzz = (data) => { if (data.length >= 2) throw new Error('stand-in crash'); };\n");
     let out = "";
     const r = await runCampaign(
-      { target: "all", bugs: parseBugs(undefined), runs: 100_000, jobs: 1, regressions: join(dir, "reg"), keepGoing: false, seed: 1, workDir: join(dir, "work"), seedDirs: [], module },
+      { target: "all", bugs: parseBugs(undefined), runs: 100_000, jobs: 1, regressions: join(dir, "reg"), stopOnFirst: true, seed: 1, workDir: join(dir, "work"), seedDirs: [], module },
       { out: (s) => void (out += s), err: () => {} },
     );
     expect(r.errors).toEqual([]);
     expect(r.processes).toBe(1);
     expect(r.outcomes).toHaveLength(1);
     const o = r.outcomes[0]!;
-    expect(o.artifact).toMatch(/[/\\]crash-[0-9a-f]{40}$/);
-    expect(existsSync(o.artifact)).toBe(true);
+    expect(o.source).toMatch(/[/\\]crash-[0-9a-f]{40}$/);
+    expect(existsSync(o.source)).toBe(true);
+    // the sidecar names the artifact's target and switches
+    expect(JSON.parse(readFileSync(`${o.source}.json`, "utf8"))).toEqual({ target: "all", bugs: [], seed: 1 });
     expect(r.execs).toBeLessThan(100_000);
-    expect(out).toMatch(o.kind === "clean" ? /runs clean when replayed/ : /== (FINDING|HARNESS ERROR)/);
+    expect(out).toMatch(o.kind === "clean" ? /runs clean when replayed/ : /== (FINDING|HARNESS ERROR|NO VERDICT)/);
   });
 
   it("--jobs 2: both workers' crash artifacts go through the same triage (stand-in target)", async () => {
@@ -300,18 +308,40 @@ describe("crash artifacts", () => {
     const module = join(dir, "crashy.cjs");
     writeFileSync(module, "module.exports.fuzz = (data) => { if (data.length >= 2) throw new Error('stand-in crash'); };\n");
     const r = await runCampaign(
-      { target: "all", bugs: parseBugs(undefined), runs: 8, jobs: 2, regressions: join(dir, "reg"), keepGoing: true, seed: 1, workDir: join(dir, "work"), seedDirs: [], module },
+      { target: "all", bugs: parseBugs(undefined), runs: 8, jobs: 2, regressions: join(dir, "reg"), seed: 1, workDir: join(dir, "work"), seedDirs: [], module },
       { out: (s) => void (out += s), err: () => {} },
     );
     expect(r.errors).toEqual([]);
     expect(r.processes).toBeGreaterThanOrEqual(2);
-    const artifacts = new Set(r.outcomes.map((o) => o.artifact));
+    const artifacts = new Set(r.outcomes.map((o) => o.source));
     expect(artifacts.size).toBe(r.outcomes.length);
     // every crash file any worker left went through triage exactly once (two workers that hit
     // the same input share one crash-<sha1> file, handled once)
-    const files = readdirSync(join(dir, "work", "all", "artifacts")).filter((f) => f.startsWith("crash-"));
+    const files = readdirSync(join(dir, "work", "all", "artifacts")).filter((f) => f.startsWith("crash-") && !f.endsWith(".json"));
     expect([...artifacts].map((a) => a.split("/").pop()).sort()).toEqual(files.sort());
     expect(files.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a time budget is a budget: --time S keeps fuzzing past findings for S seconds; --stop-on-first stops (stand-in target)", async () => {
+    expect(keepsGoing({ timeSec: 5 })).toBe(true);
+    expect(keepsGoing({ runs: 5 })).toBe(true);
+    expect(keepsGoing({ timeSec: 5, stopOnFirst: true })).toBe(false);
+    expect(keepsGoing({})).toBe(false);
+    const dir = tmp("budget");
+    const module = join(dir, "crashy.cjs");
+    writeFileSync(module, "module.exports.fuzz = (data) => { if (data.length >= 2) throw new Error('stand-in crash'); };\n");
+    const base = { target: "all", bugs: parseBugs(undefined), jobs: 1, regressions: join(dir, "reg"), seed: 1, seedDirs: [], module };
+    const t0 = Date.now();
+    const r = await runCampaign({ ...base, timeSec: 4, workDir: join(dir, "w1") }, { out: () => {}, err: () => {} });
+    expect(r.processes).toBeGreaterThanOrEqual(2);
+    // every restart after a crash goes on fuzzing; each crash input is triaged once
+    expect(r.outcomes.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(r.outcomes.map((o) => o.source)).size).toBe(r.outcomes.length);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3000);
+    const once = await runCampaign({ ...base, timeSec: 60, stopOnFirst: true, workDir: join(dir, "w2") }, { out: () => {}, err: () => {} });
+    expect(once.processes).toBe(1);
+    expect(once.outcomes).toHaveLength(1);
+    expect(once.elapsedMs).toBeLessThan(30_000);
   });
 
   it("a campaign seeded with a finding stores it once and --keep-going restarts past it", async () => {
@@ -326,18 +356,30 @@ describe("crash artifacts", () => {
     const regressions = tmp("creg");
     let out = "";
     const r = await runCampaign(
-      { target: "all", bugs, runs: 3000, jobs: 1, regressions, keepGoing: true, seed: 1, workDir: work, seedDirs: [seeds] },
+      { target: "all", bugs, runs: 3000, jobs: 1, regressions, seed: 1, workDir: work, seedDirs: [seeds] },
       { out: (s) => void (out += s), err: () => {} },
     );
     expect(r.errors).toEqual([]);
     // the input crashes the first process while its corpus loads; the restart ignores that signature
     expect(r.processes).toBeGreaterThanOrEqual(2);
-    const mine = r.outcomes.filter((o) => o.signature === sig);
+    const mine = r.outcomes.filter((o) => isFinding(o) && o.signature === sig);
     expect(mine).toHaveLength(1);
     expect(mine[0]!.kind).toBe("new");
-    expect(existsSync(mine[0]!.artifact)).toBe(true);
-    expect(listCorpusFiles([regressions])).toContain(mine[0]!.path);
+    const m0 = mine[0]!;
+    expect(existsSync(m0.source)).toBe(true);
+    expect(isFinding(m0) && listCorpusFiles([regressions]).includes(m0.path ?? "")).toBe(true);
     expect(out).toContain("--- diagram ---");
     expect(r.execs).toBeGreaterThan(100);
+    // the campaign's log for 'futex-fuzz report': one line per finding, one per progress tick
+    const lines = (f: string) => readFileSync(join(work, "all", f), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const logged = lines("findings.jsonl").filter((l) => l.signature === sig);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ kind: FOUND.sig.split(":")[0], file: isFinding(m0) ? m0.path : "", new: true });
+    expect(typeof logged[0]!.t).toBe("number");
+    expect(typeof logged[0]!.title).toBe("string");
+    const progress = lines("progress.jsonl");
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    for (const p of progress) expect(Object.keys(p).sort()).toEqual(["corpus", "cov", "execs", "execsPerSecond", "findings", "ft", "t"]);
+    expect(progress.at(-1)).toMatchObject({ execs: r.execs, findings: r.outcomes.filter(isFinding).length });
   });
 });

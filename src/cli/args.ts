@@ -1,4 +1,5 @@
 // A small, strict argument parser shared by every command: unknown flags are usage errors.
+import { existsSync, statSync } from "node:fs";
 
 export class UsageError extends Error {}
 
@@ -60,4 +61,9 @@ export function intFlag(p: Parsed, name: string, dflt: number, min = 0): number 
 export function strFlag(p: Parsed, name: string): string | undefined {
   const v = p.flags.get(name);
   return typeof v === "string" ? v : undefined;
+}
+
+/** a directory option (--to, --work-dir, --regressions) that names an existing file is an input error */
+export function notAFile(dir: string | undefined): void {
+  if (dir !== undefined && existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${dir}: ENOTDIR (not a directory)`);
 }

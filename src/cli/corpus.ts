@@ -1,22 +1,23 @@
 // futex-fuzz corpus check|stats|import: the corpus as a test suite, its shape, and crash intake.
-import { existsSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { relative, sep } from "node:path";
-import { parseBugs } from "../bugs/switches.js";
-import { parseCorpusFile, verifyCorpusFile } from "../corpus/file.js";
-import { storeRegression } from "../corpus/store.js";
+import { parseCorpusFile } from "../corpus/file.js";
+import { isSidecar, type InputFlags } from "../corpus/input.js";
+import { intake } from "../corpus/intake.js";
+import { formatOutcome, outcomeStatus, type OutcomeKind } from "../corpus/outcome.js";
+import { replayCorpus } from "../corpus/replay.js";
 import { listCorpusFiles, listFiles } from "../corpus/walk.js";
-import { execute } from "../exec/executor.js";
 import { DEFAULT_MINIMIZE_BUDGET } from "../minimize/minimize.js";
-import { minimizeFinding } from "../minimize/finding.js";
-import { loadProgramFile } from "../program/load.js";
-import { EVENT_KINDS, kindOf, type EventKind } from "../program/table.js";
-import { signature } from "../sanitizers/report.js";
-import { intFlag, parseArgs, strFlag, UsageError } from "./args.js";
+import { loadProgramFile, ProgramFileError } from "../program/load.js";
+import { ParseError } from "../program/text.js";
+import { EVENT_KINDS, kindOf } from "../program/table.js";
+import { intFlag, notAFile, parseArgs, strFlag, UsageError } from "./args.js";
+import { EXIT, EXIT_HELP, worst } from "./exit.js";
 import type { Io } from "./main.js";
 import { corpusMerge } from "./merge.js";
-import { crashTable } from "./target.js";
+import { inputFlags } from "./target.js";
 import { AREAS } from "../../fuzz/target.js";
-import { DEFAULT_WORK_DIR } from "../fuzzing/paths.js";
+import { DEFAULT_WORK_DIR, displayPath } from "../fuzzing/paths.js";
 
 export const CORPUS_HELP = `usage: futex-fuzz corpus check [DIR|FILE...]
        futex-fuzz corpus stats [DIR...]
@@ -25,26 +26,32 @@ export const CORPUS_HELP = `usage: futex-fuzz corpus check [DIR|FILE...]
 
   check    verify every .fz file (default: corpus/): it parses, its '# expect' lines hold with its
            '# bugs', and it is clean on the fixed kernel (no switches). Bad files are listed
-           with path and reason and left in place. Exit 1 if any file is bad.
+           with path and reason and left in place; a file whose run hits the step budget is
+           listed as NO VERDICT. Exit 1 if any file is bad, 3 if any has no verdict.
   stats    count files by directory, signature, expected verdict and area (EVENT_KINDS[].area of
            the events used), and list event kinds no corpus file uses.
   import   bring in crash files (jazzer.js/libFuzzer raw bytes or .fz text) from DIR: minimize
            each finding (--budget N runs, default ${DEFAULT_MINIMIZE_BUDGET}) and store it under --to
-           (default corpus/regressions) as <signature>/<hash>.fz, one file per signature and
-           switches, smallest kept. Unreadable, empty, binary .fz or huge inputs are reported
-           and skipped; no input file is ever modified or deleted. Raw crash bytes are decoded
-           with the event table of --target T (the fuzz target that wrote them; default all).
+           (default corpus/regressions) as <bug-id>/<hash>.fz, one file per signature and
+           switches, smallest kept, printing for each the block 'futex-fuzz fuzz' prints.
+           Unreadable, empty, binary .fz or huge inputs are reported and skipped; no input file
+           is ever modified or deleted. Switches: --bugs, else each file's '# bugs' header (or
+           a raw artifact's sidecar <file>.json). Raw crash bytes are decoded with the table of
+           --target T, else the target its path names (WORK/<target>/artifacts/), else its
+           sidecar's, else all.
   merge    shrink the fuzzers' byte corpora WORK/<target>/corpus (WORK: --work-dir, default
            .fuzz-out) to the smallest set of inputs that keeps their coverage (libFuzzer
            -merge=1 through jazzer.js, value profile on as in 'futex-fuzz fuzz'), then swap the
            directories; prints the input counts before and after. Default: every target with a
            byte corpus; --target ${Object.keys(AREAS).join("|")} or a comma list. The text corpora
            (corpus/seeds, conformance, regressions) are never touched. Not while that target
-           is being fuzzed.
+           is being fuzzed: a campaign holds WORK/<target>/lock and merge is refused, naming
+           its pid. Prints a line per target as it starts (jazzer's log with --verbose).
 
-exit status: check: 0 all good, 1 some file bad; import: 0, or 2 if some input was unreadable;
-             merge: 0, or 3 if jazzer failed (that corpus is left as it was);
-             2 usage error (unknown option, missing directory)
+${EXIT_HELP}
+  check: 1 some file bad, 3 some file without verdict; import: 1 some input had a finding,
+  2 some input was unreadable, 3 a harness error or no verdict (the most severe wins);
+  merge: 3 if jazzer failed (that corpus is left as it was)
 `;
 
 const DEFAULT_DIR = "corpus";
@@ -57,20 +64,17 @@ function dirsOf(positional: string[], io: Io): string[] {
 }
 
 function check(dirs: string[], verbose: boolean, io: Io): number {
-  const files = listCorpusFiles(dirs);
-  let bad = 0;
-  for (const f of files) {
-    const r = verifyCorpusFile(f);
-    if (r.ok) {
+  const r = replayCorpus(dirs, (f, v) => {
+    if (v.ok) {
       if (verbose) io.out(`ok   ${f}\n`);
-      continue;
+      return;
     }
-    bad++;
-    io.out(`BAD  ${f}\n`);
-    for (const reason of r.reasons) io.out(`     ${reason.split("\n")[0]}\n`);
-  }
-  io.out(`${files.length} files checked, ${files.length - bad} ok, ${bad} bad\n`);
-  return bad ? 1 : 0;
+    io.out(`${v.noVerdict ? "NO VERDICT" : "BAD "} ${f}\n`);
+    for (const reason of v.reasons) io.out(`     ${reason.split("\n")[0]}\n`);
+  });
+  const bad = r.failed - r.noVerdict;
+  io.out(`${r.passed + r.failed} files checked, ${r.passed} ok, ${bad} bad${r.noVerdict ? `, ${r.noVerdict} without verdict (step budget exhausted)` : ""}\n`);
+  return worst(bad ? EXIT.finding : EXIT.clean, r.noVerdict ? EXIT.harness : EXIT.clean);
 }
 
 function table(title: string, m: Map<string, number>, byCount = true): string[] {
@@ -121,42 +125,33 @@ function stats(dirs: string[], io: Io): number {
   return 0;
 }
 
-function importCrashes(dir: string, to: string, bugList: string | undefined, budget: number, kinds: readonly EventKind[], io: Io): number {
-  const bugs = parseBugs(bugList);
+function importCrashes(dir: string, to: string, flags: InputFlags, budget: number, io: Io): number {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: not a directory`);
+  mkdirSync(to, { recursive: true });
   let unreadable = 0;
-  const counts = { added: 0, duplicate: 0, clean: 0 };
+  const counts = new Map<OutcomeKind, number>();
+  let status: number = EXIT.clean;
   for (const f of listFiles(dir)) {
-    let program;
+    if (isSidecar(f)) continue;
+    let o;
     try {
-      if (statSync(f).size === 0) throw new Error(`${f}: empty file`);
-      program = loadProgramFile(f, { allowBytes: true, kinds }).program;
+      o = intake(f, flags, { dest: { regressions: to }, budget });
     } catch (e) {
+      if (!(e instanceof ProgramFileError || e instanceof ParseError)) throw e;
       unreadable++;
-      io.err(`skip ${(e as Error).message}\n`);
+      io.err(`skip ${e.message}\n`);
       continue;
     }
-    const r = minimizeFinding(program, { bugs, budget });
-    if (!r) {
-      counts.clean++;
-      io.out(`clean      ${f}: no finding${bugs.size ? ` with --bugs ${[...bugs].join(",")}` : ""}\n`);
-      continue;
-    }
-    const sig = signature(r.finding);
-    const s = storeRegression(to, r.program, r.finding, [...bugs]);
-    const how = `${program.events.length} -> ${r.program.events.length} events, ${r.executions} executions${r.exhausted ? ", budget exhausted" : ""}`;
-    if (s.added) {
-      counts.added++;
-      io.out(`added      ${s.path} (${sig}) from ${f}: ${how}\n`);
-      for (const old of s.replaced ?? []) io.out(`           replaced larger ${old}\n`);
-      if (bugs.size && execute(r.program).findings.length) io.out(`           note: also fires with no switches: 'corpus check' will flag it\n`);
-    } else {
-      counts.duplicate++;
-      io.out(`duplicate  ${f} (${sig}): already covered by ${s.duplicateOf}\n`);
-    }
+    counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);
+    status = worst(status, outcomeStatus(o));
+    io.out(formatOutcome(o, { rel: displayPath }));
   }
-  io.out(`${counts.added} added, ${counts.duplicate} duplicates, ${counts.clean} without a finding, ${unreadable} unreadable\n`);
-  return unreadable ? 2 : 0;
+  const n = (k: OutcomeKind) => counts.get(k) ?? 0;
+  io.out(
+    `\n${n("new")} added, ${n("duplicate")} duplicates, ${n("clean")} without a finding, ${unreadable} unreadable` +
+      `${n("no-verdict") ? `, ${n("no-verdict")} without verdict` : ""}${n("error") ? `, ${n("error")} harness errors` : ""}\n`,
+  );
+  return worst(status, unreadable ? EXIT.usage : EXIT.clean);
 }
 
 export function corpusCommand(argv: string[], io: Io): number | Promise<number> {
@@ -188,11 +183,14 @@ export function corpusCommand(argv: string[], io: Io): number | Promise<number> 
     case "import":
       only(["bugs", "to", "budget", "target"]);
       if (rest.length !== 1) throw new UsageError("corpus import needs exactly one DIR");
-      return importCrashes(rest[0]!, strFlag(a, "to") ?? `${DEFAULT_DIR}/regressions`, strFlag(a, "bugs"), intFlag(a, "budget", DEFAULT_MINIMIZE_BUDGET, 1), crashTable(a), io);
+      if (a.flags.has("to") && !strFlag(a, "to")) throw new UsageError("--to needs a directory");
+      notAFile(strFlag(a, "to"));
+      return importCrashes(rest[0]!, strFlag(a, "to") ?? `${DEFAULT_DIR}/regressions`, inputFlags(a), intFlag(a, "budget", DEFAULT_MINIMIZE_BUDGET, 1), io);
     case "merge":
       only(["target", "work-dir", "verbose"]);
       if (rest.length) throw new UsageError(`corpus merge takes no DIR (it merges WORK/<target>/corpus; see --work-dir)`);
       if (a.flags.has("work-dir") && !strFlag(a, "work-dir")) throw new UsageError("--work-dir needs a directory");
+      notAFile(strFlag(a, "work-dir"));
       return corpusMerge(a.flags.has("target") ? String(a.flags.get("target")) : undefined, strFlag(a, "work-dir") ?? DEFAULT_WORK_DIR, a.flags.has("verbose"), io);
     default:
       throw new UsageError(sub ? `unknown corpus subcommand '${sub}' (check, stats, import, merge)` : "corpus needs a subcommand: check, stats, import or merge");

@@ -3,42 +3,54 @@ import { existsSync } from "node:fs";
 import { parseBugs } from "../bugs/switches.js";
 import { TARGETS } from "../../fuzz/target.js";
 import { runCampaign, type CampaignResult } from "../fuzzing/campaign.js";
+import { isFinding } from "../corpus/outcome.js";
+import { EXIT, EXIT_HELP, worst } from "./exit.js";
 import { DEFAULT_REGRESSIONS, DEFAULT_WORK_DIR, displayPath, targetModule } from "../fuzzing/paths.js";
 import { fmtInt, fmtSecs } from "../fuzzing/progress.js";
-import { intFlag, parseArgs, strFlag, UsageError } from "./args.js";
+import { intFlag, notAFile, parseArgs, strFlag, UsageError } from "./args.js";
 import type { Io } from "./main.js";
 import { targetTable } from "./target.js";
 
 
-export const FUZZ_HELP = `usage: futex-fuzz fuzz [--target T] [--time S] [--runs N] [--bugs a,b] [--jobs N]
-                      [--regressions DIR] [--keep-going] [--seed N] [--work-dir DIR] [--no-dict]
-                      [--verbose]
+export const FUZZ_HELP = `usage: futex-fuzz fuzz [--target T] [--time S] [--runs N] [--stop-on-first] [--bugs a,b]
+                      [--jobs N] [--regressions DIR] [--keep-going] [--seed N] [--work-dir DIR]
+                      [--no-dict] [--verbose]
 
 Fuzz the simulated kernel with jazzer.js (libFuzzer). The byte corpus of the target lives in
 WORK/<target>/corpus and is seeded from corpus/seeds and corpus/conformance (never from
 corpus/regressions). A crash is decoded, minimized, stored into the regressions dir unless a
 regression with the same signature is already there, and printed with its diagram.
 
+A time budget is a budget: --time S fuzzes for S seconds and reports every distinct finding,
+each minimized, deduplicated and stored; after a finding jazzer restarts with the next seed,
+ignoring the signatures found so far. --stop-on-first stops at the first finding instead.
+
   --target T         ${TARGETS.join(" | ")} (default all)
-  --time S           stop after S seconds (default: no limit)
+  --time S           fuzz for S seconds (default: no limit)
   --runs N           stop after N executions in total (default: no limit)
+  --stop-on-first    stop at the first finding (default with --time/--runs: keep going)
   --bugs a,b         switch historical bugs back on (see 'futex-fuzz bugs')
   --jobs N           N jazzer processes on the shared corpus, seeds SEED..SEED+N-1 (default 1)
   --regressions DIR  where findings are stored (default corpus/regressions)
-  --keep-going       after a finding restart jazzer with the next seed, ignoring the
-                     signatures found so far, until the time/runs are used up (or Ctrl-C)
+  --keep-going       without --time or --runs: keep going past findings until Ctrl-C
   --seed N           libFuzzer -seed of the first process (default 1)
-  --work-dir DIR     corpus and crash artifacts go to DIR/<target>/ (default .fuzz-out)
+  --work-dir DIR     corpus and crash artifacts go to DIR/<target>/ (default .fuzz-out); a
+                     campaign holds DIR/<target>/lock: a second campaign or 'corpus merge' on
+                     the same target is refused, naming its pid (a killed holder's lock is
+                     taken over). Each artifact gets a sidecar <artifact>.json naming its target
+                     and switches; progress.jsonl and findings.jsonl log the campaign.
   --no-dict          no event dictionary (by default the seeds' events, encoded, are given to
                      libFuzzer as -dict words, so its insertions add whole events)
   --verbose          also print jazzer's own log
 
 Without --time, --runs or --keep-going the campaign runs until the first finding or Ctrl-C.
 A progress line (elapsed, execs, execs/s, coverage, corpus, findings) goes to stderr every 3s;
-findings and the summary go to stdout.
+findings and the summary go to stdout. Jazzer runs in a process group of its own and stops
+within a second if futex-fuzz dies, even by SIGKILL.
 
-exit status: 0 nothing found, 1 found something (new or duplicate finding, or a harness error),
-2 usage error, 3 jazzer failed to run, 130 interrupted (Ctrl-C)
+${EXIT_HELP}
+  (1: a new or duplicate finding; 3: jazzer failed, or an artifact gave a harness error or no
+  verdict; the most severe wins)
 `;
 
 export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
@@ -52,6 +64,7 @@ export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
       jobs: { value: true },
       regressions: { value: true },
       "keep-going": { value: false },
+      "stop-on-first": { value: false },
       seed: { value: true },
       "work-dir": { value: true },
       verbose: { value: false },
@@ -73,6 +86,8 @@ export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
   const seed = intFlag(a, "seed", 1, 1);
   if (seed > 0xffffffff) throw new UsageError("--seed must fit in 32 bits");
   if (a.flags.has("regressions") && !strFlag(a, "regressions")) throw new UsageError("--regressions needs a directory");
+  notAFile(strFlag(a, "work-dir"));
+  notAFile(strFlag(a, "regressions"));
   const module = targetModule(target);
   if (!existsSync(module)) {
     io.err(`futex-fuzz fuzz: ${module} is missing; run \`npm run build\` first\n`);
@@ -86,7 +101,8 @@ export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
       runs,
       jobs,
       regressions: strFlag(a, "regressions") ?? DEFAULT_REGRESSIONS,
-      keepGoing: a.flags.has("keep-going"),
+      stopOnFirst: a.flags.has("stop-on-first"),
+      ...(a.flags.has("keep-going") ? { keepGoing: true } : {}),
       seed,
       workDir: strFlag(a, "work-dir") ?? DEFAULT_WORK_DIR,
       verbose: a.flags.has("verbose"),
@@ -95,9 +111,8 @@ export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
     io,
   );
   io.out(formatSummary(r));
-  if (r.interrupted) return 130;
-  if (r.outcomes.length) return 1;
-  return r.errors.length ? 3 : 0;
+  if (r.interrupted) return EXIT.interrupted;
+  return worst(r.errors.length ? EXIT.harness : EXIT.clean, ...r.outcomes.map((o) => (isFinding(o) ? EXIT.finding : o.kind === "clean" ? EXIT.clean : EXIT.harness)));
 }
 
 const rel = displayPath;
@@ -116,11 +131,20 @@ export function formatSummary(r: CampaignResult): string {
     `corpus:    ${r.corpusSize} inputs in ${rel(r.dirs.corpus)} (${r.seeds.seeded} seeded from text programs)`,
     `findings:  ${count("new")} new stored, ${count("duplicate")} duplicate${count("duplicate") === 1 ? "" : "s"}` +
       (count("error") ? `, ${count("error")} harness error${count("error") === 1 ? "" : "s"}` : "") +
+      (count("no-verdict") ? `, ${count("no-verdict")} without verdict` : "") +
       (count("clean") ? `, ${count("clean")} not reproducible` : ""),
   ];
   for (const o of r.outcomes) {
-    const what = o.kind === "new" ? `stored ${rel(o.path!)}` : o.kind === "duplicate" ? `duplicate of ${rel(o.path!)}` : o.kind === "error" ? "harness error" : "not reproducible";
-    lines.push(`  ${o.signature ?? "-"}  ${what}  (artifact ${rel(o.artifact)})`);
+    const what = isFinding(o)
+      ? o.kind === "duplicate"
+        ? `duplicate of ${rel(o.path ?? "")}`
+        : `stored ${rel(o.path ?? "")}`
+      : o.kind === "error"
+        ? "harness error"
+        : o.kind === "no-verdict"
+          ? "no verdict (step budget)"
+          : "not reproducible";
+    lines.push(`  ${isFinding(o) ? o.signature : "-"}  ${what}  (artifact ${rel(o.source)})`);
   }
   for (const e of r.errors) lines.push(`error:     ${e}`);
   return lines.join("\n") + "\n";

@@ -48,7 +48,8 @@ export async function corpusMerge(targetSpec: string | undefined, workDir: strin
       return 3;
     }
     try {
-      io.out(formatMerge(await mergeCorpus({ target, workDir, onLine: verbose ? (l) => io.err(`${l}\n`) : undefined })));
+      const onLine = verbose ? (l: string) => io.err(`${l}\n`) : undefined;
+      io.out(formatMerge(await mergeCorpus({ target, workDir, onLine, onProgress: verbose ? undefined : (n) => io.err(`[merge] ${n}\n`) })));
     } catch (e) {
       if (!(e instanceof MergeError)) throw e;
       if (e.refused) throw new UsageError(e.message);

@@ -1,17 +1,13 @@
 // futex-fuzz minimize FILE [--bugs a,b] [--target T] [-o OUT.fz] [--budget N]
-import { basename } from "node:path";
-import { parseBugs } from "../bugs/switches.js";
-import { formatCorpusFile, parseCorpusFile } from "../corpus/file.js";
-import { writeAtomic } from "../corpus/store.js";
-import { renderDiagram } from "../exec/diagram.js";
-import { execute } from "../exec/executor.js";
+import { finish, triage } from "../corpus/intake.js";
+import { resolveInput } from "../corpus/input.js";
+import { formatOutcome, isFinding, outcomeStatus } from "../corpus/outcome.js";
 import { DEFAULT_MINIMIZE_BUDGET } from "../minimize/minimize.js";
-import { minimizeFinding } from "../minimize/finding.js";
-import { loadProgramFile } from "../program/load.js";
-import { signature } from "../sanitizers/report.js";
+import { displayPath } from "../fuzzing/paths.js";
 import { intFlag, parseArgs, strFlag, UsageError } from "./args.js";
+import { EXIT_HELP } from "./exit.js";
 import type { Io } from "./main.js";
-import { crashTable, TARGET_FLAG_HELP } from "./target.js";
+import { inputFlags, TARGET_FLAG_HELP } from "./target.js";
 
 export const MINIMIZE_HELP = `usage: futex-fuzz minimize FILE [--bugs a,b] [--target T] [-o OUT.fz] [--budget N]
 
@@ -20,16 +16,19 @@ over events, then @k stops, CPUs, tasks, arguments, and canonical names. FILE is
 libFuzzer crash file (raw bytes, decoded with the byte codec) or a .fz program.
 
 The minimized program is written as a corpus file (header with title, signature, bugs and
-'# expect finding KIND') to OUT, or to stdout without -o. The race diagram of the minimized run
-and the number of executions used go to stderr.
+'# expect finding KIND') to OUT, or to stdout without -o. The finding block (input, minimized
+size, where it went, the race diagram) goes to stderr: the same block 'futex-fuzz fuzz' and
+'corpus import' print.
 
-  --bugs a,b    bug switches to run with (default: the file's '# bugs' header, else none)
+  --bugs a,b    bug switches to run with (default: the file's '# bugs' header; for raw bytes
+                the sidecar <FILE>.json a campaign wrote; else none)
 ${TARGET_FLAG_HELP}
-  -o, --out F   write the result to F (atomically) instead of stdout
+  -o, --out F   write the result to F (atomically; its directory is created) instead of stdout
   --budget N    at most N simulator runs (default ${DEFAULT_MINIMIZE_BUDGET})
 
-exit status: 1 finding minimized, 0 the program has no finding (nothing written),
-             2 usage error or unreadable input
+${EXIT_HELP}
+  (1: a finding was minimized; 0: the program has no finding, nothing written, and the message
+  says which switches and event table were used)
 `;
 
 export function minimizeCommand(argv: string[], io: Io): number {
@@ -38,38 +37,15 @@ export function minimizeCommand(argv: string[], io: Io): number {
   if (a.positional.length !== 1) throw new UsageError("minimize needs exactly one FILE");
   const path = a.positional[0]!;
   const budget = intFlag(a, "budget", DEFAULT_MINIMIZE_BUDGET, 1);
-  const loaded = loadProgramFile(path, { allowBytes: true, kinds: crashTable(a) });
-  const header = loaded.form === "text" ? parseCorpusFile(loaded.text!, path) : null;
-  const bugList = strFlag(a, "bugs") ?? header?.bugs.join(",") ?? "";
-  const bugs = parseBugs(bugList);
-  const r = minimizeFinding(loaded.program, { bugs, budget });
-  if (!r) {
-    io.err(`${path}: no finding${bugs.size ? ` with --bugs ${[...bugs].join(",")}` : " on the fixed kernel"}; nothing to minimize\n`);
+  const out = strFlag(a, "out");
+  if (a.flags.has("out") && !out) throw new UsageError("-o needs a file name");
+  const input = resolveInput(path, inputFlags(a));
+  const o = finish(triage(input), { dest: out ? { file: out } : { none: true }, budget });
+  if (o.kind === "clean") {
+    io.err(`${path}: no finding (${o.input}); nothing to minimize\n  ${o.hint}\n`);
     return 0;
   }
-  const sig = signature(r.finding);
-  const n = loaded.program.events.length;
-  const m = r.program.events.length;
-  const summary = `minimized ${n} -> ${m} events in ${r.executions} executions${r.exhausted ? ` (budget ${budget} exhausted: may not be minimal)` : ""}`;
-  const text = formatCorpusFile({
-    program: r.program,
-    title: r.finding.title,
-    signature: sig,
-    bugs: [...bugs],
-    expects: [{ kind: "finding", kinds: [r.finding.kind] }],
-    comment: `${summary}, from ${basename(path)}`,
-  });
-  const v = execute(r.program, { bugs, trace: true });
-  io.err(renderDiagram(r.program, v));
-  const out = strFlag(a, "out");
-  if (out) {
-    writeAtomic(out, text);
-    io.err(`${sig}: ${summary}; wrote ${out}\n`);
-  } else {
-    io.out(text);
-    io.err(`${sig}: ${summary}\n`);
-  }
-  if (execute(r.program).findings.length && bugs.size)
-    io.err(`note: it also fires with no bug switches (a bug in the fixed kernel model): 'corpus check' will flag it\n`);
-  return 1;
+  io.err(formatOutcome(o, { rel: displayPath, noReproducer: !out }));
+  if (isFinding(o) && !out) io.out(o.text);
+  return outcomeStatus(o);
 }

@@ -1,15 +1,14 @@
 // futex-fuzz report [WORK_DIR | FILE...] [-o report.html] [--bugs a,b] [--target T] [--corpus DIR]
-import { existsSync, mkdirSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { parseBugs } from "../bugs/switches.js";
-import { writeAtomic } from "../corpus/store.js";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { WriteError, writeAtomic } from "../corpus/atomic.js";
 import { DEFAULT_WORK_DIR, displayPath, PROJECT_ROOT } from "../fuzzing/paths.js";
 import { FINDINGS_LOG, PROGRESS_LOG, readWorkDir } from "../report/logs.js";
 import { buildReport, type ReportInput } from "../report/page.js";
 import { parseArgs, strFlag, UsageError } from "./args.js";
 import { corpusCommand } from "./corpus.js";
 import type { Io } from "./main.js";
-import { crashTable, TARGET_FLAG_HELP } from "./target.js";
+import { inputFlags, TARGET_FLAG_HELP } from "./target.js";
 
 const DEFAULT_OUT = "report.html";
 const DEFAULT_CORPUS = join(PROJECT_ROOT, "corpus");
@@ -49,11 +48,10 @@ exit status: 0 page written, 2 usage error (missing WORK_DIR or FILE, unwritable
 
 function writeOut(out: string, html: string): void {
   try {
-    mkdirSync(dirname(out), { recursive: true });
     writeAtomic(out, html);
   } catch (e) {
-    const why = e instanceof Error ? ("code" in e && typeof e.code === "string" ? e.code : e.message) : String(e);
-    throw new UsageError(`-o ${out}: cannot write: ${why}`);
+    if (e instanceof WriteError) throw new UsageError(`-o ${out}: cannot write: ${e.code}`);
+    throw e;
   }
 }
 
@@ -79,7 +77,7 @@ export function reportCommand(argv: string[], io: Io): number {
   const dirs = paths.filter((p) => statSync(p).isDirectory());
   if (dirs.length && paths.length > 1) throw new UsageError(`give one WORK_DIR, or FILEs (${dirs[0]} is a directory)`);
   const input: ReportInput = {
-    run: { kinds: crashTable(a), ...(a.flags.has("bugs") ? { bugs: parseBugs(strFlag(a, "bugs")) } : {}) },
+    run: inputFlags(a),
   };
   if (paths.length === 0 || dirs.length) {
     const workDir = paths[0] ?? DEFAULT_WORK_DIR;

@@ -188,7 +188,14 @@ export function checkExpectations(file: Pick<CorpusFile, "expects" | "path">, v:
  * switches (the fixed kernel) there is no finding. Never throws for a bad file: the reasons say
  * what is wrong (unreadable, binary, syntax error with line, wrong verdict).
  */
-export function verifyCorpusFile(path: string): { ok: boolean; reasons: string[] } {
+export interface Verification {
+  ok: boolean;
+  reasons: string[];
+  /** the step budget ran out (a harness limit): no verdict, not a wrong one */
+  noVerdict?: boolean;
+}
+
+export function verifyCorpusFile(path: string): Verification {
   let file: CorpusFile;
   try {
     const loaded = loadProgramFile(path);
@@ -199,7 +206,7 @@ export function verifyCorpusFile(path: string): { ok: boolean; reasons: string[]
   return verifyParsed(file);
 }
 
-export function verifyParsed(file: CorpusFile): { ok: boolean; reasons: string[] } {
+export function verifyParsed(file: CorpusFile): Verification {
   const name = file.path ?? "<corpus file>";
   const reasons: string[] = [];
   let bugs;
@@ -211,6 +218,7 @@ export function verifyParsed(file: CorpusFile): { ok: boolean; reasons: string[]
   }
   try {
     const v = execute(file.program, { bugs });
+    if (v.stats.limit) return { ok: false, noVerdict: true, reasons: checkExpectations(file, v).slice(0, 1) };
     reasons.push(...checkExpectations(file, v));
     const fixed = bugs.size ? execute(file.program) : v;
     const f = fixed.findings[0];

@@ -1,19 +1,21 @@
-// Storing regressions: <dir>/<signature-slug>/<content-hash>.fz, deduplicated by signature (and
-// the switches it fires under), smallest kept, written atomically (temp file + rename) so an
-// interrupted fuzzing session never leaves a half-written corpus file.
+// Storing regressions: <dir>/<bug-id>/<content-hash>.fz (the layout of corpus/regressions: one
+// directory per bug switch, `+`-joined when it takes several, `no-switch` for a finding on the
+// fixed kernel), deduplicated by signature and the switches it fires under, smallest kept,
+// written atomically so an interrupted fuzzing session never leaves a half-written corpus file.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { readFileSync, unlinkSync } from "node:fs";
+import { basename, join } from "node:path";
 import { print } from "../program/text.js";
 import type { Program } from "../program/types.js";
 import { signature, type Finding } from "../sanitizers/report.js";
+import { writeAtomic } from "./atomic.js";
 import { formatCorpusFile, parseCorpusFile } from "./file.js";
 import { listCorpusFiles } from "./walk.js";
 
-/** Filesystem-safe directory name of a signature: `double-free:futex_hash_free` → `double-free-futex_hash_free`. */
-export function signatureSlug(sig: string): string {
-  const s = sig.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/-+/g, "-").replace(/^[-.]+|-+$/g, "");
-  return (s || "unknown").slice(0, 100);
+/** The directory of a regression: its bug switches, sorted and `+`-joined; `no-switch` for none. */
+export function bugDir(bugs: readonly string[]): string {
+  const key = bugKey(bugs);
+  return key ? key.replace(/,/g, "+").replace(/[^A-Za-z0-9._+-]+/g, "-") : "no-switch";
 }
 
 /** sha256 of the canonical program text, first 16 hex digits. */
@@ -56,20 +58,17 @@ function findSame(dir: string, sig: string, bugs: string): Existing[] {
   return out;
 }
 
-/** Write via a temp file in the same directory and rename: readers see the old or the new file. */
-export function writeAtomic(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-  try {
-    writeFileSync(tmp, text, { flag: "w" });
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing to clean up
-    }
-    throw e;
-  }
+/** The one corpus-file header of a minimized finding: title, signature, bugs, expected kind. */
+export function regressionText(program: Program, finding: Finding, bugs: readonly string[], comment?: string): string {
+  const key = bugKey(bugs);
+  return formatCorpusFile({
+    program,
+    title: finding.title,
+    signature: signature(finding),
+    bugs: key ? key.split(",") : [],
+    expects: [{ kind: "finding", kinds: [finding.kind] }],
+    comment,
+  });
 }
 
 export interface StoreResult {
@@ -87,23 +86,16 @@ export interface StoreResult {
  * different historical bugs is two regressions). When a same-key file exists the smallest wins:
  * a smaller new program replaces generated files (hand-written ones are never removed).
  */
-export function storeRegression(dir: string, program: Program, finding: Finding, bugs: readonly string[]): StoreResult {
+export function storeRegression(dir: string, program: Program, finding: Finding, bugs: readonly string[], comment?: string): StoreResult {
   const sig = signature(finding);
   const key = bugKey(bugs);
-  const path = join(dir, signatureSlug(sig), `${contentHash(program)}.fz`);
+  const path = join(dir, bugDir(bugs), `${contentHash(program)}.fz`);
   const same = findSame(dir, sig, key);
   const mine = sizeOf(program);
   const best = same.reduce<Existing | null>((b, e) => (b === null || smaller(e.size, b.size) ? e : b), null);
   if (best && (!smaller(mine, best.size) || same.some((e) => !e.generated)))
     return { path: best.path, added: false, duplicateOf: best.path };
-  const text = formatCorpusFile({
-    program,
-    title: finding.title,
-    signature: sig,
-    bugs: key ? key.split(",") : [],
-    expects: [{ kind: "finding", kinds: [finding.kind] }],
-  });
-  mkdirSync(dirname(path), { recursive: true });
+  const text = regressionText(program, finding, bugs, comment);
   writeAtomic(path, text);
   const replaced: string[] = [];
   for (const e of same)

@@ -19,6 +19,24 @@ function cell(s: string, w: number): string {
   return s.length > w ? s.slice(0, w - 1) + "…" : s.padEnd(w);
 }
 
+/** A label longer than its column goes on in the same column, indented, broken after a space
+ *  or punctuation where there is one: nothing is cut off. */
+export function wrapCell(s: string, w: number): string[] {
+  const out: string[] = [];
+  const indent = "        ";
+  let rest = s;
+  const width = w;
+  while (rest.length > width) {
+    const head = rest.slice(0, width);
+    const sp = Math.max(...[" ", ",", "(", ".", ">", "&"].map((c) => head.lastIndexOf(c)));
+    const at = sp > width / 2 ? sp + 1 : width;
+    out.push(rest.slice(0, at).trimEnd());
+    rest = indent + rest.slice(at);
+  }
+  out.push(rest);
+  return out;
+}
+
 /** `[3] t0 exit`, `[drain]`, `[teardown]`, `[boot]` */
 export function eventName(p: Program, i: number): string {
   const ev = i >= 0 ? p.events[i] : undefined;
@@ -64,8 +82,10 @@ export function renderDiagram(p: Program, v: Verdict): string {
   let lastEvent = -99;
   let lastTask = -99;
   const row = (cpu: number, text: string) => {
-    const cols = Array.from({ length: cpus }, (_, c) => cell(c === cpu ? text : "", w));
-    out.push(cols.join(" | ").trimEnd());
+    for (const piece of wrapCell(text, w)) {
+      const cols = Array.from({ length: cpus }, (_, c) => cell(c === cpu ? piece : "", w));
+      out.push(cols.join(" | ").trimEnd());
+    }
   };
   const trace = v.trace as TraceEntry[];
   for (const e of trace) {

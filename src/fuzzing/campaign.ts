@@ -1,5 +1,8 @@
-// A fuzzing campaign: N jazzer.js processes on one shared byte corpus, restarted after findings
-// with --keep-going, every crash artifact going through triage -> minimize -> store -> print.
+// A fuzzing campaign: N engine processes (jazzer.js) on one shared byte corpus, restarted after
+// each finding until the time/runs budget is used up (unless stopOnFirst), every crash artifact
+// going through the one crash intake (triage -> minimize -> store) and printed as its Outcome.
+// An engine is anything that fuzzes the target into the work dir and names the crash inputs it
+// wrote (Engine below); jazzer is the one built in.
 //
 // --jobs N runs N independent jazzer processes (distinct -seed, same corpus dir, libFuzzer's
 // default -reload=1 picks up what the others add) rather than libFuzzer's -fork=N: with jazzer.js
@@ -11,22 +14,30 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { BugSet } from "../bugs/switches.js";
 import { areaTable } from "../../fuzz/target.js";
-import { finishArtifact, triageArtifact, type Outcome, type Triage } from "./crash.js";
-import { startJazzer, type RunningJazzer } from "./jazzer.js";
-import { SEED_DIRS, targetModule, workDirs, type WorkDirs } from "./paths.js";
+import { writeAtomic } from "../corpus/atomic.js";
+import { sidecarPath, type Sidecar } from "../corpus/input.js";
+import { finish, triageFile, type Triage } from "../corpus/intake.js";
+import { formatOutcome, isFinding, type Outcome } from "../corpus/outcome.js";
+import { startJazzer, type JazzerRun, type ProcessResult, type Status } from "./jazzer.js";
+import { lockWorkDir } from "./lock.js";
+import { CampaignLog } from "./log.js";
+import { displayPath, SEED_DIRS, targetModule, workDirs, type WorkDirs } from "./paths.js";
 import { applyStatus, newWorkerStats, progressLine, retire, totals, type WorkerStats } from "./progress.js";
 import { prepareWorkDir, type SeedReport } from "./seeds.js";
 
 export interface CampaignOptions {
   target: string;
   bugs: BugSet;
-  /** wall-clock budget in seconds; undefined: until a finding (or Ctrl-C with keepGoing) */
+  /** wall-clock budget in seconds; undefined: no time limit */
   timeSec?: number;
   /** total executions over all processes; undefined: no limit */
   runs?: number;
   jobs: number;
   regressions: string;
-  keepGoing: boolean;
+  /** stop at the first finding instead of restarting past it until the budget is used up */
+  stopOnFirst?: boolean;
+  /** restart past findings (default: when there is a time or runs budget; false: stop at the first) */
+  keepGoing?: boolean;
   /** libFuzzer -seed of the first process; each further process takes the next one */
   seed: number;
   /** parent of <target>/{corpus,artifacts} */
@@ -43,7 +54,25 @@ export interface CampaignOptions {
   module?: string;
   /** without the event dictionary (libFuzzer -dict) built from the seeds */
   noDict?: boolean;
+  /** the engine (default: jazzer) */
+  engine?: Engine;
 }
+
+/** One fuzzing process of an engine. */
+export interface EngineProcess {
+  /** ends with the crash inputs it wrote (`artifacts`), its executions and exit */
+  done: Promise<ProcessResult>;
+  /** stop it (repeated: harder) */
+  interrupt(): void;
+}
+
+/** Something that fuzzes a target into the work dir's corpus and reports crash inputs. */
+export interface Engine {
+  name: string;
+  launch(run: JazzerRun, hooks: { cwd: string; env: NodeJS.ProcessEnv; onStatus(s: Status): void; onLine?(line: string): void }): EngineProcess;
+}
+
+export const JAZZER: Engine = { name: "jazzer", launch: startJazzer };
 
 export interface CampaignResult {
   target: string;
@@ -74,10 +103,15 @@ export function splitRuns(runs: number, jobs: number, i: number): number {
   return Math.floor(runs / jobs) + (i < runs % jobs ? 1 : 0);
 }
 
-const ARTIFACT = /^(crash|timeout|oom|leak|slow-unit)-/;
+const ARTIFACT = /^(crash|timeout|oom|leak|slow-unit)-[^.]*$/;
 
 function listArtifacts(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((n) => ARTIFACT.test(n)).map((n) => join(dir, n)) : [];
+}
+
+/** why a campaign's process count is what it is: with a budget it restarts past findings */
+export function keepsGoing(o: Pick<CampaignOptions, "stopOnFirst" | "timeSec" | "runs">): boolean {
+  return !o.stopOnFirst && (o.timeSec !== undefined || o.runs !== undefined);
 }
 
 export function countInputs(dir: string): number {
@@ -87,13 +121,24 @@ export function countInputs(dir: string): number {
 export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<CampaignResult> {
   const table = areaTable(o.target);
   const dirs = workDirs(o.workDir, o.target);
+  const lock = lockWorkDir(dirs.root, `futex-fuzz fuzz --target ${o.target}`);
+  try {
+    return await campaignLocked(o, io, table, dirs);
+  } finally {
+    lock.release();
+  }
+}
+
+async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnType<typeof areaTable>, dirs: WorkDirs): Promise<CampaignResult> {
+  const engine = o.engine ?? JAZZER;
+  const keepGoing = o.stopOnFirst ? false : o.keepGoing ?? keepsGoing(o);
   const { seeds, dict, words: dictWords } = prepareWorkDir(dirs, table, o.seedDirs ?? SEED_DIRS, { bugs: o.bugs, noDict: o.noDict });
   for (const b of seeds.broken) io.err(`[fuzz] skipping seed: ${b}\n`);
   const bugs = [...o.bugs];
   io.err(
     `[fuzz] target ${o.target}, bugs ${bugs.join(",") || "none"}, ${o.jobs} worker${o.jobs > 1 ? "s" : ""}` +
       `${o.timeSec !== undefined ? `, ${o.timeSec}s` : ""}${o.runs !== undefined ? `, ${o.runs} runs` : ""}` +
-      `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfArea} outside the area${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${dirs.corpus} (${countInputs(dirs.corpus)} inputs); ${dict ? `dictionary of ${dictWords} encoded events` : "no dictionary"}\n`,
+      `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfArea} outside the area${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${displayPath(dirs.corpus)} (${countInputs(dirs.corpus)} inputs); ${dict ? `dictionary of ${dictWords} encoded events` : "no dictionary"}\n`,
   );
 
   const start = Date.now();
@@ -101,9 +146,10 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
   const stats: WorkerStats[] = Array.from({ length: o.jobs }, newWorkerStats);
   const outcomes: Outcome[] = [];
   const errors: string[] = [];
+  const log = new CampaignLog(dirs.root, start);
   const found = new Set<string>();
   const claimed = new Set<string>();
-  const running = new Set<RunningJazzer>();
+  const running = new Set<EngineProcess>();
   let nextSeed = o.seed;
   let processes = 0;
   let stopping = false;
@@ -117,7 +163,7 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
     interrupted = true;
     stopAll();
   };
-  const findings = () => outcomes.filter((x) => x.kind === "new" || x.kind === "duplicate").length;
+  const findings = () => outcomes.filter(isFinding).length;
   const progressMs = o.progressMs ?? 3000;
   let lastPrint = start;
   const tick = setInterval(() => {
@@ -125,12 +171,13 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
     if (now - lastPrint >= progressMs) {
       lastPrint = now;
       io.err(progressLine(now - start, totals(stats), findings(), running.size) + "\n");
+      log.progress(now, totals(stats), findings());
     }
     // libFuzzer stops itself at -max_total_time; this only catches a process that hangs
     if (deadline !== undefined && now > deadline + 15_000) stopAll();
   }, 250);
 
-  const launch = (i: number, runsLeft: number | undefined): { run: RunningJazzer; seed: number } | null => {
+  const launch = (i: number, runsLeft: number | undefined): { run: EngineProcess; seed: number } | null => {
     if (stopping) return null;
     let maxTotalTime: number | undefined;
     if (deadline !== undefined) {
@@ -143,7 +190,7 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
     processes++;
     const env = { ...process.env, FUTEX_FUZZ_BUGS: bugs.join(","), FUTEX_FUZZ_IGNORE: [...found].join(",") };
     const tag = o.jobs > 1 ? `[w${i}] ` : "";
-    const r = startJazzer(
+    const r = engine.launch(
       { target: o.module ?? targetModule(o.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed, maxTotalTime, runs: runsLeft, dict },
       {
         cwd: dirs.root,
@@ -182,22 +229,29 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
         }
         return;
       }
-      const triaged: Triage[] = arts.map((a) => triageArtifact(a, o.target, o.bugs));
+      const side: Sidecar = { target: o.target, bugs, seed };
+      // the sidecar names the artifact's target and switches for a later run/minimize/import
+      for (const a of arts) writeAtomic(sidecarPath(a), JSON.stringify(side) + "\n");
+      const triaged: Triage[] = arts.map((a) => triageFile(a, { target: o.target, bugs: bugs.join(","), by: "campaign" }));
       for (const t of triaged) if (t.kind === "finding") found.add(t.signature);
-      if (!o.keepGoing) stopAll();
+      if (!keepGoing) stopAll();
       // restart first (the next process fuzzes while this one's findings are minimized); the
       // new process ignores every signature found so far so it can look for different bugs
       seen = before();
       cur = launch(i, runsLeft);
       const origin = `seed ${seed}${o.jobs > 1 ? `, worker ${i}` : ""}, after ${((Date.now() - start) / 1000).toFixed(1)}s`;
-      for (const t of triaged)
+      for (const t of triaged) {
+        let oc: Outcome;
         try {
-          outcomes.push(finishArtifact(t, { bugs: o.bugs, regressions: o.regressions, budget: o.minimizeBudget, origin }, io));
+          oc = finish(t, { dest: { regressions: o.regressions }, budget: o.minimizeBudget, origin });
         } catch (e) {
-          // still a finding (exit status 1), just not stored
-          io.err(`[fuzz] could not minimize/store ${t.artifact}: ${(e as Error).stack ?? e}\n`);
-          outcomes.push({ kind: "error", artifact: t.artifact, signature: t.kind === "finding" ? t.signature : undefined });
+          // a file-system failure while storing: still a finding, just not stored
+          oc = { kind: "error", source: t.kind === "error" ? t.source : t.input.path, origin, input: "stored nowhere", error: `could not store: ${e instanceof Error ? e.message : String(e)}` };
         }
+        outcomes.push(oc);
+        log.finding(Date.now(), oc);
+        io.out(formatOutcome(oc, { rel: displayPath }));
+      }
     }
   };
 
@@ -210,6 +264,7 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
     for (const r of running) r.interrupt();
   }
   const t = totals(stats);
+  log.progress(Date.now(), t, findings());
   return {
     target: o.target,
     bugs,

@@ -1,10 +1,15 @@
 // Running one jazzer.js (libFuzzer) process and reading its log. The process is the jazzer.js
 // CLI run by this same node binary; its stderr is parsed line by line into progress and artifacts.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
+import { PROJECT_ROOT } from "./paths.js";
+
+/** compiled src/fuzzing/watchdog.ts, preloaded into every jazzer process */
+const WATCHDOG = join(PROJECT_ROOT, "dist", "src", "fuzzing", "watchdog.js");
 
 /** The jazzer.js CLI script (the `jazzer` bin of @jazzer.js/core). */
 export function jazzerCli(): string {
@@ -107,7 +112,11 @@ export function startJazzer(
   r: JazzerRun,
   opts: { cwd: string; env: NodeJS.ProcessEnv; onStatus(s: Status): void; onLine?(line: string): void },
 ): RunningJazzer {
-  const child = spawn(process.execPath, jazzerArgv(r), { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+  // its own process group, and our pid: the preloaded watchdog (watchdog.ts) kills the group
+  // when this process dies, even by SIGKILL; Ctrl-C reaches it through interrupt() only
+  const env: NodeJS.ProcessEnv = { ...opts.env, FUTEX_FUZZ_PARENT_PID: String(process.pid), FUTEX_FUZZ_OWN_GROUP: "1" };
+  if (existsSync(WATCHDOG)) env.NODE_OPTIONS = `${opts.env.NODE_OPTIONS ?? ""} --import=${pathToFileURL(WATCHDOG).href}`.trim();
+  const child = spawn(process.execPath, jazzerArgv(r), { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const res: ProcessResult = { code: null, signal: null, execs: 0, artifacts: [], tail: [] };
   let finalExecs: number | undefined;
   const onLine = (line: string) => {
@@ -153,8 +162,15 @@ export function startJazzer(
     }),
     interrupt() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      // a repeated interrupt is harmless to libFuzzer; the third one turns into a kill
-      child.kill(++interrupts >= 3 ? "SIGKILL" : "SIGINT");
+      // a repeated interrupt is harmless to libFuzzer; the third one kills its whole group
+      // (libFuzzer's merge runs its inputs in a child process)
+      if (++interrupts < 3 || child.pid === undefined) child.kill(interrupts >= 3 ? "SIGKILL" : "SIGINT");
+      else
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          child.kill("SIGKILL");
+        }
     },
   };
 }

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, s
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { countInputs } from "./campaign.js";
 import { startJazzer } from "./jazzer.js";
+import { lockWorkDir } from "./lock.js";
 import { PROJECT_ROOT, targetModule, workDirs, type WorkDirs } from "./paths.js";
 
 export interface MergeOptions {
@@ -23,6 +24,8 @@ export interface MergeOptions {
   protect?: readonly string[];
   /** forward jazzer's own log */
   onLine?(line: string): void;
+  /** a progress note: the merge starts, libFuzzer's MERGE-OUTER steps */
+  onProgress?(note: string): void;
 }
 
 export interface MergeResult {
@@ -105,6 +108,17 @@ export async function mergeCorpus(o: MergeOptions): Promise<MergeResult> {
   for (const p of o.protect ?? [join(PROJECT_ROOT, "corpus")])
     if (inside(real(dirs.corpus), real(p)) || inside(real(p), real(dirs.corpus)))
       throw new MergeError(`${dirs.corpus} is inside ${p}: corpus merge only rewrites fuzzer byte corpora, never the text corpora`, true);
+  if (!existsSync(dirs.root)) return { target: o.target, dirs, before: 0, after: 0, beforeBytes: 0, afterBytes: 0, skipped: "no byte corpus" };
+  // not while a campaign fuzzes this corpus (nor two merges at once): LockError names the holder
+  const lock = lockWorkDir(dirs.root, `futex-fuzz corpus merge --target ${o.target}`);
+  try {
+    return await mergeLocked(o, dirs);
+  } finally {
+    lock.release();
+  }
+}
+
+async function mergeLocked(o: MergeOptions, dirs: WorkDirs): Promise<MergeResult> {
   const res: MergeResult = { target: o.target, dirs, before: 0, after: 0, beforeBytes: 0, afterBytes: 0 };
   res.repaired = repairInterruptedMerge(dirs);
   if (!existsSync(dirs.corpus)) return { ...res, skipped: "no byte corpus" };
@@ -114,6 +128,7 @@ export async function mergeCorpus(o: MergeOptions): Promise<MergeResult> {
 
   const newDir = join(dirs.root, NEW);
   mkdirSync(newDir, { recursive: true });
+  o.onProgress?.(`${o.target}: merging ${res.before} inputs (${res.beforeBytes} bytes)...`);
   mkdirSync(dirs.artifacts, { recursive: true });
   const env = { ...process.env, FUTEX_FUZZ_BUGS: "", FUTEX_FUZZ_IGNORE: "" };
   const run = startJazzer(
@@ -124,6 +139,7 @@ export async function mergeCorpus(o: MergeOptions): Promise<MergeResult> {
       onStatus: () => {},
       onLine: (line) => {
         o.onLine?.(line);
+        if (/^MERGE-OUTER: (\d+ files|attempt)/.test(line)) o.onProgress?.(`${o.target}: ${line.replace(/^MERGE-OUTER: /, "")}`);
         const m = MERGE_OUTER.exec(line);
         if (m) {
           res.features = Number(m[2]);

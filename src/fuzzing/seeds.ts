@@ -2,10 +2,11 @@
 // all in the area's table is encoded with that table and written under its SHA-1 (libFuzzer's
 // own naming, so re-seeding is idempotent and never duplicates an input libFuzzer already saved).
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { writeDictionary } from "./dictionary.js";
 import type { WorkDirs } from "./paths.js";
+import { writeAtomic } from "../corpus/atomic.js";
 import { listCorpusFiles } from "../corpus/walk.js";
 import { encode } from "../program/codec.js";
 import { loadProgramFile } from "../program/load.js";
@@ -72,11 +73,7 @@ export function seedCorpus(corpusDir: string, table: readonly EventKind[], seedD
       rmSync(dest, { force: true });
       continue;
     }
-    if (!existsSync(dest)) {
-      const tmp = join(corpusDir, `.${sha1(bytes)}.tmp-${process.pid}`);
-      writeFileSync(tmp, bytes);
-      renameSync(tmp, dest);
-    }
+    if (!existsSync(dest)) writeAtomic(dest, bytes);
     r.seeded++;
     r.programs.push(program);
   }

@@ -50,9 +50,13 @@ function parseNum(tok: Token, min: number, max: number, what: string, lineNo: nu
   return n;
 }
 
+const REF_NOUN: Record<string, string> = { t: "tasks", m: "regions", f: "files" };
+
 function parseRef(tok: Token, prefix: string, limit: number, lineNo: number): number {
   const m = new RegExp(`^${prefix}([0-9]+)$`).exec(tok.text);
   if (!m) throw new ParseError(lineNo, tok.col, `expected ${prefix}N, got '${tok.text}'`);
+  if (NUM.test(m[1]!) && Number(m[1]) >= limit)
+    throw new ParseError(lineNo, tok.col, `${tok.text} is over the limit of ${limit} ${REF_NOUN[prefix] ?? "names"} per program (${prefix}0..${prefix}${limit - 1})`);
   return parseNum({ text: m[1]!, col: tok.col }, 0, limit - 1, `${prefix} index`, lineNo);
 }
 

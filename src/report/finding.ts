@@ -1,12 +1,11 @@
 // One finding on the report page: its stored program re-run through the executor with tracing
 // on, drawn as a timeline (timeline.ts) with the KASAN-style report beside it (the text
 // diagram's renderReport) and the program listing, the event where it fired marked.
-import { parseBugs, UnknownBugError, type BugSet } from "../bugs/switches.js";
-import { parseCorpusFile } from "../corpus/file.js";
+import { UnknownBugError } from "../bugs/switches.js";
+import { resolveInput, type BugsFrom, type InputFlags } from "../corpus/input.js";
 import { eventName, renderDiagram, renderReport } from "../exec/diagram.js";
 import { execute, type Verdict } from "../exec/executor.js";
-import { loadProgramFile, ProgramFileError } from "../program/load.js";
-import type { EventKind } from "../program/table.js";
+import { ProgramFileError } from "../program/load.js";
 import { ParseError } from "../program/text.js";
 import type { Program } from "../program/types.js";
 import { signature } from "../sanitizers/report.js";
@@ -26,28 +25,22 @@ export interface FindingSource {
   seen?: number;
 }
 
-export interface FindingRunOptions {
-  /** switches that override the file's `# bugs` header */
-  bugs?: BugSet;
-  /** event table for raw crash bytes */
-  kinds?: readonly EventKind[];
-}
+/** --bugs and --target as given: they override a file's `# bugs`, its artifact path and sidecar */
+export type FindingRunOptions = InputFlags;
 
 export interface TracedFinding {
   program: Program;
   /** the switches it ran with, and where they came from */
   bugs: string[];
-  bugsFrom: "header" | "--bugs";
+  bugsFrom: BugsFrom;
   verdict: Verdict;
 }
 
-/** Load a stored reproducer (its `# bugs` header honoured unless overridden) and re-run it traced. */
+/** Load a stored reproducer (its switches and table decided as every command decides them) and re-run it traced. */
 export function traceFinding(path: string, opts: FindingRunOptions = {}): TracedFinding {
-  const loaded = loadProgramFile(path, { allowBytes: true, ...(opts.kinds ? { kinds: opts.kinds } : {}) });
-  const header = loaded.text !== undefined ? parseCorpusFile(loaded.text, path).bugs : [];
-  const bugs = opts.bugs ?? parseBugs(header);
-  const verdict = execute(loaded.program, { bugs, trace: true });
-  return { program: loaded.program, bugs: [...bugs], bugsFrom: opts.bugs ? "--bugs" : "header", verdict };
+  const r = resolveInput(path, opts);
+  const verdict = execute(r.program, { bugs: r.bugs, trace: true });
+  return { program: r.program, bugs: [...r.bugs], bugsFrom: r.bugsFrom, verdict };
 }
 
 function listing(p: Program, at: number | undefined): string {
@@ -89,7 +82,7 @@ export function findingSection(id: string, src: FindingSource, opts: FindingRunO
   const sig = f ? signature(f) : undefined;
   const meta = [
     esc(src.display),
-    t.bugs.length ? `bugs ${esc(t.bugs.join(","))} (from ${t.bugsFrom === "header" ? "the # bugs header" : "--bugs"})` : "no bug switches",
+    t.bugs.length ? `bugs ${esc(t.bugs.join(","))} (from ${t.bugsFrom === "# bugs header" ? "the # bugs header" : t.bugsFrom})` : "no bug switches",
     ...(sig ? [`signature <code>${esc(sig)}</code>`] : []),
   ];
   const notes = v.trace.filter(isNote).map((e) => `<li>${esc(eventName(t.program, e.event))}: ${esc(e.label.slice(2))}</li>`);
