@@ -15,11 +15,13 @@ import { cachelineBench, formatCachelines } from "./bench/cachelines.js";
 import { DEFAULT_ENGINES, ENGINES, type Engine } from "./bench/engines.js";
 import { corpusBench, executorBench, lengthBench, nativePcIndir, targetBench, type CorpusFigures } from "./bench/throughput.js";
 import { BENCH_INPUTS_DIR, loadInputs } from "./bench/inputs.js";
+import { formatInstrumentation, instrumentationBench, VARIANTS } from "./bench/instrumentation.js";
 import { formatTimeToBug, timeToBug, type TimeToBugResult } from "./bench/timetobug.js";
 import { markdownReport, type BenchOutput } from "./bench/report.js";
 import { fmtInt } from "./bench/util.js";
 
-const USAGE = `usage: npm run bench -- [--json] [--seconds S] [--no-throughput] [--only executor] [--inputs DIR]
+const USAGE = `usage: npm run bench -- [--json] [--seconds S] [--no-throughput] [--only executor|instrumentation] [--inputs DIR]
+                        [--repeat N] [--fuzz-runs N] [--rounds N] [--variants v,v...]
                         [--bugs [id,id...]] [--runs-per N] [--max-seconds S] [--engines e,e...]
                         [--engine-caps e=S,...] [--edges-bugs id,id...] [--target T] [--jobs 1|2]
                         [--without-seeds f.fz,...] [--md FILE]
@@ -29,6 +31,12 @@ const USAGE = `usage: npm run bench -- [--json] [--seconds S] [--no-throughput] 
                     loop (~10 s): executor.corpusPointsPerSecond, corpusExecsPerSecond,
                     corpusBareFraction. For a CPU profile of the executor alone:
                       npm run build && node --cpu-prof --cpu-prof-dir=prof dist/scripts/bench.js --only executor
+  --only instrumentation  what each part of jazzer.js's instrumentation costs against the
+                    in-process rate on the bench inputs (docs/instrumentation-costs.md; ~2 min)
+    --repeat N      times each input runs in the replay (default 3)
+    --fuzz-runs N   fuzzing runs per jazzer variant after its corpus replay (default 10000)
+    --rounds N      each variant's best of N runs (default 2)
+    --variants v,v  ${VARIANTS.map((v) => v.name).join(",")} (default: all)
   --inputs DIR      the bench input set (default bench/inputs; refreshed by
                     node dist/scripts/refresh-bench-inputs.js)
   --no-throughput   skip the throughput and cache-line figures (with --bugs)
@@ -99,6 +107,10 @@ const known = new Set([
   "--md",
   "--only",
   "--inputs",
+  "--fuzz-runs",
+  "--repeat",
+  "--rounds",
+  "--variants",
 ]);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i]!;
@@ -138,7 +150,7 @@ for (const f of withoutSeeds ?? []) if (!SEED_DIRS.some((d) => existsSync(join(d
 const edgesBugs = list("--edges-bugs");
 for (const id of edgesBugs ?? []) if (!bugs?.includes(id)) fail(`--edges-bugs: '${id}' is not one of the --bugs switches`);
 
-const ONLY = ["executor"] as const;
+const ONLY = ["executor", "instrumentation"] as const;
 const only = value("--only");
 if (only !== undefined && !ONLY.some((o) => o === only)) fail(`--only ${only}: expected one of ${ONLY.join(", ")}`);
 if (only && bugs) fail("--only and --bugs do not go together");
@@ -149,6 +161,12 @@ try {
 } catch (e) {
   fail((e as Error).message);
 }
+
+const fuzzRuns = num("--fuzz-runs", 10_000, 1);
+const rounds = num("--rounds", 2, 1);
+const repeat = num("--repeat", 3, 1);
+const variants = list("--variants");
+for (const v of variants ?? []) if (!VARIANTS.some((x) => x.name === v)) fail(`unknown variant '${v}' (known: ${VARIANTS.map((x) => x.name).join(", ")})`);
 
 const mdFile = value("--md");
 const startedAt = new Date();
@@ -166,7 +184,12 @@ function sayCorpus(c: CorpusFigures): void {
   );
 }
 
-if (only === "executor") {
+if (only === "instrumentation") {
+  const instrumentation = await instrumentationBench({ programs: benchInputs, repeat, fuzzRuns, rounds, variants, log: (l) => process.stderr.write(l + "\n") });
+  out.instrumentation = instrumentation;
+  report.instrumentation = instrumentation;
+  say(formatInstrumentation(instrumentation));
+} else if (only === "executor") {
   const executor = corpusBench(SECONDS, benchInputs);
   out.executor = executor;
   report.corpus = executor;

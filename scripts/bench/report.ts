@@ -5,12 +5,14 @@ import { cpus, loadavg } from "node:os";
 import type { CacheRow } from "./cachelines.js";
 import { formatCachelines } from "./cachelines.js";
 import type { CorpusFigures, ExecutorFigures, TargetFigures } from "./throughput.js";
+import { formatInstrumentation, type InstrumentationFigures } from "./instrumentation.js";
 import { formatTimeToBug, type TimeToBugResult } from "./timetobug.js";
 import { fmtInt, fmtSec } from "./util.js";
 
 export interface BenchOutput {
   executor?: ExecutorFigures;
   corpus?: CorpusFigures;
+  instrumentation?: InstrumentationFigures;
   targets?: Record<string, TargetFigures>;
   length?: Record<string, { execsPerSecond: number; pointsPerExec: number }>;
   cachelines?: CacheRow[];
@@ -48,6 +50,7 @@ export function markdownReport(o: BenchOutput, argv: readonly string[], startedA
       "",
     );
   }
+  if (o.instrumentation) md.push("## Instrumentation costs", "", formatInstrumentation(o.instrumentation), "");
   if (o.executor && o.targets && o.length) {
     const e = o.executor;
     md.push(

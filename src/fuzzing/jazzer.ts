@@ -32,7 +32,12 @@ export interface JazzerRun {
   dict?: string;
   /** further libFuzzer flags (e.g. -merge=1 for `corpus merge`) */
   libFuzzerFlags?: readonly string[];
+  /** jazzer.js options in place of JAZZER_FLAGS (the bench's instrumentation-cost variants) */
+  jazzerFlags?: readonly string[];
 }
+
+/** the jazzer.js options of every campaign (why: jazzerArgv; costs: docs/instrumentation-costs.md) */
+export const JAZZER_FLAGS: readonly string[] = ["--sync", "--disable_bug_detectors=.*"];
 
 /**
  * argv after the node binary. `--sync` because the targets are synchronous (async mode costs a
@@ -47,7 +52,7 @@ export function jazzerArgv(r: JazzerRun): string[] {
   if (r.runs !== undefined) lf.push(`-runs=${r.runs}`);
   if (r.dict !== undefined) lf.push(`-dict=${r.dict}`);
   if (r.libFuzzerFlags) lf.push(...r.libFuzzerFlags);
-  return [jazzerCli(), r.target, "--sync", "--disable_bug_detectors=.*", ...r.corpus, "--", ...lf];
+  return [jazzerCli(), r.target, ...(r.jazzerFlags ?? JAZZER_FLAGS), ...r.corpus, "--", ...lf];
 }
 
 /** What one libFuzzer status line says (`#N NEW cov: X ft: Y corp: Z/Sb ... exec/s: E`). */
