@@ -5,6 +5,7 @@ import { TARGETS } from "../../fuzz/target.js";
 import { runCampaign, type CampaignResult } from "../fuzzing/campaign.js";
 import { DEFAULT_REGRESSIONS, DEFAULT_WORK_DIR, displayPath, targetModule } from "../fuzzing/paths.js";
 import { fmtInt, fmtSecs } from "../fuzzing/progress.js";
+import { DEFAULT_ENGINES, DEFAULT_SLICE_SEC, ENGINE_NAMES, parseEngines, tallySummary, type EngineName } from "../fuzzing/portfolio.js";
 import { intFlag, parseArgs, strFlag, UsageError } from "./args.js";
 import type { Io } from "./main.js";
 import { targetTable } from "./target.js";
@@ -12,7 +13,7 @@ import { targetTable } from "./target.js";
 
 export const FUZZ_HELP = `usage: futex-fuzz fuzz [--target T] [--time S] [--runs N] [--bugs a,b] [--jobs N]
                       [--regressions DIR] [--keep-going] [--seed N] [--work-dir DIR] [--no-dict]
-                      [--verbose]
+                      [--engines jazzer,gen] [--verbose]
 
 Fuzz the simulated kernel with jazzer.js (libFuzzer). The byte corpus of the target lives in
 WORK/<target>/corpus and is seeded from corpus/seeds and corpus/conformance (never from
@@ -31,7 +32,13 @@ regression with the same signature is already there, and printed with its diagra
   --work-dir DIR     corpus and crash artifacts go to DIR/<target>/ (default .fuzz-out)
   --no-dict          no event dictionary (by default the seeds' events, encoded, are given to
                      libFuzzer as -dict words, so its insertions add whole events)
-  --verbose          also print jazzer's own log
+  --engines E,E      the portfolio: ${ENGINE_NAMES.join(", ")} (default ${DEFAULT_ENGINES.join(",")}). jazzer: coverage and
+                     kernel-state feedback; gen: long random programs through the decoder and
+                     schedule perturbations (@k, step, cpu, gp) of the corpus's programs, run in
+                     process. With --jobs >= the number of engines the workers are split between
+                     them; with fewer, each worker alternates engines every ${DEFAULT_SLICE_SEC}s. Both share
+                     the corpus dir and one triage; a finding says which engine found it
+  --verbose          also print the engines' own logs
 
 Without --time, --runs or --keep-going the campaign runs until the first finding or Ctrl-C.
 A progress line (elapsed, execs, execs/s, coverage, corpus, findings) goes to stderr every 3s;
@@ -56,6 +63,7 @@ export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
       "work-dir": { value: true },
       verbose: { value: false },
       "no-dict": { value: false },
+      engines: { value: true },
       help: { value: false },
     },
     { "-h": "--help" },
@@ -73,6 +81,7 @@ export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
   const seed = intFlag(a, "seed", 1, 1);
   if (seed > 0xffffffff) throw new UsageError("--seed must fit in 32 bits");
   if (a.flags.has("regressions") && !strFlag(a, "regressions")) throw new UsageError("--regressions needs a directory");
+  const engines = enginesFlag(strFlag(a, "engines"));
   const module = targetModule(target);
   if (!existsSync(module)) {
     io.err(`futex-fuzz fuzz: ${module} is missing; run \`npm run build\` first\n`);
@@ -91,6 +100,7 @@ export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
       workDir: strFlag(a, "work-dir") ?? DEFAULT_WORK_DIR,
       verbose: a.flags.has("verbose"),
       noDict: a.flags.has("no-dict"),
+      engines,
     },
     io,
   );
@@ -98,6 +108,14 @@ export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
   if (r.interrupted) return 130;
   if (r.outcomes.length) return 1;
   return r.errors.length ? 3 : 0;
+}
+
+function enginesFlag(v: string | undefined): EngineName[] {
+  try {
+    return parseEngines(v ?? DEFAULT_ENGINES.join(","));
+  } catch (e) {
+    throw new UsageError(`--engines: ${(e as Error).message}`);
+  }
 }
 
 const rel = displayPath;
@@ -110,7 +128,8 @@ export function formatSummary(r: CampaignResult): string {
     `== fuzz summary${r.interrupted ? " (interrupted)" : ""}`,
     `target:    ${r.target}`,
     `bugs:      ${r.bugs.join(",") || "none"}`,
-    `time:      ${fmtSecs(r.elapsedMs)} (${r.processes} jazzer process${r.processes === 1 ? "" : "es"})`,
+    `time:      ${fmtSecs(r.elapsedMs)} (${r.processes} process${r.processes === 1 ? "" : "es"})`,
+    `engines:   ${tallySummary(r.engines)}`,
     `execs:     ${fmtInt(r.execs)} (${fmtInt(rate)}/s)`,
     `coverage:  cov ${r.cov}, ft ${r.ft}`,
     `corpus:    ${r.corpusSize} inputs in ${rel(r.dirs.corpus)} (${r.seeds.seeded} seeded from text programs)`,

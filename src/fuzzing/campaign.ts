@@ -13,6 +13,7 @@ import type { BugSet } from "../bugs/switches.js";
 import { areaTable } from "../../fuzz/target.js";
 import { finishArtifact, triageArtifact, type Outcome, type Triage } from "./crash.js";
 import { startJazzer, type RunningJazzer } from "./jazzer.js";
+import { DEFAULT_SLICE_SEC, describePortfolio, engineFor, engineRun, launchSeconds, newTally, tallyNote, type EngineName, type EngineTally, type Portfolio } from "./portfolio.js";
 import { SEED_DIRS, targetModule, workDirs, type WorkDirs } from "./paths.js";
 import { applyStatus, newWorkerStats, progressLine, retire, totals, type WorkerStats } from "./progress.js";
 import { prepareWorkDir, type SeedReport } from "./seeds.js";
@@ -43,6 +44,9 @@ export interface CampaignOptions {
   module?: string;
   /** without the event dictionary (libFuzzer -dict) built from the seeds */
   noDict?: boolean;
+  /** the portfolio's engines (src/fuzzing/portfolio.ts; default jazzer alone) and time slice */
+  engines?: readonly EngineName[];
+  sliceSec?: number;
 }
 
 export interface CampaignResult {
@@ -62,6 +66,8 @@ export interface CampaignResult {
   /** jazzer processes that failed without leaving an artifact (could not start, died) */
   errors: string[];
   interrupted: boolean;
+  /** processes and findings per engine */
+  engines: EngineTally;
 }
 
 export interface CampaignIo {
@@ -87,12 +93,17 @@ export function countInputs(dir: string): number {
 export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<CampaignResult> {
   const table = areaTable(o.target);
   const dirs = workDirs(o.workDir, o.target);
+  // ---- portfolio hook: which engine each launch runs (src/fuzzing/portfolio.ts)
+  const portfolio: Portfolio = { engines: o.engines ?? ["jazzer"], jobs: o.jobs, sliceSec: o.sliceSec ?? DEFAULT_SLICE_SEC };
+  const tally = newTally();
+  const launches: number[] = Array.from({ length: o.jobs }, () => 0);
+  // ---- end of portfolio hook
   const { seeds, dict, words: dictWords } = prepareWorkDir(dirs, table, o.seedDirs ?? SEED_DIRS, { bugs: o.bugs, noDict: o.noDict });
   for (const b of seeds.broken) io.err(`[fuzz] skipping seed: ${b}\n`);
   const bugs = [...o.bugs];
   io.err(
     `[fuzz] target ${o.target}, bugs ${bugs.join(",") || "none"}, ${o.jobs} worker${o.jobs > 1 ? "s" : ""}` +
-      `${o.timeSec !== undefined ? `, ${o.timeSec}s` : ""}${o.runs !== undefined ? `, ${o.runs} runs` : ""}` +
+      `, ${describePortfolio(portfolio)}${o.timeSec !== undefined ? `, ${o.timeSec}s` : ""}${o.runs !== undefined ? `, ${o.runs} runs` : ""}` +
       `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfArea} outside the area${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${dirs.corpus} (${countInputs(dirs.corpus)} inputs); ${dict ? `dictionary of ${dictWords} encoded events` : "no dictionary"}\n`,
   );
 
@@ -124,13 +135,13 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
     const now = Date.now();
     if (now - lastPrint >= progressMs) {
       lastPrint = now;
-      io.err(progressLine(now - start, totals(stats), findings(), running.size) + "\n");
+      io.err(progressLine(now - start, totals(stats), findings(), running.size) + tallyNote(portfolio, tally) + "\n");
     }
     // libFuzzer stops itself at -max_total_time; this only catches a process that hangs
     if (deadline !== undefined && now > deadline + 15_000) stopAll();
   }, 250);
 
-  const launch = (i: number, runsLeft: number | undefined): { run: RunningJazzer; seed: number } | null => {
+  const launch = (i: number, runsLeft: number | undefined): { run: RunningJazzer; seed: number; engine: EngineName; sliced: boolean } | null => {
     if (stopping) return null;
     let maxTotalTime: number | undefined;
     if (deadline !== undefined) {
@@ -143,8 +154,13 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
     processes++;
     const env = { ...process.env, FUTEX_FUZZ_BUGS: bugs.join(","), FUTEX_FUZZ_IGNORE: [...found].join(",") };
     const tag = o.jobs > 1 ? `[w${i}] ` : "";
+    // ---- portfolio hook: this launch's engine, and its cap when one worker time-slices engines
+    const engine = engineFor(portfolio, i, launches[i]!++);
+    const slice = launchSeconds(portfolio, maxTotalTime);
+    tally[engine].processes++;
+    // ---- end of portfolio hook
     const r = startJazzer(
-      { target: o.module ?? targetModule(o.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed, maxTotalTime, runs: runsLeft, dict },
+      engineRun(engine, o.target, { target: o.module ?? targetModule(o.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed, maxTotalTime: slice, runs: runsLeft, dict }),
       {
         cwd: dirs.root,
         env,
@@ -153,7 +169,7 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
       },
     );
     running.add(r);
-    return { run: r, seed };
+    return { run: r, seed, engine, sliced: slice !== maxTotalTime };
   };
 
   const worker = async (i: number): Promise<void> => {
@@ -162,7 +178,7 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
     let seen = before();
     let cur = launch(i, runsLeft);
     while (cur) {
-      const { run, seed } = cur;
+      const { run, seed, engine, sliced } = cur;
       const res = await run.done;
       running.delete(run);
       retire(stats[i]!, res.execs);
@@ -179,17 +195,26 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
           const why = `jazzer (seed ${seed}) exited with ${res.signal ?? `status ${res.code}`} and no artifact`;
           errors.push(why);
           io.err(`[fuzz] ${why}; its last lines:\n${res.tail.map((l) => `  | ${l}`).join("\n")}\n`);
+          return;
         }
+        // ---- portfolio hook: a time slice ended, the worker's next engine takes over
+        if (sliced && !stopping) {
+          seen = before();
+          cur = launch(i, runsLeft);
+          continue;
+        }
+        // ---- end of portfolio hook
         return;
       }
       const triaged: Triage[] = arts.map((a) => triageArtifact(a, o.target, o.bugs));
       for (const t of triaged) if (t.kind === "finding") found.add(t.signature);
+      tally[engine].findings += triaged.filter((t) => t.kind === "finding").length;
       if (!o.keepGoing) stopAll();
       // restart first (the next process fuzzes while this one's findings are minimized); the
       // new process ignores every signature found so far so it can look for different bugs
       seen = before();
       cur = launch(i, runsLeft);
-      const origin = `seed ${seed}${o.jobs > 1 ? `, worker ${i}` : ""}, after ${((Date.now() - start) / 1000).toFixed(1)}s`;
+      const origin = `${portfolio.engines.length > 1 ? `${engine}, ` : ""}seed ${seed}${o.jobs > 1 ? `, worker ${i}` : ""}, after ${((Date.now() - start) / 1000).toFixed(1)}s`;
       for (const t of triaged)
         try {
           outcomes.push(finishArtifact(t, { bugs: o.bugs, regressions: o.regressions, budget: o.minimizeBudget, origin }, io));
@@ -224,5 +249,6 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
     outcomes,
     errors,
     interrupted,
+    engines: tally,
   };
 }

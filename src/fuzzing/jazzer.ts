@@ -34,6 +34,8 @@ export interface JazzerRun {
   libFuzzerFlags?: readonly string[];
   /** jazzer.js options in place of JAZZER_FLAGS (the bench's instrumentation-cost variants) */
   jazzerFlags?: readonly string[];
+  /** argv after the node binary in place of jazzerArgv: another engine speaking libFuzzer's log (portfolio.ts) */
+  argv?: readonly string[];
 }
 
 /** the jazzer.js options of every campaign (why: jazzerArgv; costs: docs/instrumentation-costs.md) */
@@ -112,7 +114,7 @@ export function startJazzer(
   r: JazzerRun,
   opts: { cwd: string; env: NodeJS.ProcessEnv; onStatus(s: Status): void; onLine?(line: string): void },
 ): RunningJazzer {
-  const child = spawn(process.execPath, jazzerArgv(r), { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, r.argv ? [...r.argv] : jazzerArgv(r), { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
   const res: ProcessResult = { code: null, signal: null, execs: 0, artifacts: [], tail: [] };
   let finalExecs: number | undefined;
   const onLine = (line: string) => {
