@@ -5,7 +5,7 @@ import { TARGETS } from "../../fuzz/target.js";
 import { runCampaign, type CampaignResult } from "../fuzzing/campaign.js";
 import { DEFAULT_REGRESSIONS, DEFAULT_WORK_DIR, displayPath, targetModule } from "../fuzzing/paths.js";
 import { fmtInt, fmtSecs } from "../fuzzing/progress.js";
-import { DEFAULT_ENGINES, DEFAULT_SLICE_SEC, ENGINE_NAMES, parseEngines, tallySummary, type EngineName } from "../fuzzing/portfolio.js";
+import { DEFAULT_ENGINES, ENGINE_NAMES, SLICE_SEC, parseEngines, tallySummary, type EngineName } from "../fuzzing/portfolio.js";
 import { intFlag, parseArgs, strFlag, UsageError } from "./args.js";
 import type { Io } from "./main.js";
 import { targetTable } from "./target.js";
@@ -36,8 +36,8 @@ regression with the same signature is already there, and printed with its diagra
                      kernel-state feedback; gen: long random programs through the decoder and
                      schedule perturbations (@k, step, cpu, gp) of the corpus's programs, run in
                      process. With --jobs >= the number of engines the workers are split between
-                     them; with fewer, each worker alternates engines every ${DEFAULT_SLICE_SEC}s. Both share
-                     the corpus dir and one triage; a finding says which engine found it
+                     them; with fewer, each worker takes them in turn: gen ${SLICE_SEC.gen}s, jazzer ${SLICE_SEC.jazzer}s, ...
+                     Both share the corpus dir and one triage; a finding says which engine found it
   --verbose          also print the engines' own logs
 
 Without --time, --runs or --keep-going the campaign runs until the first finding or Ctrl-C.

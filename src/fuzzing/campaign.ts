@@ -13,7 +13,7 @@ import type { BugSet } from "../bugs/switches.js";
 import { areaTable } from "../../fuzz/target.js";
 import { finishArtifact, triageArtifact, type Outcome, type Triage } from "./crash.js";
 import { startJazzer, type RunningJazzer } from "./jazzer.js";
-import { DEFAULT_SLICE_SEC, describePortfolio, engineFor, engineRun, launchSeconds, newTally, tallyNote, type EngineName, type EngineTally, type Portfolio } from "./portfolio.js";
+import { describePortfolio, engineFor, engineRun, launchSeconds, newTally, tallyNote, type EngineName, type EngineTally, type Portfolio } from "./portfolio.js";
 import { SEED_DIRS, targetModule, workDirs, type WorkDirs } from "./paths.js";
 import { applyStatus, newWorkerStats, progressLine, retire, totals, type WorkerStats } from "./progress.js";
 import { prepareWorkDir, type SeedReport } from "./seeds.js";
@@ -44,9 +44,9 @@ export interface CampaignOptions {
   module?: string;
   /** without the event dictionary (libFuzzer -dict) built from the seeds */
   noDict?: boolean;
-  /** the portfolio's engines (src/fuzzing/portfolio.ts; default jazzer alone) and time slice */
+  /** the portfolio's engines (src/fuzzing/portfolio.ts; default jazzer alone) and time slices */
   engines?: readonly EngineName[];
-  sliceSec?: number;
+  slices?: Partial<Record<EngineName, number>>;
 }
 
 export interface CampaignResult {
@@ -94,7 +94,7 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
   const table = areaTable(o.target);
   const dirs = workDirs(o.workDir, o.target);
   // ---- portfolio hook: which engine each launch runs (src/fuzzing/portfolio.ts)
-  const portfolio: Portfolio = { engines: o.engines ?? ["jazzer"], jobs: o.jobs, sliceSec: o.sliceSec ?? DEFAULT_SLICE_SEC };
+  const portfolio: Portfolio = { engines: o.engines ?? ["jazzer"], jobs: o.jobs, slices: o.slices };
   const tally = newTally();
   const launches: number[] = Array.from({ length: o.jobs }, () => 0);
   // ---- end of portfolio hook
@@ -156,7 +156,7 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
     const tag = o.jobs > 1 ? `[w${i}] ` : "";
     // ---- portfolio hook: this launch's engine, and its cap when one worker time-slices engines
     const engine = engineFor(portfolio, i, launches[i]!++);
-    const slice = launchSeconds(portfolio, maxTotalTime);
+    const slice = launchSeconds(portfolio, engine, maxTotalTime);
     tally[engine].processes++;
     // ---- end of portfolio hook
     const r = startJazzer(

@@ -4,7 +4,9 @@
 // watches, restarts and triages them the same way (src/fuzzing/campaign.ts).
 //   - with at least as many workers as engines, the workers are split between them (worker i runs
 //     engines[i % n]);
-//   - with fewer, each worker time-slices: its launches alternate engines, each at most `sliceSec`.
+//   - with fewer, each worker time-slices: its launches alternate engines, the generative engine
+//     first and for a short slice (the shallow bugs, which random programs find in seconds), then
+//     jazzer for a long one (it spends 2-5 s of each launch starting up and replaying the corpus).
 import { join } from "node:path";
 import type { JazzerRun } from "./jazzer.js";
 import { PROJECT_ROOT } from "./paths.js";
@@ -13,8 +15,8 @@ export const ENGINE_NAMES = ["jazzer", "gen"] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 /** what `futex-fuzz fuzz` runs unless told (--engines) */
 export const DEFAULT_ENGINES: readonly EngineName[] = ["jazzer", "gen"];
-/** a time slice when one worker runs several engines (jazzer spends 2-3 s of each starting up) */
-export const DEFAULT_SLICE_SEC = 20;
+/** an engine's time slice when one worker runs several */
+export const SLICE_SEC: Readonly<Record<EngineName, number>> = { gen: 10, jazzer: 50 };
 
 function isEngine(s: string): s is EngineName {
   return ENGINE_NAMES.some((e) => e === s);
@@ -37,7 +39,8 @@ export function parseEngines(list: string): EngineName[] {
 export interface Portfolio {
   engines: readonly EngineName[];
   jobs: number;
-  sliceSec: number;
+  /** time slices (default SLICE_SEC) */
+  slices?: Partial<Record<EngineName, number>>;
 }
 
 export function timeSliced(p: Portfolio): boolean {
@@ -47,13 +50,19 @@ export function timeSliced(p: Portfolio): boolean {
 /** the engine of worker `worker`'s `launch`-th process (0-based) */
 export function engineFor(p: Portfolio, worker: number, launch: number): EngineName {
   const n = p.engines.length;
-  return p.engines[timeSliced(p) ? (worker + launch) % n : worker % n]!;
+  if (!timeSliced(p)) return p.engines[worker % n]!;
+  const order = [...p.engines].sort((a, b) => Number(b === "gen") - Number(a === "gen"));
+  return order[(worker + launch) % n]!;
 }
 
-/** a launch's time cap: the time left, or one slice of it when time-slicing */
-export function launchSeconds(p: Portfolio, left: number | undefined): number | undefined {
+export function sliceOf(p: Portfolio, e: EngineName): number {
+  return p.slices?.[e] ?? SLICE_SEC[e];
+}
+
+/** a launch's time cap: the time left, or the engine's slice of it when time-slicing */
+export function launchSeconds(p: Portfolio, e: EngineName, left: number | undefined): number | undefined {
   if (!timeSliced(p)) return left;
-  return left === undefined ? p.sliceSec : Math.min(left, p.sliceSec);
+  return left === undefined ? sliceOf(p, e) : Math.min(left, sliceOf(p, e));
 }
 
 export function generativeWorker(): string {
@@ -92,5 +101,7 @@ export function tallySummary(t: EngineTally): string {
 
 export function describePortfolio(p: Portfolio): string {
   if (p.engines.length < 2) return `engine ${p.engines[0]}`;
-  return timeSliced(p) ? `engines ${p.engines.join("+")} time-sliced (${p.sliceSec}s each)` : `engines ${p.engines.join("+")} split over the workers`;
+  if (!timeSliced(p)) return `engines ${p.engines.join("+")} split over the workers`;
+  const order = p.engines.map((e) => engineFor(p, 0, p.engines.indexOf(e)));
+  return `engines ${order.map((e) => `${e} ${sliceOf(p, e)}s`).join(", ")} in turn`;
 }
