@@ -192,8 +192,9 @@ export async function instrumentationBench(o: {
     let inProcess = 0;
     const best = new Map<string, JazzerRates>();
     for (let r = 0; r < o.rounds; r++) {
-      inProcess = Math.max(inProcess, inProcessRate(files, o.repeat));
-      o.log?.(`[instrumentation] round ${r + 1}: in-process ${Math.round(inProcess)} execs/s`);
+      const here = inProcessRate(files, o.repeat);
+      inProcess = Math.max(inProcess, here);
+      o.log?.(`[instrumentation] round ${r + 1}: in-process ${Math.round(here)} execs/s`);
       for (const v of chosen) {
         const x = await runVariant(v, dir, files, o.repeat, o.fuzzRuns);
         o.log?.(`[instrumentation] round ${r + 1}: ${v.name}: replay ${Math.round(x.replay)}/s, fuzz ${Math.round(x.fuzz)}/s, ft ${x.ft}`);
