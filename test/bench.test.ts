@@ -19,6 +19,7 @@ import { cachelineBench, cacheProgram, countLines, LineModel } from "../scripts/
 import { blindCampaign, fastcheckCampaign, type CampaignRun, type CampaignSpec } from "../scripts/bench/engines.js";
 import { corpusBench, executorBench, lengthBench, targetBench } from "../scripts/bench/throughput.js";
 import { formatInputs, loadInputs, parseInputs } from "../scripts/bench/inputs.js";
+import { cpuSeconds, formatInstrumentation, instrumentationBench, VARIANTS } from "../scripts/bench/instrumentation.js";
 import { areaForBug, formatTimeToBug, ratio, summarize, timeToBug } from "../scripts/bench/timetobug.js";
 
 const ROBUST_BUG = "robust-unlock-no-ip-fixup";
@@ -231,6 +232,41 @@ describe("throughput (scripts/bench/throughput.ts)", () => {
     expect(c.corpusBareFraction).toBeGreaterThan(0);
     expect(c.corpusBareFraction).toBeLessThan(1);
   });
+});
+
+describe("instrumentation costs (scripts/bench/instrumentation.ts)", () => {
+  beforeAll(() => ensureBuilt(), 120_000);
+
+  it("cpuSeconds reads a live process's CPU time; a missing one is NaN", () => {
+    let x = 0;
+    for (let i = 0; i < 2e7; i++) x += i & 1;
+    expect(x).toBeGreaterThan(0);
+    expect(cpuSeconds(process.pid)).toBeGreaterThan(0);
+    expect(cpuSeconds(undefined)).toBeNaN();
+  });
+
+  it("the default variant is exactly the campaigns' jazzer flags; variant names are unique", () => {
+    expect(VARIANTS[0]!.name).toBe("default");
+    expect(VARIANTS[0]!.jazzerFlags).toBeUndefined();
+    expect(VARIANTS[0]!.libFuzzerFlags).toBeUndefined();
+    expect(new Set(VARIANTS.map((v) => v.name)).size).toBe(VARIANTS.length);
+  });
+
+  it("measures in-process, replay and fuzz rates of a variant on a few inputs", async () => {
+    const programs = loadInputs().slice(0, 20).map((i) => i.program);
+    const f = await instrumentationBench({ programs, repeat: 1, fuzzRuns: 200, rounds: 1, variants: ["default"] });
+    expect(f.inputs).toBe(20);
+    expect(f.inProcessExecsPerSecond).toBeGreaterThan(0);
+    expect(f.variants.map((v) => v.name)).toEqual(["default"]);
+    const v = f.variants[0]!;
+    expect(v.replayExecsPerSecond).toBeGreaterThan(0);
+    expect(v.fuzzExecsPerSecond).toBeGreaterThan(0);
+    expect(v.replayFraction).toBeCloseTo(v.replayExecsPerSecond / f.inProcessExecsPerSecond, 9);
+    expect(v.fuzzVsDefault).toBe(1);
+    expect(v.cov).toBeGreaterThan(0);
+    expect(v.ft).toBeGreaterThan(v.cov);
+    expect(formatInstrumentation(f)).toMatch(/\| default \| \d+ \| \d+% \|/);
+  }, 180_000);
 });
 
 describe("bench input set (bench/inputs, scripts/bench/inputs.ts)", () => {
