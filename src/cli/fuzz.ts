@@ -15,9 +15,9 @@ export const FUZZ_HELP = `usage: futex-fuzz fuzz [--target T] [--time S] [--runs
                       [--regressions DIR] [--keep-going] [--seed N] [--work-dir DIR] [--no-dict]
                       [--engines jazzer,gen] [--verbose]
 
-Fuzz the simulated kernel with jazzer.js (libFuzzer). The byte corpus of the target lives in
-WORK/<target>/corpus and is seeded from corpus/seeds and corpus/conformance (never from
-corpus/regressions). A crash is decoded, minimized, stored into the regressions dir unless a
+Fuzz the simulated kernel with jazzer.js (libFuzzer) and a generative engine (--engines). The
+byte corpus of the target lives in WORK/<target>/corpus and is seeded from corpus/seeds and
+corpus/conformance (never from corpus/regressions). A crash is decoded, minimized, stored into the regressions dir unless a
 regression with the same signature is already there, and printed with its diagram.
 
   --target T         ${TARGETS.join(" | ")} (default all)
