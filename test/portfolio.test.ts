@@ -70,12 +70,15 @@ describe("portfolio: a generative campaign", () => {
       { out: (s) => void (out += s), err: (s) => void (err += s) },
     );
     expect(r.errors).toEqual([]);
-    expect(r.outcomes.map((o) => [o.kind, o.signature])).toEqual([["new", "double-free:futex_hash_free"]]);
+    // the switch's expected kinds: a double free or a use-after-free of the shared phash_new
+    expect(r.outcomes.map((o) => o.kind)).toEqual(["new"]);
+    const sig = r.outcomes[0]!.signature!;
+    expect(sig).toMatch(/^(double-free|use-after-free):/);
     expect(r.engines.gen).toEqual({ processes: 1, findings: 1 });
     expect(r.engines.jazzer.processes).toBe(0);
     expect(out).toMatch(/== FINDING .*\(seed 1, after/);
     expect(err).toMatch(/engine gen/);
-    expect(readdirSync(join(regressions, "double-free-futex_hash_free")).length).toBe(1);
+    expect(readdirSync(join(regressions, sig.replace(":", "-"))).length).toBe(1);
   }, 90_000);
 
   it("one worker, both engines: gen's slice ends, jazzer takes over for the rest", async () => {
