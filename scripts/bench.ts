@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [--seconds S] [--bugs [ids]] [--runs-per N] [--max-seconds S] ...
+// npm run bench [-- --json] [--seconds S] [--only executor] [--bugs [ids]] [--runs-per N] ...
 //
 // Without --bugs: throughput figures and ratios measured in one run (scripts/bench/throughput.ts:
 // executor points/s vs a bare generator loop, in-process execs/s per target with state feedback
@@ -13,17 +13,32 @@ import { BUGS } from "../src/bugs/registry.js";
 import { AREAS, TARGETS } from "../fuzz/target.js";
 import { cachelineBench, formatCachelines } from "./bench/cachelines.js";
 import { DEFAULT_ENGINES, ENGINES, type Engine } from "./bench/engines.js";
-import { executorBench, lengthBench, nativePcIndir, targetBench } from "./bench/throughput.js";
+import { corpusBench, executorBench, lengthBench, nativePcIndir, targetBench, type CorpusFigures } from "./bench/throughput.js";
+import { BENCH_INPUTS_DIR, loadInputs } from "./bench/inputs.js";
+import { formatInstrumentation, instrumentationBench, VARIANTS } from "./bench/instrumentation.js";
 import { formatTimeToBug, timeToBug, type TimeToBugResult } from "./bench/timetobug.js";
 import { markdownReport, type BenchOutput } from "./bench/report.js";
 import { fmtInt } from "./bench/util.js";
 
-const USAGE = `usage: npm run bench -- [--json] [--seconds S] [--no-throughput]
+const USAGE = `usage: npm run bench -- [--json] [--seconds S] [--no-throughput] [--only executor|instrumentation] [--inputs DIR]
+                        [--repeat N] [--fuzz-runs N] [--rounds N] [--variants v,v...]
                         [--bugs [id,id...]] [--runs-per N] [--max-seconds S] [--engines e,e...]
                         [--engine-caps e=S,...] [--edges-bugs id,id...] [--target T] [--jobs 1|2]
                         [--without-seeds f.fz,...] [--md FILE]
 
   --seconds S       throughput measuring time per figure (default 3)
+  --only executor   just the executor on the bench input set next to the bare 3-deep yield*
+                    loop (~10 s): executor.corpusPointsPerSecond, corpusExecsPerSecond,
+                    corpusBareFraction. For a CPU profile of the executor alone:
+                      npm run build && node --cpu-prof --cpu-prof-dir=prof dist/scripts/bench.js --only executor
+  --only instrumentation  what each part of jazzer.js's instrumentation costs against the
+                    in-process rate on the bench inputs (docs/instrumentation-costs.md; ~2 min)
+    --repeat N      times each input runs in the replay (default 3)
+    --fuzz-runs N   fuzzing runs per jazzer variant after its corpus replay (default 10000)
+    --rounds N      each variant's best of N runs (default 2)
+    --variants v,v  ${VARIANTS.map((v) => v.name).join(",")} (default: all)
+  --inputs DIR      the bench input set (default bench/inputs; refreshed by
+                    node dist/scripts/refresh-bench-inputs.js)
   --no-throughput   skip the throughput and cache-line figures (with --bugs)
   --bugs [ids]      time-to-bug campaigns for these switches (no ids: every switch in the registry)
   --runs-per N      campaigns per switch and engine, seeds 1..N (default 5)
@@ -90,6 +105,12 @@ const known = new Set([
   "--engine-caps",
   "--without-seeds",
   "--md",
+  "--only",
+  "--inputs",
+  "--fuzz-runs",
+  "--repeat",
+  "--rounds",
+  "--variants",
 ]);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i]!;
@@ -129,6 +150,24 @@ for (const f of withoutSeeds ?? []) if (!SEED_DIRS.some((d) => existsSync(join(d
 const edgesBugs = list("--edges-bugs");
 for (const id of edgesBugs ?? []) if (!bugs?.includes(id)) fail(`--edges-bugs: '${id}' is not one of the --bugs switches`);
 
+const ONLY = ["executor", "instrumentation"] as const;
+const only = value("--only");
+if (only !== undefined && !ONLY.some((o) => o === only)) fail(`--only ${only}: expected one of ${ONLY.join(", ")}`);
+if (only && bugs) fail("--only and --bugs do not go together");
+const inputsDir = value("--inputs") ?? BENCH_INPUTS_DIR;
+let benchInputs;
+try {
+  benchInputs = loadInputs(undefined, inputsDir).map((i) => i.program);
+} catch (e) {
+  fail((e as Error).message);
+}
+
+const fuzzRuns = num("--fuzz-runs", 10_000, 1);
+const rounds = num("--rounds", 2, 1);
+const repeat = num("--repeat", 3, 1);
+const variants = list("--variants");
+for (const v of variants ?? []) if (!VARIANTS.some((x) => x.name === v)) fail(`unknown variant '${v}' (known: ${VARIANTS.map((x) => x.name).join(", ")})`);
+
 const mdFile = value("--md");
 const startedAt = new Date();
 const report: BenchOutput = {};
@@ -137,15 +176,34 @@ const say = (s: string) => {
   if (!json) console.log(s);
 };
 
-if (!(bugs && noThroughput)) {
+function sayCorpus(c: CorpusFigures): void {
+  say(
+    `executor on ${c.corpusPrograms} bench inputs: ${fmtInt(c.corpusExecsPerSecond)} execs/s, ${fmtInt(c.corpusPointsPerSecond)} points/s ` +
+      `(${c.corpusPointsPerExec.toFixed(0)} points/exec); bare 3-deep yield* loop ${fmtInt(c.bare3PointsPerSecond)}/s; ` +
+      `fraction ${(c.corpusBareFraction * 100).toFixed(2)}% of bare`,
+  );
+}
+
+if (only === "instrumentation") {
+  const instrumentation = await instrumentationBench({ programs: benchInputs, repeat, fuzzRuns, rounds, variants, log: (l) => process.stderr.write(l + "\n") });
+  out.instrumentation = instrumentation;
+  report.instrumentation = instrumentation;
+  say(formatInstrumentation(instrumentation));
+} else if (only === "executor") {
+  const executor = corpusBench(SECONDS, benchInputs);
+  out.executor = executor;
+  report.corpus = executor;
+  sayCorpus(executor);
+} else if (!(bugs && noThroughput)) {
   const pc = nativePcIndir();
-  const executor = executorBench(SECONDS);
+  const executor = { ...executorBench(SECONDS), ...corpusBench(SECONDS, benchInputs) };
   const targets = targetBench(SECONDS, pc.fn);
   const length = lengthBench(SECONDS);
   const cachelines = cachelineBench();
   Object.assign(out, { executor, targets, length, feedback: { nativeTracer: pc.native }, cachelines });
-  Object.assign(report, { executor, targets, length, cachelines });
-  say(`executor: ${fmtInt(executor.pointsPerSecond)} preemption points/s; bare generator loop ${fmtInt(executor.barePointsPerSecond)}/s; ratio ${executor.bareRatio.toFixed(1)}x`);
+  Object.assign(report, { executor, corpus: executor, targets, length, cachelines });
+  sayCorpus(executor);
+  say(`executor on generated programs: ${fmtInt(executor.pointsPerSecond)} preemption points/s; bare generator loop ${fmtInt(executor.barePointsPerSecond)}/s; ratio ${executor.bareRatio.toFixed(1)}x`);
   for (const [n, t] of Object.entries(targets))
     say(
       `target ${n.padEnd(15)} ${fmtInt(t.execsPerSecond)} execs/s (in-process, sync, state feedback: ${t.featuresPerExec.toFixed(1)} features/exec); ` +

@@ -17,7 +17,9 @@ import { parse } from "../src/program/text.js";
 import { AREAS } from "../fuzz/target.js";
 import { cachelineBench, cacheProgram, countLines, LineModel } from "../scripts/bench/cachelines.js";
 import { blindCampaign, fastcheckCampaign, type CampaignRun, type CampaignSpec } from "../scripts/bench/engines.js";
-import { executorBench, lengthBench, targetBench } from "../scripts/bench/throughput.js";
+import { corpusBench, executorBench, lengthBench, targetBench } from "../scripts/bench/throughput.js";
+import { formatInputs, loadInputs, parseInputs } from "../scripts/bench/inputs.js";
+import { cpuSeconds, formatInstrumentation, instrumentationBench, VARIANTS } from "../scripts/bench/instrumentation.js";
 import { areaForBug, formatTimeToBug, ratio, summarize, timeToBug } from "../scripts/bench/timetobug.js";
 
 const ROBUST_BUG = "robust-unlock-no-ip-fixup";
@@ -219,6 +221,75 @@ describe("throughput (scripts/bench/throughput.ts)", () => {
     const l = lengthBench(0.05);
     expect(Object.keys(l)).toEqual(["16", "64", "256"]);
   });
+
+  it("corpus figures: points/s = execs/s x points/exec, and the fraction of the bare 3-deep loop", () => {
+    const progs = loadInputs().slice(0, 40).map((i) => i.program);
+    const c = corpusBench(0.05, progs);
+    expect(c.corpusPrograms).toBe(40);
+    expect(c.corpusPointsPerExec).toBeGreaterThan(1);
+    expect(c.corpusPointsPerSecond / c.corpusExecsPerSecond).toBeCloseTo(c.corpusPointsPerExec, 0);
+    expect(c.corpusBareFraction).toBeCloseTo(c.corpusPointsPerSecond / c.bare3PointsPerSecond, 9);
+    expect(c.corpusBareFraction).toBeGreaterThan(0);
+    expect(c.corpusBareFraction).toBeLessThan(1);
+  });
+});
+
+describe("instrumentation costs (scripts/bench/instrumentation.ts)", () => {
+  beforeAll(() => ensureBuilt(), 120_000);
+
+  it("cpuSeconds reads a live process's CPU time; a missing one is NaN", () => {
+    let x = 0;
+    for (let i = 0; i < 2e7; i++) x += i & 1;
+    expect(x).toBeGreaterThan(0);
+    expect(cpuSeconds(process.pid)).toBeGreaterThan(0);
+    expect(cpuSeconds(undefined)).toBeNaN();
+  });
+
+  it("the default variant is exactly the campaigns' jazzer flags; variant names are unique", () => {
+    expect(VARIANTS[0]!.name).toBe("default");
+    expect(VARIANTS[0]!.jazzerFlags).toBeUndefined();
+    expect(VARIANTS[0]!.libFuzzerFlags).toBeUndefined();
+    expect(new Set(VARIANTS.map((v) => v.name)).size).toBe(VARIANTS.length);
+  });
+
+  it("measures in-process, replay and fuzz rates of a variant on a few inputs", async () => {
+    const programs = loadInputs().slice(0, 20).map((i) => i.program);
+    const f = await instrumentationBench({ programs, repeat: 1, fuzzRuns: 200, rounds: 1, variants: ["default"] });
+    expect(f.inputs).toBe(20);
+    expect(f.inProcessExecsPerSecond).toBeGreaterThan(0);
+    expect(f.variants.map((v) => v.name)).toEqual(["default"]);
+    const v = f.variants[0]!;
+    expect(v.replayExecsPerSecond).toBeGreaterThan(0);
+    expect(v.fuzzExecsPerSecond).toBeGreaterThan(0);
+    expect(v.replayFraction).toBeCloseTo(v.replayExecsPerSecond / f.inProcessExecsPerSecond, 9);
+    expect(v.fuzzVsDefault).toBe(1);
+    expect(v.cov).toBeGreaterThan(0);
+    expect(v.ft).toBeGreaterThan(v.cov);
+    expect(formatInstrumentation(f)).toMatch(/\| default \| \d+ \| \d+% \|/);
+  }, 180_000);
+});
+
+describe("bench input set (bench/inputs, scripts/bench/inputs.ts)", () => {
+  it("the committed set is a few hundred programs or more, each run clean on the fixed kernel", () => {
+    const inputs = loadInputs();
+    expect(inputs.length).toBeGreaterThanOrEqual(200);
+    expect(new Set(inputs.map((i) => i.id)).size).toBe(inputs.length);
+    // realistic: not only the seeds; a good part runs well past a handful of preemption points
+    const points = inputs.map((i) => execute(i.program).stats.points);
+    expect(points.filter((p) => p > 100).length).toBeGreaterThan(inputs.length / 10);
+    for (const i of inputs.slice(0, 100)) expect(execute(i.program).findings, i.id).toEqual([]);
+  });
+
+  it("format and parse round-trip; duplicates collapse; ids are the sha1 of the text", () => {
+    const a = parse("config cpus=2\nt0 mmap m0 anon\nt0 spawn t1\n");
+    const b = parse("config cpus=1\nt0 hash_set_slots 4\n");
+    const text = formatInputs([b, a, b], "# header\n");
+    const back = parseInputs(text, "all", "test");
+    expect(back.length).toBe(2);
+    expect(back.map((x) => x.program).sort((x, y) => x.cpus - y.cpus)).toEqual([b, a]);
+    expect(text.startsWith("# header\n# == input ")).toBe(true);
+    expect(formatInputs([a, b], "# header\n")).toBe(text);
+  });
 });
 
 describe("time to bug (scripts/bench/engines.ts, timetobug.ts)", () => {
@@ -309,13 +380,15 @@ describe("npm run bench (dist/scripts/bench.js)", () => {
     );
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
     const j = JSON.parse(r.stdout) as {
-      executor: { pointsPerSecond: number; bareRatio: number };
+      executor: { pointsPerSecond: number; bareRatio: number; corpusBareFraction: number; corpusExecsPerSecond: number };
       targets: Record<string, { execsPerSecond: number }>;
       cachelines: unknown[];
       timeToBug: Record<string, Record<string, { medianSeconds: number | null; runs: number }>>;
     };
     expect(j.executor.pointsPerSecond).toBeGreaterThan(0);
     expect(j.executor.bareRatio).toBeGreaterThan(1);
+    expect(j.executor.corpusBareFraction).toBeGreaterThan(0);
+    expect(j.executor.corpusExecsPerSecond).toBeGreaterThan(0);
     for (const n of Object.keys(AREAS)) expect(j.targets[n]!.execsPerSecond).toBeGreaterThan(0);
     expect(j.cachelines.length).toBe(8);
     for (const e of ["blind", "fastcheck"]) {
@@ -326,8 +399,17 @@ describe("npm run bench (dist/scripts/bench.js)", () => {
     expect(r.stderr).toMatch(/\[ttb 2\/2\]/);
   }, 180_000);
 
+  it("--only executor --json prints just the corpus figures", () => {
+    const r = spawnSync(process.execPath, [join(PROJECT_ROOT, "dist", "scripts", "bench.js"), "--only", "executor", "--json", "--seconds", "0.2"], { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 60_000 });
+    expect(r.status, r.stderr.slice(-2000)).toBe(0);
+    const j = JSON.parse(r.stdout) as { executor: { corpusPointsPerSecond: number; corpusExecsPerSecond: number; corpusBareFraction: number }; targets?: unknown };
+    expect(j.executor.corpusPointsPerSecond).toBeGreaterThan(j.executor.corpusExecsPerSecond);
+    expect(j.executor.corpusBareFraction).toBeGreaterThan(0);
+    expect(j.targets).toBeUndefined();
+  }, 60_000);
+
   it("rejects unknown switches and options", () => {
-    for (const args of [["--bugs", "nope"], ["--frobnicate"], ["--jobs", "3"]]) {
+    for (const args of [["--bugs", "nope"], ["--frobnicate"], ["--jobs", "3"], ["--only", "nope"], ["--inputs", "/nonexistent"]]) {
       const r = spawnSync(process.execPath, [join(PROJECT_ROOT, "dist", "scripts", "bench.js"), ...args], { cwd: PROJECT_ROOT, encoding: "utf8" });
       expect(r.status).toBe(2);
     }

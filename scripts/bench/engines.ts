@@ -9,9 +9,14 @@
 //                 -max_len 4096) through the same decoder and executor, in process, no feedback
 //   fastcheck     random programs from the fast-check arbitraries (scripts/bench/arb.ts) with the
 //                 area's event kinds, in process, no feedback
+//   portfolio     `futex-fuzz fuzz` as a user runs it (runCampaign, one worker, engines jazzer and
+//                 gen in turn: src/fuzzing/portfolio.ts), fresh temp work dir; --without-seeds
+//                 does not apply to it. A finding of another kind ends that campaign; the next
+//                 one (same corpus, next seed) ignores nothing, so such a switch may read slower
 // Time is wall-clock from the start of the campaign (jazzer: from spawning node, so it includes
 // start-up and loading the seeds); execs are the target executions up to the finding (jazzer:
 // libFuzzer's stat::number_of_executed_units, summed over restarts).
+import { isFinding } from "../../src/corpus/outcome.js";
 import fc from "fast-check";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,6 +26,7 @@ import { AREAS, areaTable } from "../../fuzz/target.js";
 import { bugInfo } from "../../src/bugs/registry.js";
 import { parseBugs } from "../../src/bugs/switches.js";
 import { execute } from "../../src/exec/executor.js";
+import { runCampaign } from "../../src/fuzzing/campaign.js";
 import { triageArtifact } from "../../src/fuzzing/crash.js";
 import { parseArtifact, startJazzer } from "../../src/fuzzing/jazzer.js";
 import { SEED_DIRS, targetModule, workDirs } from "../../src/fuzzing/paths.js";
@@ -31,7 +37,7 @@ import { signature, type Finding } from "../../src/sanitizers/report.js";
 import { arbUsefulProgram } from "./arb.js";
 import { randomBytes, rng } from "./util.js";
 
-export const ENGINES = ["jazzer", "jazzer-edges", "jazzer-nodict", "blind", "fastcheck"] as const;
+export const ENGINES = ["jazzer", "jazzer-edges", "jazzer-nodict", "blind", "fastcheck", "portfolio"] as const;
 export type Engine = (typeof ENGINES)[number];
 /** the engines a time-to-bug run uses unless told (jazzer-nodict is an opt-in ablation) */
 export const DEFAULT_ENGINES: readonly Engine[] = ["jazzer", "jazzer-edges", "blind", "fastcheck"];
@@ -59,6 +65,8 @@ export interface CampaignRun extends CampaignSpec {
   others: string[];
   /** why a campaign ended early without an answer (jazzer failed to run, ...) */
   error?: string;
+  /** portfolio: the engine whose input it was */
+  foundBy?: string;
 }
 
 /** libFuzzer's default -max_len when the corpus has nothing longer */
@@ -192,6 +200,45 @@ export async function jazzerCampaign(spec: CampaignSpec): Promise<CampaignRun> {
   }
 }
 
+/** portfolio: runCampaign with both engines until an expected finding or the cap. */
+export async function portfolioCampaign(spec: CampaignSpec): Promise<CampaignRun> {
+  const bugs = parseBugs(spec.bug);
+  const expect = expectedKinds(spec.bug);
+  const work = mkdtempSync(join(tmpdir(), "futex-ttb-"));
+  const others: string[] = [];
+  let execs = 0;
+  const t0 = performance.now();
+  const elapsed = () => (performance.now() - t0) / 1000;
+  try {
+    for (let restart = 0; ; restart++) {
+      const left = spec.maxSeconds - elapsed();
+      if (left < 1) return { ...spec, found: false, seconds: elapsed(), execs, others };
+      const startedAt = elapsed();
+      let out = "";
+      const r = await runCampaign(
+        { target: spec.target, bugs, timeSec: Math.ceil(left), jobs: 1, regressions: join(work, "regressions"), keepGoing: false, seed: spec.seed + 1000 * restart, workDir: work, engines: ["jazzer", "gen"] },
+        { out: (s) => void (out += s), err: () => {} },
+      );
+      execs += r.execs;
+      const o = r.outcomes[0];
+      if (!o) {
+        const error = r.errors.length > 0 && elapsed() < spec.maxSeconds - 2 ? r.errors.join("; ") : undefined;
+        return { ...spec, found: false, seconds: elapsed(), execs, others, ...(error ? { error } : {}) };
+      }
+      // the heading of the finding: "(gen, seed 3, after 4.2s)": when the engine's process stopped on it
+      const m = /\((jazzer|gen), seed \d+, after ([\d.]+)s\)/.exec(out);
+      const kind = isFinding(o) ? o.signature.split(":")[0] : undefined;
+      if (isFinding(o) && kind !== undefined && expect.includes(kind)) {
+        const seconds = m ? startedAt + Number(m[2]) : elapsed();
+        return { ...spec, found: true, seconds, execs, signature: o.signature, others, ...(m ? { foundBy: m[1] } : {}) };
+      }
+      others.push(isFinding(o) ? o.signature : `(${o.kind})`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 /** Run a campaign in this process (jazzer engines spawn their own process). */
 export async function runCampaignHere(spec: CampaignSpec): Promise<CampaignRun> {
   switch (spec.engine) {
@@ -203,5 +250,7 @@ export async function runCampaignHere(spec: CampaignSpec): Promise<CampaignRun> 
       return blindCampaign(spec);
     case "fastcheck":
       return fastcheckCampaign(spec);
+    case "portfolio":
+      return portfolioCampaign(spec);
   }
 }

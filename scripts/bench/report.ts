@@ -4,12 +4,15 @@ import { execFileSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import type { CacheRow } from "./cachelines.js";
 import { formatCachelines } from "./cachelines.js";
-import type { ExecutorFigures, TargetFigures } from "./throughput.js";
+import type { CorpusFigures, ExecutorFigures, TargetFigures } from "./throughput.js";
+import { formatInstrumentation, type InstrumentationFigures } from "./instrumentation.js";
 import { formatTimeToBug, type TimeToBugResult } from "./timetobug.js";
 import { fmtInt, fmtSec } from "./util.js";
 
 export interface BenchOutput {
   executor?: ExecutorFigures;
+  corpus?: CorpusFigures;
+  instrumentation?: InstrumentationFigures;
   targets?: Record<string, TargetFigures>;
   length?: Record<string, { execsPerSecond: number; pointsPerExec: number }>;
   cachelines?: CacheRow[];
@@ -38,6 +41,16 @@ export function markdownReport(o: BenchOutput, argv: readonly string[], startedA
       .join(" / ")}`,
     "",
   ];
+  if (o.corpus) {
+    const c = o.corpus;
+    md.push(
+      "## Executor on the bench inputs",
+      "",
+      `${c.corpusPrograms} programs (bench/inputs): ${fmtInt(c.corpusExecsPerSecond)} execs/s, ${fmtInt(c.corpusPointsPerSecond)} preemption points/s (${c.corpusPointsPerExec.toFixed(0)} points/exec); a bare 3-deep yield* loop does ${fmtInt(c.bare3PointsPerSecond)}/s: the executor runs at ${(c.corpusBareFraction * 100).toFixed(2)}% of it.`,
+      "",
+    );
+  }
+  if (o.instrumentation) md.push("## Instrumentation costs", "", formatInstrumentation(o.instrumentation), "");
   if (o.executor && o.targets && o.length) {
     const e = o.executor;
     md.push(

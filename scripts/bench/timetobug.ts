@@ -56,6 +56,8 @@ export interface EngineSummary {
   /** findings of other kinds some campaign ran into (ignored) and campaign errors */
   others: string[];
   errors: string[];
+  /** portfolio: which engine's input each finding was, counted */
+  foundBy?: Record<string, number>;
 }
 
 export interface Ratio {
@@ -144,6 +146,7 @@ export function summarize(runs: readonly CampaignRun[], capSeconds: number): Eng
     execs: bySeed.map((r) => r.execs),
     others: [...new Set(bySeed.flatMap((r) => r.others))],
     errors: bySeed.flatMap((r) => (r.error ? [`seed ${r.seed}: ${r.error}`] : [])),
+    ...(bySeed.some((r) => r.foundBy) ? { foundBy: bySeed.reduce<Record<string, number>>((a, r) => (r.foundBy ? { ...a, [r.foundBy]: (a[r.foundBy] ?? 0) + 1 } : a), {}) } : {}),
   };
 }
 
@@ -210,6 +213,8 @@ export async function timeToBug(o: TimeToBugOptions): Promise<TimeToBugResult> {
     pair("fastcheck/jazzer", "fastcheck", "jazzer");
     pair("jazzer-edges/jazzer", "jazzer-edges", "jazzer");
     pair("jazzer-nodict/jazzer", "jazzer-nodict", "jazzer");
+    pair("portfolio/jazzer", "portfolio", "jazzer");
+    pair("portfolio/blind", "portfolio", "blind");
     ratios[bug] = rs;
   }
   return { options: { runsPer: o.runsPer, maxSeconds: o.maxSeconds, engineCaps: caps, withoutSeeds: o.withoutSeeds ?? [], target: o.target, engines: o.engines }, targets, timeToBug, ratios, runs };
@@ -237,6 +242,7 @@ export function formatTimeToBug(r: TimeToBugResult): string {
       const execs = s.medianExecs === null ? `>${fmtInt(Math.max(...s.execs))}` : fmtInt(s.medianExecs);
       lines.push(`    ${engine.padEnd(32)} ${med.padStart(9)} ${spread.padStart(19)} ${execs.padStart(13)} ${`${s.found}/${s.runs}`.padStart(6)}`);
       for (const e of s.errors) lines.push(`      error: ${e}`);
+      if (s.foundBy) lines.push(`      found by: ${Object.entries(s.foundBy).map(([e, n]) => `${e} ${n}`).join(", ")}`);
     }
     const rs = r.ratios[bug] ?? {};
     const parts = Object.entries(rs).map(([name, x]) => `${name} ${fmtRatio(x.seconds)} (time), ${fmtRatio(x.execs)} (execs)`);

@@ -7,6 +7,7 @@ import { isFinding } from "../corpus/outcome.js";
 import { EXIT, EXIT_HELP, worst } from "./exit.js";
 import { DEFAULT_REGRESSIONS, DEFAULT_WORK_DIR, displayPath, targetModule } from "../fuzzing/paths.js";
 import { fmtInt, fmtSecs } from "../fuzzing/progress.js";
+import { DEFAULT_ENGINES, ENGINE_NAMES, SLICE_SEC, parseEngines, tallySummary, type EngineName } from "../fuzzing/portfolio.js";
 import { intFlag, notAFile, parseArgs, strFlag, UsageError } from "./args.js";
 import type { Io } from "./main.js";
 import { targetTable } from "./target.js";
@@ -14,11 +15,11 @@ import { targetTable } from "./target.js";
 
 export const FUZZ_HELP = `usage: futex-fuzz fuzz [--target T] [--time S] [--runs N] [--stop-on-first] [--bugs a,b]
                       [--jobs N] [--regressions DIR] [--keep-going] [--seed N] [--work-dir DIR]
-                      [--no-dict] [--verbose]
+                      [--no-dict] [--engines jazzer,gen] [--verbose]
 
-Fuzz the simulated kernel with jazzer.js (libFuzzer). The byte corpus of the target lives in
-WORK/<target>/corpus and is seeded from corpus/seeds and corpus/conformance (never from
-corpus/regressions). A crash is decoded, minimized, stored into the regressions dir unless a
+Fuzz the simulated kernel with jazzer.js (libFuzzer) and a generative engine (--engines). The
+byte corpus of the target lives in WORK/<target>/corpus and is seeded from corpus/seeds and
+corpus/conformance (never from corpus/regressions). A crash is decoded, minimized, stored into the regressions dir unless a
 regression with the same signature is already there, and printed with its diagram.
 
 A time budget is a budget: --time S fuzzes for S seconds and reports every distinct finding,
@@ -41,7 +42,13 @@ ignoring the signatures found so far. --stop-on-first stops at the first finding
                      and switches; progress.jsonl and findings.jsonl log the campaign.
   --no-dict          no event dictionary (by default the seeds' events, encoded, are given to
                      libFuzzer as -dict words, so its insertions add whole events)
-  --verbose          also print jazzer's own log
+  --engines E,E      the portfolio: ${ENGINE_NAMES.join(", ")} (default ${DEFAULT_ENGINES.join(",")}). jazzer: coverage and
+                     kernel-state feedback; gen: long random programs through the decoder and
+                     schedule perturbations (@k, step, cpu, gp) of the corpus's programs, run in
+                     process. With --jobs >= the number of engines the workers are split between
+                     them; with fewer, each worker takes them in turn: gen ${SLICE_SEC.gen}s, jazzer ${SLICE_SEC.jazzer}s, ...
+                     Both share the corpus dir and one triage; a finding says which engine found it
+  --verbose          also print the engines' own logs
 
 Without --time, --runs or --keep-going the campaign runs until the first finding or Ctrl-C.
 A progress line (elapsed, execs, execs/s, coverage, corpus, findings) goes to stderr every 3s;
@@ -69,6 +76,7 @@ export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
       "work-dir": { value: true },
       verbose: { value: false },
       "no-dict": { value: false },
+      engines: { value: true },
       help: { value: false },
     },
     { "-h": "--help" },
@@ -88,6 +96,7 @@ export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
   if (a.flags.has("regressions") && !strFlag(a, "regressions")) throw new UsageError("--regressions needs a directory");
   notAFile(strFlag(a, "work-dir"));
   notAFile(strFlag(a, "regressions"));
+  const engines = enginesFlag(strFlag(a, "engines"));
   const module = targetModule(target);
   if (!existsSync(module)) {
     io.err(`futex-fuzz fuzz: ${module} is missing; run \`npm run build\` first\n`);
@@ -107,12 +116,21 @@ export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
       workDir: strFlag(a, "work-dir") ?? DEFAULT_WORK_DIR,
       verbose: a.flags.has("verbose"),
       noDict: a.flags.has("no-dict"),
+      engines,
     },
     io,
   );
   io.out(formatSummary(r));
   if (r.interrupted) return EXIT.interrupted;
   return worst(r.errors.length ? EXIT.harness : EXIT.clean, ...r.outcomes.map((o) => (isFinding(o) ? EXIT.finding : o.kind === "clean" ? EXIT.clean : EXIT.harness)));
+}
+
+function enginesFlag(v: string | undefined): EngineName[] {
+  try {
+    return parseEngines(v ?? DEFAULT_ENGINES.join(","));
+  } catch (e) {
+    throw new UsageError(`--engines: ${(e as Error).message}`);
+  }
 }
 
 const rel = displayPath;
@@ -125,7 +143,8 @@ export function formatSummary(r: CampaignResult): string {
     `== fuzz summary${r.interrupted ? " (interrupted)" : ""}`,
     `target:    ${r.target}`,
     `bugs:      ${r.bugs.join(",") || "none"}`,
-    `time:      ${fmtSecs(r.elapsedMs)} (${r.processes} jazzer process${r.processes === 1 ? "" : "es"})`,
+    `time:      ${fmtSecs(r.elapsedMs)} (${r.processes} process${r.processes === 1 ? "" : "es"})`,
+    `engines:   ${tallySummary(r.engines)}`,
     `execs:     ${fmtInt(r.execs)} (${fmtInt(rate)}/s)`,
     `coverage:  cov ${r.cov}, ft ${r.ft}`,
     `corpus:    ${r.corpusSize} inputs in ${rel(r.dirs.corpus)} (${r.seeds.seeded} seeded from text programs)`,

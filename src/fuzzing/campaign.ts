@@ -22,6 +22,7 @@ import { startJazzer, type JazzerRun, type ProcessResult, type Status } from "./
 import { lockWorkDir } from "./lock.js";
 import { CampaignLog } from "./log.js";
 import { displayPath, SEED_DIRS, targetModule, workDirs, type WorkDirs } from "./paths.js";
+import { describePortfolio, engineFor, engineRun, launchSeconds, newTally, tallyNote, type EngineName, type EngineTally, type Portfolio } from "./portfolio.js";
 import { applyStatus, newWorkerStats, progressLine, retire, totals, type WorkerStats } from "./progress.js";
 import { prepareWorkDir, type SeedReport } from "./seeds.js";
 
@@ -54,8 +55,11 @@ export interface CampaignOptions {
   module?: string;
   /** without the event dictionary (libFuzzer -dict) built from the seeds */
   noDict?: boolean;
-  /** the engine (default: jazzer) */
+  /** what starts an engine process (default: jazzer.js's, which also runs the gen worker) */
   engine?: Engine;
+  /** the portfolio's engines (src/fuzzing/portfolio.ts; default jazzer alone) and time slices */
+  engines?: readonly EngineName[];
+  slices?: Partial<Record<EngineName, number>>;
 }
 
 /** One fuzzing process of an engine. */
@@ -91,6 +95,8 @@ export interface CampaignResult {
   /** jazzer processes that failed without leaving an artifact (could not start, died) */
   errors: string[];
   interrupted: boolean;
+  /** processes and findings per engine */
+  engines: EngineTally;
 }
 
 export interface CampaignIo {
@@ -130,14 +136,19 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
 }
 
 async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnType<typeof areaTable>, dirs: WorkDirs): Promise<CampaignResult> {
-  const engine = o.engine ?? JAZZER;
+  const launcher = o.engine ?? JAZZER;
   const keepGoing = o.stopOnFirst ? false : o.keepGoing ?? keepsGoing(o);
+  // ---- portfolio hook: which engine each launch runs (src/fuzzing/portfolio.ts)
+  const portfolio: Portfolio = { engines: o.engines ?? ["jazzer"], jobs: o.jobs, slices: o.slices };
+  const tally = newTally();
+  const launches: number[] = Array.from({ length: o.jobs }, () => 0);
+  // ---- end of portfolio hook
   const { seeds, dict, words: dictWords } = prepareWorkDir(dirs, table, o.seedDirs ?? SEED_DIRS, { bugs: o.bugs, noDict: o.noDict });
   for (const b of seeds.broken) io.err(`[fuzz] skipping seed: ${b}\n`);
   const bugs = [...o.bugs];
   io.err(
     `[fuzz] target ${o.target}, bugs ${bugs.join(",") || "none"}, ${o.jobs} worker${o.jobs > 1 ? "s" : ""}` +
-      `${o.timeSec !== undefined ? `, ${o.timeSec}s` : ""}${o.runs !== undefined ? `, ${o.runs} runs` : ""}` +
+      `, ${describePortfolio(portfolio)}${o.timeSec !== undefined ? `, ${o.timeSec}s` : ""}${o.runs !== undefined ? `, ${o.runs} runs` : ""}` +
       `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfArea} outside the area${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${displayPath(dirs.corpus)} (${countInputs(dirs.corpus)} inputs); ${dict ? `dictionary of ${dictWords} encoded events` : "no dictionary"}\n`,
   );
 
@@ -170,14 +181,14 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
     const now = Date.now();
     if (now - lastPrint >= progressMs) {
       lastPrint = now;
-      io.err(progressLine(now - start, totals(stats), findings(), running.size) + "\n");
+      io.err(progressLine(now - start, totals(stats), findings(), running.size) + tallyNote(portfolio, tally) + "\n");
       log.progress(now, totals(stats), findings());
     }
     // libFuzzer stops itself at -max_total_time; this only catches a process that hangs
     if (deadline !== undefined && now > deadline + 15_000) stopAll();
   }, 250);
 
-  const launch = (i: number, runsLeft: number | undefined): { run: EngineProcess; seed: number } | null => {
+  const launch = (i: number, runsLeft: number | undefined): { run: EngineProcess; seed: number; engine: EngineName; sliced: boolean } | null => {
     if (stopping) return null;
     let maxTotalTime: number | undefined;
     if (deadline !== undefined) {
@@ -190,8 +201,13 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
     processes++;
     const env = { ...process.env, FUTEX_FUZZ_BUGS: bugs.join(","), FUTEX_FUZZ_IGNORE: [...found].join(",") };
     const tag = o.jobs > 1 ? `[w${i}] ` : "";
-    const r = engine.launch(
-      { target: o.module ?? targetModule(o.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed, maxTotalTime, runs: runsLeft, dict },
+    // ---- portfolio hook: this launch's engine, and its cap when one worker time-slices engines
+    const engine = engineFor(portfolio, i, launches[i]!++);
+    const slice = launchSeconds(portfolio, engine, maxTotalTime);
+    tally[engine].processes++;
+    // ---- end of portfolio hook
+    const r = launcher.launch(
+      engineRun(engine, o.target, { target: o.module ?? targetModule(o.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed, maxTotalTime: slice, runs: runsLeft, dict }),
       {
         cwd: dirs.root,
         env,
@@ -200,7 +216,7 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
       },
     );
     running.add(r);
-    return { run: r, seed };
+    return { run: r, seed, engine, sliced: slice !== maxTotalTime };
   };
 
   const worker = async (i: number): Promise<void> => {
@@ -209,7 +225,7 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
     let seen = before();
     let cur = launch(i, runsLeft);
     while (cur) {
-      const { run, seed } = cur;
+      const { run, seed, engine, sliced } = cur;
       const res = await run.done;
       running.delete(run);
       retire(stats[i]!, res.execs);
@@ -226,7 +242,15 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
           const why = `jazzer (seed ${seed}) exited with ${res.signal ?? `status ${res.code}`} and no artifact`;
           errors.push(why);
           io.err(`[fuzz] ${why}; its last lines:\n${res.tail.map((l) => `  | ${l}`).join("\n")}\n`);
+          return;
         }
+        // ---- portfolio hook: a time slice ended, the worker's next engine takes over
+        if (sliced && !stopping) {
+          seen = before();
+          cur = launch(i, runsLeft);
+          continue;
+        }
+        // ---- end of portfolio hook
         return;
       }
       const side: Sidecar = { target: o.target, bugs, seed };
@@ -234,12 +258,13 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
       for (const a of arts) writeAtomic(sidecarPath(a), JSON.stringify(side) + "\n");
       const triaged: Triage[] = arts.map((a) => triageFile(a, { target: o.target, bugs: bugs.join(","), by: "campaign" }));
       for (const t of triaged) if (t.kind === "finding") found.add(t.signature);
+      tally[engine].findings += triaged.filter((t) => t.kind === "finding").length;
       if (!keepGoing) stopAll();
       // restart first (the next process fuzzes while this one's findings are minimized); the
       // new process ignores every signature found so far so it can look for different bugs
       seen = before();
       cur = launch(i, runsLeft);
-      const origin = `seed ${seed}${o.jobs > 1 ? `, worker ${i}` : ""}, after ${((Date.now() - start) / 1000).toFixed(1)}s`;
+      const origin = `${portfolio.engines.length > 1 ? `${engine}, ` : ""}seed ${seed}${o.jobs > 1 ? `, worker ${i}` : ""}, after ${((Date.now() - start) / 1000).toFixed(1)}s`;
       for (const t of triaged) {
         let oc: Outcome;
         try {
@@ -279,5 +304,6 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
     outcomes,
     errors,
     interrupted,
+    engines: tally,
   };
 }

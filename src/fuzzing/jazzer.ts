@@ -37,7 +37,14 @@ export interface JazzerRun {
   dict?: string;
   /** further libFuzzer flags (e.g. -merge=1 for `corpus merge`) */
   libFuzzerFlags?: readonly string[];
+  /** jazzer.js options in place of JAZZER_FLAGS (the bench's instrumentation-cost variants) */
+  jazzerFlags?: readonly string[];
+  /** argv after the node binary in place of jazzerArgv: another engine speaking libFuzzer's log (portfolio.ts) */
+  argv?: readonly string[];
 }
+
+/** the jazzer.js options of every campaign (why: jazzerArgv; costs: docs/instrumentation-costs.md) */
+export const JAZZER_FLAGS: readonly string[] = ["--sync", "--disable_bug_detectors=.*"];
 
 /**
  * argv after the node binary. `--sync` because the targets are synchronous (async mode costs a
@@ -52,7 +59,7 @@ export function jazzerArgv(r: JazzerRun): string[] {
   if (r.runs !== undefined) lf.push(`-runs=${r.runs}`);
   if (r.dict !== undefined) lf.push(`-dict=${r.dict}`);
   if (r.libFuzzerFlags) lf.push(...r.libFuzzerFlags);
-  return [jazzerCli(), r.target, "--sync", "--disable_bug_detectors=.*", ...r.corpus, "--", ...lf];
+  return [jazzerCli(), r.target, ...(r.jazzerFlags ?? JAZZER_FLAGS), ...r.corpus, "--", ...lf];
 }
 
 /** What one libFuzzer status line says (`#N NEW cov: X ft: Y corp: Z/Sb ... exec/s: E`). */
@@ -116,7 +123,7 @@ export function startJazzer(
   // when this process dies, even by SIGKILL; Ctrl-C reaches it through interrupt() only
   const env: NodeJS.ProcessEnv = { ...opts.env, FUTEX_FUZZ_PARENT_PID: String(process.pid), FUTEX_FUZZ_OWN_GROUP: "1" };
   if (existsSync(WATCHDOG)) env.NODE_OPTIONS = `${opts.env.NODE_OPTIONS ?? ""} --import=${pathToFileURL(WATCHDOG).href}`.trim();
-  const child = spawn(process.execPath, jazzerArgv(r), { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(process.execPath, r.argv ? [...r.argv] : jazzerArgv(r), { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const res: ProcessResult = { code: null, signal: null, execs: 0, artifacts: [], tail: [] };
   let finalExecs: number | undefined;
   const onLine = (line: string) => {

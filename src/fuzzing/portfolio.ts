@@ -1,0 +1,107 @@
+// The portfolio: `futex-fuzz fuzz` runs jazzer (coverage + state feedback) and the generative
+// engine (src/fuzzing/generative.ts, one process per launch: generative-worker.ts) side by side.
+// Both speak libFuzzer's log and leave crash-* artifacts in the same dir, so a campaign starts,
+// watches, restarts and triages them the same way (src/fuzzing/campaign.ts).
+//   - with at least as many workers as engines, the workers are split between them (worker i runs
+//     engines[i % n]);
+//   - with fewer, each worker time-slices: its launches alternate engines, the generative engine
+//     first and for a short slice (the shallow bugs, which random programs find in seconds), then
+//     jazzer for a long one (it spends 2-5 s of each launch starting up and replaying the corpus).
+import { join } from "node:path";
+import type { JazzerRun } from "./jazzer.js";
+import { PROJECT_ROOT } from "./paths.js";
+
+export const ENGINE_NAMES = ["jazzer", "gen"] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+/** what `futex-fuzz fuzz` runs unless told (--engines) */
+export const DEFAULT_ENGINES: readonly EngineName[] = ["jazzer", "gen"];
+/** an engine's time slice when one worker runs several */
+export const SLICE_SEC: Readonly<Record<EngineName, number>> = { gen: 20, jazzer: 40 };
+
+function isEngine(s: string): s is EngineName {
+  return ENGINE_NAMES.some((e) => e === s);
+}
+
+/** `jazzer,gen` -> engines; throws on an unknown or repeated name, or none */
+export function parseEngines(list: string): EngineName[] {
+  const out: EngineName[] = [];
+  for (const raw of list.split(",")) {
+    const e = raw.trim();
+    if (!e) continue;
+    if (!isEngine(e)) throw new Error(`unknown engine '${e}' (known: ${ENGINE_NAMES.join(", ")})`);
+    if (out.includes(e)) throw new Error(`engine '${e}' given twice`);
+    out.push(e);
+  }
+  if (out.length === 0) throw new Error("no engine given");
+  return out;
+}
+
+export interface Portfolio {
+  engines: readonly EngineName[];
+  jobs: number;
+  /** time slices (default SLICE_SEC) */
+  slices?: Partial<Record<EngineName, number>>;
+}
+
+export function timeSliced(p: Portfolio): boolean {
+  return p.engines.length > 1 && p.jobs < p.engines.length;
+}
+
+/** the engine of worker `worker`'s `launch`-th process (0-based) */
+export function engineFor(p: Portfolio, worker: number, launch: number): EngineName {
+  const n = p.engines.length;
+  if (!timeSliced(p)) return p.engines[worker % n]!;
+  const order = [...p.engines].sort((a, b) => Number(b === "gen") - Number(a === "gen"));
+  return order[(worker + launch) % n]!;
+}
+
+export function sliceOf(p: Portfolio, e: EngineName): number {
+  return p.slices?.[e] ?? SLICE_SEC[e];
+}
+
+/** a launch's time cap: the time left, or the engine's slice of it when time-slicing */
+export function launchSeconds(p: Portfolio, e: EngineName, left: number | undefined): number | undefined {
+  if (!timeSliced(p)) return left;
+  return left === undefined ? sliceOf(p, e) : Math.min(left, sliceOf(p, e));
+}
+
+export function generativeWorker(): string {
+  return join(PROJECT_ROOT, "dist", "src", "fuzzing", "generative-worker.js");
+}
+
+/** The process to start for `engine`: jazzer as given, or the generative worker on the same dirs. */
+export function engineRun(engine: EngineName, target: string, r: JazzerRun): JazzerRun {
+  if (engine === "jazzer") return r;
+  const argv = [generativeWorker(), "--target", target, "--seed", String(r.seed), "--corpus", r.corpus[0]!, "--artifacts", r.artifacts];
+  if (r.maxTotalTime !== undefined) argv.push("--max-total-time", String(r.maxTotalTime));
+  if (r.runs !== undefined) argv.push("--runs", String(r.runs));
+  return { ...r, argv };
+}
+
+/** per engine: processes started, findings (new or duplicate) its artifacts were triaged to */
+export type EngineTally = Record<EngineName, { processes: number; findings: number }>;
+
+export function newTally(): EngineTally {
+  return { jazzer: { processes: 0, findings: 0 }, gen: { processes: 0, findings: 0 } };
+}
+
+/** ` [jazzer 1, gen 2]`: findings by engine, for the progress line (empty with one engine) */
+export function tallyNote(p: Portfolio, t: EngineTally): string {
+  if (p.engines.length < 2) return "";
+  return ` [${p.engines.map((e) => `${e} ${t[e].findings}`).join(", ")}]`;
+}
+
+/** `jazzer (3 processes, 1 finding), gen (2 processes, 0 findings)`: the engines that ran */
+export function tallySummary(t: EngineTally): string {
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : w.endsWith("s") ? "es" : "s"}`;
+  return ENGINE_NAMES.filter((e) => t[e].processes > 0)
+    .map((e) => `${e} (${plural(t[e].processes, "process")}, ${plural(t[e].findings, "finding")})`)
+    .join(", ") || "none";
+}
+
+export function describePortfolio(p: Portfolio): string {
+  if (p.engines.length < 2) return `engine ${p.engines[0]}`;
+  if (!timeSliced(p)) return `engines ${p.engines.join("+")} split over the workers`;
+  const order = p.engines.map((e) => engineFor(p, 0, p.engines.indexOf(e)));
+  return `engines ${order.map((e) => `${e} ${sliceOf(p, e)}s`).join(", ")} in turn`;
+}

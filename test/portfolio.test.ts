@@ -1,0 +1,98 @@
+// The portfolio (src/fuzzing/portfolio.ts): which engine each launch of a campaign runs, and a
+// campaign of the generative engine through the same triage as jazzer's.
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt as buildIfStale } from "./build.js";
+import { parseBugs } from "../src/bugs/switches.js";
+import { runCampaign } from "../src/fuzzing/campaign.js";
+import { jazzerArgv, type JazzerRun } from "../src/fuzzing/jazzer.js";
+import { describePortfolio, engineFor, engineRun, launchSeconds, parseEngines, SLICE_SEC, tallyNote, tallySummary, newTally, generativeWorker } from "../src/fuzzing/portfolio.js";
+
+describe("portfolio: engines per launch", () => {
+  it("parses --engines lists; unknown, repeated or empty lists are errors", () => {
+    expect(parseEngines("jazzer,gen")).toEqual(["jazzer", "gen"]);
+    expect(parseEngines(" gen ")).toEqual(["gen"]);
+    expect(() => parseEngines("jazzer,nope")).toThrow(/unknown engine 'nope'/);
+    expect(() => parseEngines("gen,gen")).toThrow(/twice/);
+    expect(() => parseEngines(",")).toThrow(/no engine/);
+  });
+
+  it("one worker takes the engines in turn, gen first, each for its slice of the time left", () => {
+    const p = { engines: parseEngines("jazzer,gen"), jobs: 1 };
+    expect([0, 1, 2, 3].map((l) => engineFor(p, 0, l))).toEqual(["gen", "jazzer", "gen", "jazzer"]);
+    expect(launchSeconds(p, "gen", 100)).toBe(SLICE_SEC.gen);
+    expect(launchSeconds(p, "jazzer", 100)).toBe(SLICE_SEC.jazzer);
+    expect(launchSeconds(p, "jazzer", 7)).toBe(7);
+    expect(launchSeconds(p, "gen", undefined)).toBe(SLICE_SEC.gen);
+    expect(launchSeconds({ ...p, slices: { gen: 3 } }, "gen", 100)).toBe(3);
+    expect(describePortfolio(p)).toBe(`engines gen ${SLICE_SEC.gen}s, jazzer ${SLICE_SEC.jazzer}s in turn`);
+  });
+
+  it("--jobs N >= engines splits the workers, each running one engine for all the time", () => {
+    const p = { engines: parseEngines("jazzer,gen"), jobs: 3 };
+    expect([0, 1, 2].map((w) => engineFor(p, w, 0))).toEqual(["jazzer", "gen", "jazzer"]);
+    expect([0, 1, 2].map((w) => engineFor(p, w, 5))).toEqual(["jazzer", "gen", "jazzer"]);
+    expect(launchSeconds(p, "jazzer", 100)).toBe(100);
+    expect(launchSeconds({ engines: ["jazzer"], jobs: 1 }, "jazzer", undefined)).toBeUndefined();
+    expect(describePortfolio(p)).toMatch(/split over the workers/);
+  });
+
+  it("the gen engine's process is the generative worker on the same corpus and artifacts; jazzer's is unchanged", () => {
+    const r: JazzerRun = { target: "dist/fuzz/all.js", corpus: ["/c"], artifacts: "/a", seed: 7, maxTotalTime: 9, runs: 100 };
+    expect(engineRun("jazzer", "all", r)).toBe(r);
+    const g = engineRun("gen", "all", r);
+    expect(g.argv).toEqual([generativeWorker(), "--target", "all", "--seed", "7", "--corpus", "/c", "--artifacts", "/a", "--max-total-time", "9", "--runs", "100"]);
+    expect(jazzerArgv(r)).not.toContain(generativeWorker());
+  });
+
+  it("the progress note and summary say which engine found what", () => {
+    const t = newTally();
+    t.gen = { processes: 2, findings: 1 };
+    t.jazzer = { processes: 1, findings: 0 };
+    expect(tallyNote({ engines: ["jazzer", "gen"], jobs: 1 }, t)).toBe(" [jazzer 0, gen 1]");
+    expect(tallyNote({ engines: ["jazzer"], jobs: 1 }, t)).toBe("");
+    expect(tallySummary(t)).toBe("jazzer (1 process, 0 findings), gen (2 processes, 1 finding)");
+  });
+});
+
+describe("portfolio: a generative campaign", () => {
+  beforeAll(() => buildIfStale("src/fuzzing/generative-worker.js"), 120_000);
+
+  it("finds a shallow switch, and its artifact goes through the shared triage: minimized, stored, attributed to gen", async () => {
+    const work = mkdtempSync(join(tmpdir(), "ff-portfolio-"));
+    const regressions = join(work, "reg");
+    let out = "";
+    let err = "";
+    const r = await runCampaign(
+      { target: "fork-lifecycle", bugs: parseBugs("fork-copies-phash-new"), timeSec: 60, jobs: 1, regressions, keepGoing: false, seed: 1, workDir: work, engines: ["gen"], progressMs: 500 },
+      { out: (s) => void (out += s), err: (s) => void (err += s) },
+    );
+    expect(r.errors).toEqual([]);
+    // the switch's expected kinds: a double free or a use-after-free of the shared phash_new
+    expect(r.outcomes.map((o) => o.kind)).toEqual(["new"]);
+    const sig = r.outcomes[0]!.signature!;
+    expect(sig).toMatch(/^(double-free|use-after-free):/);
+    expect(r.engines.gen).toEqual({ processes: 1, findings: 1 });
+    expect(r.engines.jazzer.processes).toBe(0);
+    expect(out).toMatch(/== FINDING .*\(seed 1, after/);
+    expect(err).toMatch(/engine gen/);
+    expect(readdirSync(join(regressions, sig.replace(":", "-"))).length).toBe(1);
+  }, 90_000);
+
+  it("one worker, both engines: gen's slice ends, jazzer takes over for the rest", async () => {
+    const work = mkdtempSync(join(tmpdir(), "ff-portfolio-"));
+    let err = "";
+    const r = await runCampaign(
+      { target: "hash-resize", bugs: parseBugs(""), timeSec: 6, jobs: 1, regressions: join(work, "reg"), keepGoing: false, seed: 1, workDir: work, engines: ["jazzer", "gen"], slices: { gen: 2 }, progressMs: 1000 },
+      { out: () => {}, err: (s) => void (err += s) },
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.outcomes).toEqual([]);
+    expect(r.engines.gen.processes).toBe(1);
+    expect(r.engines.jazzer.processes).toBe(1);
+    expect(r.execs).toBeGreaterThan(0);
+    expect(err).toMatch(/findings 0 \[jazzer 0, gen 0\]/);
+  }, 90_000);
+});
