@@ -1,5 +1,6 @@
 // The portfolio (src/fuzzing/portfolio.ts): which engine each launch of a campaign runs, and a
 // campaign of the generative engine through the same triage as jazzer's.
+import { isFinding } from "../src/corpus/outcome.js";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,13 +73,16 @@ describe("portfolio: a generative campaign", () => {
     expect(r.errors).toEqual([]);
     // the switch's expected kinds: a double free or a use-after-free of the shared phash_new
     expect(r.outcomes.map((o) => o.kind)).toEqual(["new"]);
-    const sig = r.outcomes[0]!.signature!;
+    const o = r.outcomes[0]!;
+    if (!isFinding(o)) throw new Error(`not a finding: ${o.kind}`);
+    const sig = o.signature;
     expect(sig).toMatch(/^(double-free|use-after-free):/);
     expect(r.engines.gen).toEqual({ processes: 1, findings: 1 });
     expect(r.engines.jazzer.processes).toBe(0);
     expect(out).toMatch(/== FINDING .*\(seed 1, after/);
     expect(err).toMatch(/engine gen/);
-    expect(readdirSync(join(regressions, sig.replace(":", "-"))).length).toBe(1);
+    // stored in the one layout: <bug-id>/<hash>.fz
+    expect(readdirSync(join(regressions, "fork-copies-phash-new")).filter((f) => f.endsWith(".fz"))).toHaveLength(1);
   }, 90_000);
 
   it("one worker, both engines: gen's slice ends, jazzer takes over for the rest", async () => {
