@@ -2,11 +2,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AREAS } from "../fuzz/target.js";
+import { TARGET_EVENTS } from "../src/program/targets.js";
 import { eventDictionary, formatDictionary, MAX_WORD } from "../src/fuzzing/dictionary.js";
 import { jazzerArgv } from "../src/fuzzing/jazzer.js";
 import { PROJECT_ROOT } from "../src/fuzzing/paths.js";
-import { inArea } from "../src/fuzzing/seeds.js";
+import { inTarget } from "../src/fuzzing/seeds.js";
 import { decode, encode, encodeEvents } from "../src/program/codec.js";
 import { parse } from "../src/program/text.js";
 import type { Program } from "../src/program/types.js";
@@ -27,8 +27,8 @@ describe("encodeEvents", () => {
 });
 
 describe("eventDictionary", () => {
-  const table = AREAS["robust-unlock"]!;
-  const programs = seeds.filter((p) => inArea(p, table));
+  const table = TARGET_EVENTS["robust-unlock"]!;
+  const programs = seeds.filter((p) => inTarget(p, table));
   const words = eventDictionary(programs, table);
 
   it("holds distinct words no longer than libFuzzer accepts, single events first", () => {

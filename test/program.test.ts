@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { parse, print, ParseError } from "../src/program/text.js";
 import { decode, encode } from "../src/program/codec.js";
-import { EVENT_KINDS } from "../src/program/table.js";
+import { EVENT_KINDS } from "../src/program/events.js";
 import { arbProgram } from "./arb.js";
 
 const EVERY_EVENT = `config cpus=2

@@ -1,16 +1,16 @@
-// --target T for commands that read raw crash bytes: a crash file of an area target decodes only
+// --target T for commands that read raw crash bytes: a crash file of a fuzz target decodes only
 // with that target's event table (the byte of an event kind indexes the table).
-import { areaTable, TARGETS } from "../../fuzz/target.js";
-import type { EventKind } from "../program/table.js";
+import { targetEvents, TARGETS } from "../program/targets.js";
+import type { EventKind } from "../program/events.js";
 import { strFlag, UsageError, type Parsed } from "./args.js";
 
 export const TARGET_FLAG_HELP = `  --target T    raw crash bytes come from fuzz target T (${TARGETS.join(" | ")}; default all):
                 decode them with its event table (text programs ignore it)`;
 
-/** areaTable for a command line: an unknown target is a usage error (exit 2) */
+/** targetEvents for a command line: an unknown target is a usage error (exit 2) */
 export function targetTable(name: string): readonly EventKind[] {
   try {
-    return areaTable(name);
+    return targetEvents(name);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

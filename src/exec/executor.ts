@@ -1,15 +1,13 @@
 // execute(program, {bugs}) -> verdict. Runs the events in order on a fresh simulated kernel,
 // drains, checks quiescence, tears down, and runs the end-of-run sanitizers.
-import { kindIndex, kindOf } from "../program/table.js";
+import { isSyscall, kindIndex, type EventOf, type SyscallName } from "../program/events.js";
 import { printEvent, printEventBody } from "../program/text.js";
 import type { Event, Program } from "../program/types.js";
 import { Kernel, OBS, type TraceEntry } from "../kernel/kernel.js";
 import { mm_alloc, runToEnd } from "../kernel/mm.js";
-import { SYSCALLS } from "../kernel/syscalls.js";
-import { kick_killed, send_signal, type SignalName } from "../kernel/signal.js";
+import { SYSCALLS, type Syscall } from "../kernel/syscalls.js";
+import { kick_killed, send_signal } from "../kernel/signal.js";
 import { map_vdso } from "../kernel/vdso.js";
-import { irq_from_user, irq_precondition } from "../kernel/irq.js";
-import { robust_unlock_before } from "../kernel/robust_user.js";
 import type { KernelOptions } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
 import { NO_BUGS, type BugSet } from "../bugs/switches.js";
@@ -17,6 +15,7 @@ import { seamsFor } from "../bugs/registry.js";
 import { Panic, type Finding } from "../sanitizers/report.js";
 import { checkQuiescence, checkTeardown } from "../sanitizers/end.js";
 import { BudgetExceeded, Scheduler } from "./scheduler.js";
+import { runControl } from "./control.js";
 
 export interface SyscallResult {
   task: number;
@@ -130,75 +129,25 @@ class Run {
     // scheduler does the same before every step of progress it makes elsewhere
     kick_killed(this.k);
     this.k.observe?.(OBS.EVENT, null, kindIndex(ev.op));
-    const kind = kindOf(ev.op);
-    if (kind.form === "syscall") return this.syscall(ev);
+    if (isSyscall(ev)) return this.syscall(ev);
     this.v.stats.events++;
-    switch (ev.op) {
-      case "gp":
-        this.sched.gpEvent();
-        return;
-      case "fail_alloc":
-        this.k.heap.failNth = ev.args[0] as number;
-        return;
-    }
-    const t = this.live(ev);
-    if (!t) return;
-    switch (ev.op) {
-      case "step":
-      case "run":
-        if (t.state !== "busy") return this.skip(ev, `${t.name} is in user space`);
-        this.sched.runUntil(t, ev.op === "run" ? Infinity : (ev.args[0] as number));
-        return;
-      case "cpu": {
-        const c = ev.args[0] as number;
-        if (c >= this.k.cpus) return this.skip(ev, `cpu ${c} does not exist`);
-        if (t.preemptCount > 0) return this.skip(ev, `${t.name} has preemption disabled`);
-        t.cpu = c;
-        return;
-      }
-      case "signal":
-        send_signal(t, ev.args[0] as SignalName);
-        if (t.state === "user") t.sigusr1 = false; // a caught signal in user space: handler runs
-        return;
-      case "irq":
-        return this.irq(ev, t);
-      default:
-        return this.skip(ev, "not modelled yet");
-    }
+    runControl({ k: this.k, sched: this.sched, skip: (why) => this.skip(ev, why), live: () => this.live(ev) }, ev);
   }
 
-  /**
-   * `irq tN k SIG`: run tN's robust unlock until user instruction k is done (if it is not past
-   * it), then interrupt user mode there with SIG pending. A task in user space outside any
-   * robust unlock just gets the signal.
-   */
-  private irq(ev: Event, t: Task): void {
-    const why = irq_precondition(t);
-    if (why) return this.skip(ev, why);
-    const insn = ev.args[0] as number;
-    while (robust_unlock_before(t, insn)) {
-      if (this.sched.runnable(t)) this.sched.step(t);
-      else if (!this.sched.advanceOthers(t)) return this.skip(ev, `${t.name} is blocked in ${this.sched.blockedLabel(t) ?? "the kernel"}`);
-    }
-    if (t.state === "exited") return this.skip(ev, `${t.name} has exited`);
-    this.k.observe?.(OBS.IRQ, t);
-    irq_from_user(this.k, t, ev.args[1] as SignalName);
-  }
-
-  private syscall(ev: Event): void {
+  private syscall<N extends SyscallName>(ev: EventOf<N>): void {
     const t = this.live(ev);
     if (!t) return;
     if (t.state === "busy" && !this.sched.complete(t))
       return this.skip(ev, `${t.name} is blocked in ${this.sched.blockedLabel(t) ?? "the kernel"}`);
     if (t.state !== "user") return this.skip(ev, `${t.name} has exited`);
-    const impl = SYSCALLS[ev.op]!;
-    const why = impl.precondition?.(this.k, t, ev);
+    const impl: Syscall<N> = SYSCALLS[ev.op];
+    const why = impl.precondition?.(this.k, t, ev.args);
     if (why) return this.skip(ev, why);
     this.v.stats.events++;
     t.inFlight = this.v.syscalls.push({ task: t.id, event: printEventBody(ev), ret: null }) - 1;
     t.state = "busy";
     t.pointsInEvent = 0;
-    t.gen = impl.run(this.k, t, ev);
+    t.gen = impl.run(this.k, t, ev.args);
     this.sched.runUntil(t, ev.stop ?? Infinity);
   }
 

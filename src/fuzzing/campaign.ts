@@ -10,7 +10,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { BugSet } from "../bugs/switches.js";
-import { areaTable } from "../../fuzz/target.js";
+import { targetEvents } from "../program/targets.js";
 import { finishArtifact, triageArtifact, type Outcome, type Triage } from "./crash.js";
 import { startJazzer, type RunningJazzer } from "./jazzer.js";
 import { SEED_DIRS, targetModule, workDirs, type WorkDirs } from "./paths.js";
@@ -85,7 +85,7 @@ export function countInputs(dir: string): number {
 }
 
 export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<CampaignResult> {
-  const table = areaTable(o.target);
+  const table = targetEvents(o.target);
   const dirs = workDirs(o.workDir, o.target);
   const { seeds, dict, words: dictWords } = prepareWorkDir(dirs, table, o.seedDirs ?? SEED_DIRS, { bugs: o.bugs, noDict: o.noDict });
   for (const b of seeds.broken) io.err(`[fuzz] skipping seed: ${b}\n`);
@@ -93,7 +93,7 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
   io.err(
     `[fuzz] target ${o.target}, bugs ${bugs.join(",") || "none"}, ${o.jobs} worker${o.jobs > 1 ? "s" : ""}` +
       `${o.timeSec !== undefined ? `, ${o.timeSec}s` : ""}${o.runs !== undefined ? `, ${o.runs} runs` : ""}` +
-      `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfArea} outside the area${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${dirs.corpus} (${countInputs(dirs.corpus)} inputs); ${dict ? `dictionary of ${dictWords} encoded events` : "no dictionary"}\n`,
+      `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfTarget} outside the target${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${dirs.corpus} (${countInputs(dirs.corpus)} inputs); ${dict ? `dictionary of ${dictWords} encoded events` : "no dictionary"}\n`,
   );
 
   const start = Date.now();

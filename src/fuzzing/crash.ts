@@ -11,7 +11,7 @@ import { decode } from "../program/codec.js";
 import { print } from "../program/text.js";
 import type { Program } from "../program/types.js";
 import { signature, type Finding } from "../sanitizers/report.js";
-import { areaTable } from "../../fuzz/target.js";
+import { targetEvents } from "../program/targets.js";
 import { displayPath } from "./paths.js";
 
 export interface Out {
@@ -27,7 +27,7 @@ export type Triage =
 
 /** Decode an artifact with the target's event kinds and run it once under `bugs`. */
 export function triageArtifact(artifact: string, target: string, bugs: BugSet): Triage {
-  const table = areaTable(target);
+  const table = targetEvents(target);
   let program: Program | undefined;
   try {
     program = decode(readFileSync(artifact), table);

@@ -4,7 +4,7 @@ import type { Kernel } from "./kernel.js";
 import { mm_alloc, mmdrop, mmput } from "./mm.js";
 import { frame, waitUntil, type KGen } from "./sched.js";
 import type { Task } from "./task.js";
-import { ENOMEM } from "./futex/core.js";
+import { ENOMEM } from "./errno.js";
 import { futex_exec_release } from "./futex/robust.js";
 import { ThreadGroup } from "./task.js";
 import { map_vdso } from "./vdso.js";

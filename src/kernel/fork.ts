@@ -3,7 +3,7 @@ import type { Kernel } from "./kernel.js";
 import { dup_mm, mmget, mmput } from "./mm.js";
 import { frame, type KGen } from "./sched.js";
 import type { Task } from "./task.js";
-import { EAGAIN, ENOMEM } from "./futex/core.js";
+import { EAGAIN, ENOMEM } from "./errno.js";
 import { futex_hash_allocate_default } from "./futex/resize.js";
 
 /** clone(CLONE_THREAD|CLONE_VM): a new thread `id` sharing t's mm. Returns the child's TID. */

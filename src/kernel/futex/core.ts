@@ -8,15 +8,8 @@ import { SpinLock, frame, spin_lock, spin_unlock, type KGen, type LockOwner } fr
 import type { Task } from "../task.js";
 import { fph_bucket, futex_private_hash_get, type FutexPrivateHash } from "./private.js";
 import { futex_pivot_hash } from "./resize.js";
+import { EFAULT, EINVAL } from "../errno.js";
 
-export const EINVAL = -22;
-export const EFAULT = -14;
-export const EAGAIN = -11;
-export const EINTR = -4;
-export const EBUSY = -16;
-export const ENOMEM = -12;
-export const ENOSYS = -38;
-export const ESRCH = -3;
 
 /**
  * union futex_key. `private`: PROCESS_PRIVATE ops (mm, address). `mmshared`: a shared op on an

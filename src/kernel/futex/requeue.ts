@@ -6,9 +6,6 @@ import type { Kernel } from "../kernel.js";
 import { frame, type KGen } from "../sched.js";
 import type { Task } from "../task.js";
 import {
-  EAGAIN,
-  EFAULT,
-  EINVAL,
   futex_hash,
   futex_hash_put,
   futex_hb_check,
@@ -23,6 +20,7 @@ import {
   type FutexKey,
   type FutexQ,
 } from "./core.js";
+import { EAGAIN, EFAULT, EINVAL } from "../errno.js";
 import { futex_get_value } from "./waitwake.js";
 
 /** double_lock_hb(): lower address first; one lock if both keys share a bucket. */

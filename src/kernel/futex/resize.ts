@@ -12,15 +12,13 @@ import { frame, mutex_lock, mutex_unlock, type KGen } from "../sched.js";
 import type { Task } from "../task.js";
 import { add_var_wait_queue, remove_var_wait_queue, wait_woken } from "../waitvar.js";
 import {
-  EBUSY,
-  EINVAL,
-  ENOMEM,
   __futex_hash,
   futex_hb_lock,
   futex_hb_unlock,
   futex_hb_waiters_dec,
   futex_hb_waiters_inc,
 } from "./core.js";
+import { EBUSY, EINVAL, ENOMEM } from "../errno.js";
 import { FPH_HEADER_SIZE, FR_PERCPU, FUTEX_HB_SIZE, FutexPrivateHash, fph_bucket, futex_hash_get_slots } from "./private.js";
 import { futex_ref_is_dead } from "./ref.js";
 

@@ -13,7 +13,8 @@ import { OBS, type Kernel } from "../kernel.js";
 import { frame, type KGen } from "../sched.js";
 import type { Task } from "../task.js";
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from "../../program/types.js";
-import { EINVAL, ESRCH, get_futex_key } from "./core.js";
+import { get_futex_key } from "./core.js";
+import { EINVAL, ESRCH } from "../errno.js";
 import { futex_wake } from "./waitwake.js";
 import { robust_check_death_write, robust_check_walk, robust_meta_trusted } from "../../sanitizers/robust.js";
 

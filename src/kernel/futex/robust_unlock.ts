@@ -11,8 +11,6 @@ import type { Task } from "../task.js";
 import { unlock_cs_within } from "../vdso.js";
 import { FUTEX_WAITERS } from "../../program/types.js";
 import {
-  EAGAIN,
-  EFAULT,
   futex_hash,
   futex_hash_put,
   futex_hb_lock,
@@ -21,6 +19,7 @@ import {
   get_futex_key,
   match_futex,
 } from "./core.js";
+import { EAGAIN, EFAULT } from "../errno.js";
 import { HEAD_LIST_OP_PENDING } from "./robust.js";
 
 export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;

@@ -4,9 +4,6 @@ import type { Kernel } from "../kernel.js";
 import { frame, waitUntil, type KGen } from "../sched.js";
 import type { Task } from "../task.js";
 import {
-  EAGAIN,
-  EFAULT,
-  EINTR,
   FutexQ,
   __futex_queue,
   futex_hash,
@@ -20,6 +17,7 @@ import {
   match_futex,
   type FutexKey,
 } from "./core.js";
+import { EAGAIN, EFAULT, EINTR } from "../errno.js";
 
 /** futex_get_value_locked(): read the user word (page faults are -EFAULT here). */
 export function futex_get_value(t: Task, uaddr: number): number | null {
