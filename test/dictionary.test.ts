@@ -48,7 +48,7 @@ describe("eventDictionary", () => {
     const cut = 1 + encodeEvents(p, table).slice(0, 6).flat().length; // after the robust_unlock
     const spliced = decode(Uint8Array.from([...bytes.slice(0, cut), ...store, ...bytes.slice(cut)]), table);
     expect(spliced.events.slice(0, 6)).toEqual(p.events.slice(0, 6));
-    expect(spliced.events[6]).toEqual({ op: "store", task: 0, args: [{ region: 0, off: 16 }, { tid: 1, bits: 0 }] });
+    expect(spliced.events[6]).toEqual({ op: "store", task: 0, args: { addr: { region: 0, off: 16 }, value: { tid: 1, bits: 0 } } });
     expect(spliced.events[7]).toEqual(p.events[6]);
   });
 
