@@ -233,7 +233,8 @@ export const renameCanonical: Pass = (p, ctx) => {
   const all = canonicalRename(p);
   if (ctx.test(all)) return all;
   let cur = p;
-  for (const ns of ["task", "region", "file"] as NameSpace[]) {
+  const spaces: NameSpace[] = ["task", "region", "file"];
+  for (const ns of spaces) {
     const cand = canonicalRename(cur, [ns]);
     if (ctx.test(cand)) cur = cand;
   }

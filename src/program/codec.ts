@@ -6,7 +6,7 @@
 import { EVENT_KINDS, LIMITS, VALUES, argValues, isAddr, isMapping, isValue, kindOf, makeEvent, type Arg, type ArgKind, type EventKind } from "./events.js";
 import type { Addr, Event, Mapping, Program } from "./types.js";
 
-const CPUS = [2, 1, 3, 4, 5, 6, 7, 8] as const;
+const CPUS: readonly number[] = [2, 1, 3, 4, 5, 6, 7, 8];
 /** value codes (VALUES): 0..3 small ints; 4..7 a tid with tidBits; 8..10 constants; 11+ raw u32 */
 const TID_CODE = VALUES.small.length;
 const CONST_CODE = TID_CODE + VALUES.tidBits.length;
@@ -176,7 +176,7 @@ export function decode(bytes: Uint8Array, kinds: readonly EventKind[] = EVENT_KI
 }
 
 export function encode(p: Program, kinds: readonly EventKind[] = EVENT_KINDS): Uint8Array {
-  const out: number[] = [CPUS.indexOf(p.cpus as (typeof CPUS)[number])];
+  const out: number[] = [CPUS.indexOf(p.cpus)];
   for (const chunk of encodeEvents(p, kinds)) out.push(...chunk);
   return Uint8Array.from(out);
 }
