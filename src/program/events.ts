@@ -190,7 +190,7 @@ export function isControl(ev: Event): ev is EventOf<ControlName> {
   return kindOf(ev.op).form === "control";
 }
 
-// ---- argument values: the positional view generic code uses, and the checked constructor ----
+// ---- argument values: the positional view generic code uses, and the checked constructors ----
 
 export function isAddr(v: Arg | undefined): v is Addr {
   return typeof v === "object" && "region" in v && typeof v.region === "number" && typeof v.off === "number";
@@ -224,7 +224,7 @@ export function argFits(a: ArgKind, v: Arg | undefined): boolean {
   }
 }
 
-type Args = Readonly<Record<string, Arg>>;
+type Args = Readonly<Record<string, Arg | undefined>>;
 interface LooseEvent {
   op: string;
   task?: number;
@@ -232,35 +232,43 @@ interface LooseEvent {
   stop?: number;
 }
 
-function isEvent(e: LooseEvent): e is Event {
-  const kind = BY_NAME.get(e.op)?.kind;
-  if (!kind || Object.keys(e.args).length !== kind.args.length) return false;
-  return kind.args.every((a) => argFits(a, e.args[a.name]));
+/** `e` is an event of `kind`: every argument the kind names has the kind's type. */
+function fitsKind(e: LooseEvent, kind: EventKind): e is Event {
+  if (e.op !== kind.name) return false;
+  const specs = kind.args;
+  for (let i = 0; i < specs.length; i++) if (!argFits(specs[i]!, e.args[specs[i]!.name])) return false;
+  return true;
 }
 
 /** An event's argument values in the kind's order. */
 export function argValues(ev: Event): Arg[] {
   const args: Args = ev.args;
+  const specs = kindOf(ev.op).args;
   const out: Arg[] = [];
-  for (const a of kindOf(ev.op).args) {
-    const v = args[a.name];
-    if (v === undefined) throw new Error(`${ev.op}: missing argument ${a.name}`);
+  for (let i = 0; i < specs.length; i++) {
+    const v = args[specs[i]!.name];
+    if (v === undefined) throw new Error(`${ev.op}: missing argument ${specs[i]!.name}`);
     out.push(v);
   }
   return out;
 }
 
-/** Build an event from argument values in the kind's order; a value of the wrong type throws. */
-export function makeEvent(op: string, values: readonly Arg[], task?: number, stop?: number): Event {
-  const kind = kindOf(op);
-  const args: Record<string, Arg> = {};
-  kind.args.forEach((a, i) => {
-    const v = values[i];
-    if (v !== undefined) args[a.name] = v;
-  });
-  const e: LooseEvent = { op, args };
+/**
+ * Build an event of `kind`; `arg(a, i)` gives the value of its i-th argument `a`, in the kind's
+ * order. A value of the wrong type throws.
+ */
+export function buildEvent(kind: EventKind, arg: (a: ArgKind, i: number) => Arg | undefined, task?: number, stop?: number): Event {
+  const args: Record<string, Arg | undefined> = {};
+  const specs = kind.args;
+  for (let i = 0; i < specs.length; i++) args[specs[i]!.name] = arg(specs[i]!, i);
+  const e: LooseEvent = { op: kind.name, args };
   if (task !== undefined) e.task = task;
   if (stop !== undefined) e.stop = stop;
-  if (!isEvent(e)) throw new Error(`${op}: arguments do not fit (${values.map((v) => JSON.stringify(v)).join(" ")})`);
+  if (!fitsKind(e, kind)) throw new Error(`${kind.name}: arguments do not fit (${specs.map((a) => JSON.stringify(args[a.name])).join(" ")})`);
   return e;
+}
+
+/** Build an event from argument values in the kind's order; a value of the wrong type throws. */
+export function makeEvent(op: string, values: readonly Arg[], task?: number, stop?: number): Event {
+  return buildEvent(kindOf(op), (_a, i) => values[i], task, stop);
 }
