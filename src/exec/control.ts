@@ -1,6 +1,6 @@
 // The control events (DESIGN §4): one handler per control-form kind of the event registry. They
 // steer the scheduler or the machine; the executor counts each as an event and hands it here.
-import type { ArgsOf, ControlName, EventOf } from "../program/events.js";
+import type { ArgsOf, ControlName, Event, EventOf } from "../program/events.js";
 import { OBS, type Kernel } from "../kernel/kernel.js";
 import { send_signal } from "../kernel/signal.js";
 import { irq_from_user, irq_precondition } from "../kernel/irq.js";
@@ -8,33 +8,33 @@ import { robust_unlock_before } from "../kernel/robust_user.js";
 import type { Task } from "../kernel/task.js";
 import type { Scheduler } from "./scheduler.js";
 
-/** What a control handler may use: the machine, and the executor's handling of this event. */
+/** What a control handler may use: the machine, and the executor's handling of events. */
 export interface ControlCtx {
   readonly k: Kernel;
   readonly sched: Scheduler;
   /** skip the event, giving the reason (a note in the trace) */
-  skip(why: string): void;
+  skip(ev: Event, why: string): void;
   /** the event's task operand, or null (the event is skipped) when it does not exist */
-  live(): Task | null;
+  live(ev: Event): Task | null;
 }
 
 export interface Control<N extends ControlName> {
-  run(c: ControlCtx, args: ArgsOf<N>): void;
+  run(c: ControlCtx, ev: EventOf<N>): void;
 }
 
 /** A handler of an event with a task operand: skipped when the task does not exist. */
-function onTask<N extends ControlName>(f: (c: ControlCtx, args: ArgsOf<N>, t: Task) => void): Control<N> {
+function onTask<N extends ControlName>(f: (c: ControlCtx, ev: EventOf<N>, t: Task) => void): Control<N> {
   return {
-    run(c, args) {
-      const t = c.live();
-      if (t) f(c, args, t);
+    run(c, ev) {
+      const t = c.live(ev);
+      if (t) f(c, ev, t);
     },
   };
 }
 
 /** `step tN k` and `run tN`: run a task that is in the kernel `points` more points. */
-function runTask(c: ControlCtx, t: Task, points: number): void {
-  if (t.state !== "busy") return c.skip(`${t.name} is in user space`);
+function runTask(c: ControlCtx, ev: Event, t: Task, points: number): void {
+  if (t.state !== "busy") return c.skip(ev, `${t.name} is in user space`);
   c.sched.runUntil(t, points);
 }
 
@@ -43,14 +43,15 @@ function runTask(c: ControlCtx, t: Task, points: number): void {
  * it), then interrupt user mode there with SIG pending. A task in user space outside any
  * robust unlock just gets the signal.
  */
-function irq(c: ControlCtx, { insn, sig }: ArgsOf<"irq">, t: Task): void {
+function irq(c: ControlCtx, ev: EventOf<"irq">, t: Task): void {
+  const { insn, sig }: ArgsOf<"irq"> = ev.args;
   const why = irq_precondition(t);
-  if (why) return c.skip(why);
+  if (why) return c.skip(ev, why);
   while (robust_unlock_before(t, insn)) {
     if (c.sched.runnable(t)) c.sched.step(t);
-    else if (!c.sched.advanceOthers(t)) return c.skip(`${t.name} is blocked in ${c.sched.blockedLabel(t) ?? "the kernel"}`);
+    else if (!c.sched.advanceOthers(t)) return c.skip(ev, `${t.name} is blocked in ${c.sched.blockedLabel(t) ?? "the kernel"}`);
   }
-  if (t.state === "exited") return c.skip(`${t.name} has exited`);
+  if (t.state === "exited") return c.skip(ev, `${t.name} has exited`);
   c.k.observe?.(OBS.IRQ, t);
   irq_from_user(c.k, t, sig);
 }
@@ -59,19 +60,20 @@ function irq(c: ControlCtx, { insn, sig }: ArgsOf<"irq">, t: Task): void {
 export const CONTROLS: { [N in ControlName]: Control<N> } = {
   gp: { run: (c) => c.sched.gpEvent() },
   fail_alloc: {
-    run: (c, { nth }) => {
-      c.k.heap.failNth = nth;
+    run: (c, ev) => {
+      c.k.heap.failNth = ev.args.nth;
     },
   },
-  step: onTask((c, { points }, t) => runTask(c, t, points)),
-  run: onTask((c, _args, t) => runTask(c, t, Infinity)),
-  cpu: onTask((c, { cpu }, t) => {
-    if (cpu >= c.k.cpus) return c.skip(`cpu ${cpu} does not exist`);
-    if (t.preemptCount > 0) return c.skip(`${t.name} has preemption disabled`);
+  step: onTask((c, ev, t) => runTask(c, ev, t, ev.args.points)),
+  run: onTask((c, ev, t) => runTask(c, ev, t, Infinity)),
+  cpu: onTask((c, ev, t) => {
+    const { cpu } = ev.args;
+    if (cpu >= c.k.cpus) return c.skip(ev, `cpu ${cpu} does not exist`);
+    if (t.preemptCount > 0) return c.skip(ev, `${t.name} has preemption disabled`);
     t.cpu = cpu;
   }),
-  signal: onTask((_c, { sig }, t) => {
-    send_signal(t, sig);
+  signal: onTask((_c, ev, t) => {
+    send_signal(t, ev.args.sig);
     if (t.state === "user") t.sigusr1 = false; // a caught signal in user space: handler runs
   }),
   irq: onTask(irq),
@@ -80,5 +82,5 @@ export const CONTROLS: { [N in ControlName]: Control<N> } = {
 /** Run control event `ev`. */
 export function runControl<N extends ControlName>(c: ControlCtx, ev: EventOf<N>): void {
   const handler: Control<N> = CONTROLS[ev.op];
-  handler.run(c, ev.args);
+  handler.run(c, ev);
 }

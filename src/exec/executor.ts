@@ -15,7 +15,7 @@ import { seamsFor } from "../bugs/registry.js";
 import { Panic, type Finding } from "../sanitizers/report.js";
 import { checkQuiescence, checkTeardown } from "../sanitizers/end.js";
 import { BudgetExceeded, Scheduler } from "./scheduler.js";
-import { runControl } from "./control.js";
+import { runControl, type ControlCtx } from "./control.js";
 
 export interface SyscallResult {
   task: number;
@@ -55,7 +55,7 @@ export function execute(p: Program, opts: ExecOptions = {}): Verdict {
   return new Run(p, opts).go();
 }
 
-class Run {
+class Run implements ControlCtx {
   readonly k: Kernel;
   readonly sched: Scheduler;
   readonly v: Verdict = { findings: [], syscalls: [], trace: [], stats: { points: 0, events: 0, skipped: 0, limit: false } };
@@ -104,7 +104,7 @@ class Run {
     this.k.trace?.push({ task: -1, cpu: -1, label: `# ${text}`, event: this.k.eventIndex });
   }
 
-  private skip(ev: Event, why: string): void {
+  skip(ev: Event, why: string): void {
     this.v.stats.skipped++;
     if (this.k.trace) this.note(`skipped '${printEvent(ev)}': ${why}`);
   }
@@ -114,7 +114,7 @@ class Run {
     t.inFlight = -1;
   }
 
-  private live(ev: Event): Task | null {
+  live(ev: Event): Task | null {
     const t = ev.task === undefined ? undefined : this.k.tasks.get(ev.task);
     if (!t || t.state === "exited") {
       this.skip(ev, `t${ev.task} does not exist`);
@@ -131,7 +131,7 @@ class Run {
     this.k.observe?.(OBS.EVENT, null, kindIndex(ev.op));
     if (isSyscall(ev)) return this.syscall(ev);
     this.v.stats.events++;
-    runControl({ k: this.k, sched: this.sched, skip: (why) => this.skip(ev, why), live: () => this.live(ev) }, ev);
+    runControl(this, ev);
   }
 
   private syscall<N extends SyscallName>(ev: EventOf<N>): void {

@@ -35,7 +35,8 @@ export function uval(v: Value): number {
 
 /** Every address argument must name a region mapped in the task's mm. */
 function mappedArgs(_k: Kernel, t: Task, args: Readonly<Record<string, Arg>>): string | null {
-  for (const a of Object.values(args)) {
+  for (const name in args) {
+    const a = args[name];
     if (isAddr(a) && !t.mm?.as.regions.has(a.region)) return `m${a.region} is not mapped`;
   }
   return null;

@@ -1,5 +1,5 @@
 // Program text: parse (with line/column errors) and print (canonical text).
-import { EVENT_KINDS, LIMITS, argValues, hasKind, isAddr, isMapping, isValue, kindOf, makeEvent, type Arg, type ArgKind } from "./events.js";
+import { EVENT_KINDS, LIMITS, hasKind, isAddr, isMapping, isValue, kindOf, makeEvent, type Arg, type ArgKind } from "./events.js";
 import { FUTEX_OWNER_DIED, FUTEX_WAITERS, PAGE_SIZE, type Addr, type Event, type Mapping, type Program, type Value } from "./types.js";
 
 export const TEXT_HEADER = "# futex-fuzz 1";
@@ -223,11 +223,13 @@ export function printEventBody(ev: Event): string {
   const kind = kindOf(ev.op);
   const parts: string[] = [kind.name];
   if (kind.taskOperand) parts.push(`t${ev.task}`);
-  const values = argValues(ev);
-  kind.args.forEach((a, i) => {
-    const s = printArg(a, values[i]!);
+  const args: Readonly<Record<string, Arg | undefined>> = ev.args;
+  for (const a of kind.args) {
+    const v = args[a.name];
+    if (v === undefined) throw new Error(`${kind.name}: missing argument ${a.name}`);
+    const s = printArg(a, v);
     if (s !== null) parts.push(s);
-  });
+  }
   return parts.join(" ");
 }
 
