@@ -3,7 +3,7 @@
 // already used, offsets are mostly aligned, values come from a small dictionary.
 //
 // Layout: [cpus] then per event: [kind] [task?] [args...] [stop?]; bytes past the end read as 0.
-import { EVENT_KINDS, LIMITS, VALUES, argValues, isAddr, isMapping, isValue, buildEvent, kindOf, type Arg, type ArgKind, type EventKind } from "./events.js";
+import { EVENT_KINDS, LIMITS, VALUES, argValues, isAddr, isMapping, isValue, eventOf, kindOf, type Arg, type ArgKind, type EventKind } from "./events.js";
 import type { Addr, Event, Mapping, Program } from "./types.js";
 
 const CPUS: readonly number[] = [2, 1, 3, 4, 5, 6, 7, 8];
@@ -166,11 +166,12 @@ export function decode(bytes: Uint8Array, kinds: readonly EventKind[] = EVENT_KI
   const names = new Names();
   const cpus = CPUS[r.byte() & 7]!;
   const events: Event[] = [];
-  const read = (a: ArgKind): Arg => readArg(r, a, names);
   while (!r.done && events.length < LIMITS.decodeEvents) {
     const kind = kinds[r.byte() % kinds.length]!;
     const task = kind.form === "syscall" || kind.taskOperand ? readRef(r, names.tasks, LIMITS.tasks, names) : undefined;
-    const ev = buildEvent(kind, read, task);
+    const args: Record<string, Arg> = {};
+    for (const a of kind.args) args[a.name] = readArg(r, a, names);
+    const ev = eventOf(kind, args, task);
     if (kind.form === "syscall") {
       const stop = readStop(r);
       if (stop !== undefined) ev.stop = stop;

@@ -254,21 +254,21 @@ export function argValues(ev: Event): Arg[] {
 }
 
 /**
- * Build an event of `kind`; `arg(a, i)` gives the value of its i-th argument `a`, in the kind's
- * order. A value of the wrong type throws.
+ * The event of `kind` with arguments `args` (by name), checked: a missing argument or one of the
+ * wrong type throws.
  */
-export function buildEvent(kind: EventKind, arg: (a: ArgKind, i: number) => Arg | undefined, task?: number, stop?: number): Event {
-  const args: Record<string, Arg | undefined> = {};
-  const specs = kind.args;
-  for (let i = 0; i < specs.length; i++) args[specs[i]!.name] = arg(specs[i]!, i);
+export function eventOf(kind: EventKind, args: Args, task?: number, stop?: number): Event {
   const e: LooseEvent = { op: kind.name, args };
   if (task !== undefined) e.task = task;
   if (stop !== undefined) e.stop = stop;
-  if (!fitsKind(e, kind)) throw new Error(`${kind.name}: arguments do not fit (${specs.map((a) => JSON.stringify(args[a.name])).join(" ")})`);
+  if (!fitsKind(e, kind)) throw new Error(`${kind.name}: arguments do not fit (${kind.args.map((a) => JSON.stringify(args[a.name])).join(" ")})`);
   return e;
 }
 
 /** Build an event from argument values in the kind's order; a value of the wrong type throws. */
 export function makeEvent(op: string, values: readonly Arg[], task?: number, stop?: number): Event {
-  return buildEvent(kindOf(op), (_a, i) => values[i], task, stop);
+  const kind = kindOf(op);
+  const args: Record<string, Arg | undefined> = {};
+  kind.args.forEach((a, i) => (args[a.name] = values[i]));
+  return eventOf(kind, args, task, stop);
 }
