@@ -1,5 +1,5 @@
 // Seeding a target's byte corpus from the text corpora: every .fz program whose event kinds are
-// all in the target's event set is encoded with that table and written under its SHA-1 (libFuzzer's
+// all in the target's event set is encoded with that set and written under its SHA-1 (libFuzzer's
 // own naming, so re-seeding is idempotent and never duplicates an input libFuzzer already saved).
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -19,7 +19,7 @@ export interface SeedReport {
   files: number;
   /** inputs present in the corpus dir for them (written now or already there) */
   seeded: number;
-  /** programs using event kinds outside the target's table */
+  /** programs using event kinds outside the target's event set */
   outOfTarget: number;
   /** programs left out because they already fire a finding under the campaign's bug switches */
   firing: number;
