@@ -14,7 +14,7 @@
 //   KNOWN LIMIT (not a bug): requeue into a key that already has sleepers when both keys share a
 //     hash bucket keeps the requeued waiters' place in the chain (see the requeue case).
 import fc from "fast-check";
-import { makeEvent, type Arg } from "../src/program/events.js";
+import { kindOf, makeEvent, type Arg } from "../src/program/events.js";
 import { FUTEX_OWNER_DIED, FUTEX_WAITERS, type Addr, type Event, type Program, type Value } from "../src/program/types.js";
 import { Model, Unsupported, type MTask } from "../src/model/reference.js";
 import { futexKey } from "../src/model/keys.js";
@@ -412,7 +412,7 @@ export function interleave(p: Program, il: Interleaving): Program {
   let sc = 0;
   p.events.forEach((ev, i) => {
     const e = { ...ev };
-    if (e.task !== undefined && !["step", "run", "cpu", "signal", "irq"].includes(e.op) && e.op !== "gp") {
+    if (kindOf(e.op).form === "syscall") {
       const s = il.stops[sc++ % il.stops.length];
       if (s !== null && s !== undefined) e.stop = s;
     }

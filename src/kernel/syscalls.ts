@@ -1,6 +1,6 @@
 // The syscall table: each task event of the program maps to kernel code here. Handlers only
 // decode and check their arguments; the work is in the kernel functions they call.
-import { isAddr, type Arg, type ArgsOf, type SyscallName } from "../program/events.js";
+import type { ArgsOf, SyscallName } from "../program/events.js";
 import type { Addr, Value } from "../program/types.js";
 import type { Kernel } from "./kernel.js";
 import { Page, regionAddress } from "./memory.js";
@@ -34,11 +34,8 @@ export function uval(v: Value): number {
 }
 
 /** Every address argument must name a region mapped in the task's mm. */
-function mappedArgs(_k: Kernel, t: Task, args: Readonly<Record<string, Arg>>): string | null {
-  for (const name in args) {
-    const a = args[name];
-    if (isAddr(a) && !t.mm?.as.regions.has(a.region)) return `m${a.region} is not mapped`;
-  }
+function unmapped(t: Task, ...addrs: Addr[]): string | null {
+  for (const a of addrs) if (!t.mm?.as.regions.has(a.region)) return `m${a.region} is not mapped`;
   return null;
 }
 
@@ -71,7 +68,7 @@ export const SYSCALLS: { [N in SyscallName]: Syscall<N> } = {
       }),
   },
   store: {
-    precondition: mappedArgs,
+    precondition: (_k, t, { addr }) => unmapped(t, addr),
     run: (_k, t, { addr, value }) =>
       instant(() => {
         // the page may have been unmapped since the event started (@k): a user fault
@@ -82,13 +79,13 @@ export const SYSCALLS: { [N in SyscallName]: Syscall<N> } = {
       }),
   },
   load: {
-    precondition: mappedArgs,
+    precondition: (_k, t, { addr }) => unmapped(t, addr),
     run: (_k, t, { addr }) => instant(() => t.mm!.as.read(uaddr(addr) & ~3) ?? force_sigsegv(t)),
   },
   spawn: { precondition: newTaskName, run: (k, t, { child }) => clone_thread(k, t, child) },
   fork: { precondition: newTaskName, run: (k, t, { child }) => fork_process(k, t, child) },
   futex_wait: {
-    precondition: mappedArgs,
+    precondition: (_k, t, { addr }) => unmapped(t, addr),
     *run(k, t, { addr, value, shared }) {
       const key = get_futex_key(t, uaddr(addr), shared);
       if (typeof key === "number") return key;
@@ -96,7 +93,7 @@ export const SYSCALLS: { [N in SyscallName]: Syscall<N> } = {
     },
   },
   futex_wake: {
-    precondition: mappedArgs,
+    precondition: (_k, t, { addr }) => unmapped(t, addr),
     *run(k, t, { addr, nr_wake, shared }) {
       const key = get_futex_key(t, uaddr(addr), shared);
       if (typeof key === "number") return key;
@@ -104,13 +101,13 @@ export const SYSCALLS: { [N in SyscallName]: Syscall<N> } = {
     },
   },
   futex_requeue: {
-    precondition: mappedArgs,
+    precondition: (_k, t, { addr, addr2 }) => unmapped(t, addr, addr2),
     *run(k, t, { addr, addr2, nr_wake, nr_requeue, shared }) {
       return yield* futex_requeue(k, t, uaddr(addr), uaddr(addr2), shared, nr_wake, nr_requeue, null);
     },
   },
   futex_cmp_requeue: {
-    precondition: mappedArgs,
+    precondition: (_k, t, { addr, addr2 }) => unmapped(t, addr, addr2),
     *run(k, t, { addr, addr2, nr_wake, nr_requeue, value, shared }) {
       return yield* futex_requeue(k, t, uaddr(addr), uaddr(addr2), shared, nr_wake, nr_requeue, uval(value));
     },
