@@ -7,7 +7,7 @@
 #                         from the copy of this tree in $OUT/futex-fuzz, libFuzzer flags after --
 #   <t>.options           libFuzzer options ClusterFuzz reads: -use_value_profile=1, as
 #                         `futex-fuzz fuzz` runs it (kernel state reaches libFuzzer through it)
-#   <t>_seed_corpus.zip   corpus/seeds + corpus/conformance programs of the target's area,
+#   <t>_seed_corpus.zip   corpus/seeds + corpus/conformance programs of the target's event set,
 #                         byte-encoded (scripts/export-seed-corpus.ts)
 #   <t>.dict              the event dictionary of the same programs (libFuzzer -dict words that
 #                         are whole encoded events; src/fuzzing/dictionary.ts)

@@ -1,3 +1,3 @@
-// jazzer.js target: the fork-lifecycle area's event kinds.
+// jazzer.js target: the fork-lifecycle target's event kinds.
 import { makeTarget } from "./target.js";
 export const fuzz = makeTarget("fork-lifecycle");

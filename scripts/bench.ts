@@ -10,7 +10,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SEED_DIRS } from "../src/fuzzing/paths.js";
 import { BUGS } from "../src/bugs/registry.js";
-import { AREAS, TARGETS } from "../fuzz/target.js";
+import { TARGET_EVENTS, TARGETS } from "../src/program/targets.js";
 import { cachelineBench, formatCachelines } from "./bench/cachelines.js";
 import { DEFAULT_ENGINES, ENGINES, type Engine } from "./bench/engines.js";
 import { corpusBench, executorBench, lengthBench, nativePcIndir, targetBench, type CorpusFigures } from "./bench/throughput.js";
@@ -47,8 +47,8 @@ const USAGE = `usage: npm run bench -- [--json] [--seconds S] [--no-throughput] 
                     and its ratio to jazzer as a lower bound)
   --engines list    ${ENGINES.join(",")} (default ${DEFAULT_ENGINES.join(",")})
   --edges-bugs ids  run the jazzer-edges engine only for these switches (default: every --bugs one)
-  --target T        fuzz area the campaigns use: ${Object.keys(AREAS).join(", ")}, or auto (default):
-                    per switch, the smallest area covering its reproducers in corpus/regressions
+  --target T        fuzz target the campaigns use: ${Object.keys(TARGET_EVENTS).join(", ")}, or auto (default):
+                    per switch, the smallest target covering its reproducers in corpus/regressions
   --without-seeds f.fz,...  leave these seed files out of the jazzer campaigns' corpus and
                     dictionary (is a switch found without the seed closest to it?)
   --jobs N          campaigns at a time, 1 or 2 (default 1: timings are not shared with another)
@@ -133,7 +133,7 @@ const runsPer = num("--runs-per", 5, 1);
 const maxSeconds = num("--max-seconds", 600, 1);
 const jobs = num("--jobs", 1, 1, 2);
 const target = value("--target") ?? "auto";
-if (target !== "auto" && !AREAS[target]) fail(`unknown target '${target}' (known: ${TARGETS.join(", ")}, auto)`);
+if (target !== "auto" && !TARGET_EVENTS[target]) fail(`unknown target '${target}' (known: ${TARGETS.join(", ")}, auto)`);
 const engines = (list("--engines") ?? [...DEFAULT_ENGINES]) as Engine[];
 for (const e of engines) if (!ENGINES.includes(e)) fail(`unknown engine '${e}' (known: ${ENGINES.join(", ")})`);
 const engineCaps: Partial<Record<Engine, number>> = {};

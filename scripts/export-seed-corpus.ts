@@ -1,8 +1,8 @@
 // node dist/scripts/export-seed-corpus.js --out DIR [--zip-with zip|builtin] [TARGET...]
 //
-// Writes DIR/<target>_seed_corpus.zip for each target (default: every area of fuzz/target.ts):
+// Writes DIR/<target>_seed_corpus.zip for each target (default: every target of src/program/targets.ts):
 // the byte encodings of the text programs in corpus/seeds and corpus/conformance that are in the
-// target's area, exactly what `futex-fuzz fuzz` seeds its byte corpus with (src/fuzzing/seeds.ts),
+// target's event set, exactly what `futex-fuzz fuzz` seeds its byte corpus with (src/fuzzing/seeds.ts),
 // named by SHA-1. ClusterFuzzLite / OSS-Fuzz unpack <target>_seed_corpus.zip next to the target
 // into its starting corpus (.clusterfuzzlite/build.sh calls this script). Next to it,
 // DIR/<target>.dict: the event dictionary of the same programs (src/fuzzing/dictionary.ts), which
@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { AREAS, areaTable } from "../fuzz/target.js";
+import { TARGET_EVENTS, targetEvents } from "../src/program/targets.js";
 import { SEED_DIRS } from "../src/fuzzing/paths.js";
 import { seedCorpus, type SeedReport } from "../src/fuzzing/seeds.js";
 import { writeDictionary } from "../src/fuzzing/dictionary.js";
@@ -136,7 +136,7 @@ export function exportSeedCorpus(out: string, targets: readonly string[], how: Z
   mkdirSync(out, { recursive: true });
   const results: ExportResult[] = [];
   for (const target of targets) {
-    const table = areaTable(target);
+    const table = targetEvents(target);
     const tmp = mkdtempSync(join(tmpdir(), `ff-seeds-${target}-`));
     try {
       const seeds = seedCorpus(tmp, table, seedDirs);
@@ -172,19 +172,19 @@ export function main(argv: readonly string[]): number {
   if (!out) return process.stderr.write(USAGE), 2;
   for (const t of targets) {
     try {
-      areaTable(t);
+      targetEvents(t);
     } catch (e) {
       return process.stderr.write(`export-seed-corpus: ${(e as Error).message}\n`), 2;
     }
   }
   how ??= zipAvailable() ? "zip" : "builtin";
   let bad = 0;
-  for (const r of exportSeedCorpus(resolve(out), targets.length ? targets : Object.keys(AREAS), how)) {
+  for (const r of exportSeedCorpus(resolve(out), targets.length ? targets : Object.keys(TARGET_EVENTS), how)) {
     const s = r.seeds;
-    process.stdout.write(`${r.zip}: ${s.seeded} inputs from ${s.files} programs (${s.outOfArea} outside the area) [${how}]; ${r.dict}: ${r.words} words\n`);
+    process.stdout.write(`${r.zip}: ${s.seeded} inputs from ${s.files} programs (${s.outOfTarget} outside the target) [${how}]; ${r.dict}: ${r.words} words\n`);
     for (const b of s.broken) process.stderr.write(`export-seed-corpus: ${b}\n`);
     if (s.broken.length || s.seeded === 0) bad++;
-    if (s.seeded === 0) process.stderr.write(`export-seed-corpus: ${r.target}: no seed program is in the area\n`);
+    if (s.seeded === 0) process.stderr.write(`export-seed-corpus: ${r.target}: no seed program is in the target\n`);
   }
   return bad ? 1 : 0;
 }

@@ -8,7 +8,7 @@
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AREAS, areaTable, TARGETS } from "../fuzz/target.js";
+import { TARGETS, TARGET_EVENTS, targetEvents } from "../src/program/targets.js";
 import { startJazzer } from "../src/fuzzing/jazzer.js";
 import { SEED_DIRS, targetModule, workDirs } from "../src/fuzzing/paths.js";
 import { prepareWorkDir } from "../src/fuzzing/seeds.js";
@@ -58,11 +58,11 @@ const runs = int("runs", 8000);
 const seed = int("seed", 1);
 const out = opts.out ?? BENCH_INPUTS_DIR;
 const targets = opts.targets ? opts.targets.split(",").filter(Boolean) : ["all"];
-for (const t of targets) if (!AREAS[t]) fail(`unknown target '${t}' (known: ${TARGETS.join(", ")})`);
+for (const t of targets) if (!TARGET_EVENTS[t]) fail(`unknown target '${t}' (known: ${TARGETS.join(", ")})`);
 mkdirSync(out, { recursive: true });
 
 for (const target of targets) {
-  const table = areaTable(target);
+  const table = targetEvents(target);
   const work = mkdtempSync(join(tmpdir(), "futex-bench-inputs-"));
   try {
     const dirs = workDirs(work, target);

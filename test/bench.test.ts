@@ -14,13 +14,13 @@ import { jazzerCli } from "../src/fuzzing/jazzer.js";
 import { PROJECT_ROOT } from "../src/fuzzing/paths.js";
 import { encode } from "../src/program/codec.js";
 import { parse } from "../src/program/text.js";
-import { AREAS } from "../fuzz/target.js";
+import { TARGET_EVENTS } from "../src/program/targets.js";
 import { cachelineBench, cacheProgram, countLines, LineModel } from "../scripts/bench/cachelines.js";
 import { blindCampaign, fastcheckCampaign, type CampaignRun, type CampaignSpec } from "../scripts/bench/engines.js";
 import { corpusBench, executorBench, lengthBench, targetBench } from "../scripts/bench/throughput.js";
 import { formatInputs, loadInputs, parseInputs } from "../scripts/bench/inputs.js";
 import { cpuSeconds, formatInstrumentation, instrumentationBench, VARIANTS } from "../scripts/bench/instrumentation.js";
-import { areaForBug, formatTimeToBug, ratio, summarize, timeToBug } from "../scripts/bench/timetobug.js";
+import { targetForBug, formatTimeToBug, ratio, summarize, timeToBug } from "../scripts/bench/timetobug.js";
 
 const ROBUST_BUG = "robust-unlock-no-ip-fixup";
 const REPRO = join(PROJECT_ROOT, "corpus", "regressions", ROBUST_BUG, "interrupt-kill-remap.fz");
@@ -38,7 +38,7 @@ describe("state feedback (fuzz/state.ts)", () => {
 
   it("sends each feature once per run as (f & 0xfff, f >>> 12), deterministically; edges mode sends none", () => {
     const p = parse(readFileSync(join(PROJECT_ROOT, "corpus", "seeds", "set-slots-back-to-back.fz"), "utf8"));
-    const bytes = Buffer.from(encode(p, AREAS.all!));
+    const bytes = Buffer.from(encode(p, TARGET_EVENTS.all!));
     const runs: Array<Array<[number, number]>> = [];
     for (let i = 0; i < 2; i++) {
       const sent: Array<[number, number]> = [];
@@ -212,7 +212,7 @@ describe("throughput (scripts/bench/throughput.ts)", () => {
     expect(e.pointsPerSecond).toBeGreaterThan(0);
     expect(e.bareRatio).toBeGreaterThan(1);
     const t = targetBench(0.05, () => {});
-    expect(Object.keys(t).sort()).toEqual(Object.keys(AREAS).sort());
+    expect(Object.keys(t).sort()).toEqual(Object.keys(TARGET_EVENTS).sort());
     for (const x of Object.values(t)) {
       expect(x.execsPerSecond).toBeGreaterThan(0);
       expect(x.edgesExecsPerSecond).toBeGreaterThan(0);
@@ -295,9 +295,9 @@ describe("bench input set (bench/inputs, scripts/bench/inputs.ts)", () => {
 describe("time to bug (scripts/bench/engines.ts, timetobug.ts)", () => {
   const spec = (engine: CampaignSpec["engine"], seconds = 0.3): CampaignSpec => ({ engine, bug: ROBUST_BUG, target: "robust-unlock", seed: 1, maxSeconds: seconds });
 
-  it("auto target: the smallest area covering the switch's reproducers", () => {
-    expect(areaForBug(ROBUST_BUG)).toBe("robust-unlock");
-    expect(areaForBug("no-such-switch")).toBe("all");
+  it("auto target: the smallest target covering the switch's reproducers", () => {
+    expect(targetForBug(ROBUST_BUG)).toBe("robust-unlock");
+    expect(targetForBug("no-such-switch")).toBe("all");
   });
 
   it("blind and fast-check campaigns run to the cap and report executions", () => {
@@ -351,7 +351,7 @@ describe("time to bug (scripts/bench/engines.ts, timetobug.ts)", () => {
     expect(r.timeToBug[ROBUST_BUG]!.jazzer).toMatchObject({ medianSeconds: 2, found: 3, runs: 3 });
     expect(r.ratios[ROBUST_BUG]!["jazzer-edges/jazzer"]!.seconds).toEqual({ value: 3, atLeast: false });
     expect(r.ratios[ROBUST_BUG]!["blind/jazzer"]!.seconds).toEqual({ value: 5, atLeast: true });
-    expect(r.targets["final-put-uaf"]).toBe(areaForBug("final-put-uaf"));
+    expect(r.targets["final-put-uaf"]).toBe(targetForBug("final-put-uaf"));
   });
 
   it("--engine-caps gives an engine its own cap; its misses and ratio use that cap", async () => {
@@ -389,7 +389,7 @@ describe("npm run bench (dist/scripts/bench.js)", () => {
     expect(j.executor.bareRatio).toBeGreaterThan(1);
     expect(j.executor.corpusBareFraction).toBeGreaterThan(0);
     expect(j.executor.corpusExecsPerSecond).toBeGreaterThan(0);
-    for (const n of Object.keys(AREAS)) expect(j.targets[n]!.execsPerSecond).toBeGreaterThan(0);
+    for (const n of Object.keys(TARGET_EVENTS)) expect(j.targets[n]!.execsPerSecond).toBeGreaterThan(0);
     expect(j.cachelines.length).toBe(8);
     for (const e of ["blind", "fastcheck"]) {
       const s = j.timeToBug[ROBUST_BUG]![e]!;

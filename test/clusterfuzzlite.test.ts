@@ -9,12 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateRawSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AREAS } from "../fuzz/target.js";
+import { TARGET_EVENTS } from "../src/program/targets.js";
 import { crc32, exportSeedCorpus, storedZip, zipAvailable } from "../scripts/export-seed-corpus.js";
 import { PROJECT_ROOT, SEED_DIRS } from "../src/fuzzing/paths.js";
 import { seedCorpus } from "../src/fuzzing/seeds.js";
 
-const TARGETS = Object.keys(AREAS);
+const TARGETS = Object.keys(TARGET_EVENTS);
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `ff-cflite-${p}-`));
 
 /** The entries of a zip archive (stored or deflated), read through its central directory; CRCs checked. */
@@ -55,7 +55,7 @@ function readZip(buf: Buffer): Map<string, Buffer> {
 /** what `futex-fuzz fuzz` seeds a target's byte corpus with: name -> bytes */
 function expectedSeeds(target: string): Map<string, Buffer> {
   const dir = tmp(`seeds-${target}`);
-  seedCorpus(dir, AREAS[target]!, SEED_DIRS);
+  seedCorpus(dir, TARGET_EVENTS[target]!, SEED_DIRS);
   const m = new Map(readdirSync(dir).map((n) => [n, readFileSync(join(dir, n))] as const));
   rmSync(dir, { recursive: true, force: true });
   return m;
@@ -100,7 +100,7 @@ describe("ClusterFuzzLite build (.clusterfuzzlite/build.sh with a stand-in compi
     for (const t of TARGETS) expect(statSync(join(out, "futex-fuzz", "dist", "fuzz", `${t}.js`)).isFile()).toBe(true);
   });
 
-  it("zips exactly the target's seeds (corpus/seeds + corpus/conformance in its area, SHA-1 names)", () => {
+  it("zips exactly the target's seeds (corpus/seeds + corpus/conformance in its event set, SHA-1 names)", () => {
     for (const t of TARGETS) {
       const zip = readZip(readFileSync(join(out, `${t}_seed_corpus.zip`)));
       const want = expectedSeeds(t);

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AREAS } from "../fuzz/target.js";
+import { TARGET_EVENTS } from "../src/program/targets.js";
 import { main } from "../src/cli/main.js";
 import { mergeCorpus, MergeError } from "../src/fuzzing/merge.js";
 import { jazzerCli } from "../src/fuzzing/jazzer.js";
@@ -26,7 +26,7 @@ async function cli(...argv: string[]) {
 /** a byte corpus with redundancy: the target's seeds, each twice under another name, and an empty input */
 function redundantCorpus(workDir: string): { dir: string; seeds: number } {
   const { corpus } = workDirs(workDir, TARGET);
-  const r = seedCorpus(corpus, AREAS[TARGET]!, SEED_DIRS);
+  const r = seedCorpus(corpus, TARGET_EVENTS[TARGET]!, SEED_DIRS);
   for (const name of readdirSync(corpus)) writeFileSync(join(corpus, `dup-${name}`), readFileSync(join(corpus, name)));
   writeFileSync(join(corpus, "empty"), "");
   return { dir: corpus, seeds: r.seeded };

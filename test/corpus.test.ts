@@ -9,7 +9,7 @@ import { listCorpusFiles } from "../src/corpus/walk.js";
 import { PROJECT_ROOT } from "../src/fuzzing/paths.js";
 import { execute } from "../src/exec/executor.js";
 import { decode, encode } from "../src/program/codec.js";
-import { AREAS } from "../fuzz/target.js";
+import { TARGET_EVENTS } from "../src/program/targets.js";
 import { parse, print } from "../src/program/text.js";
 import type { Finding } from "../src/sanitizers/report.js";
 
@@ -106,7 +106,7 @@ describe("futex-fuzz corpus check", () => {
 });
 
 describe("futex-fuzz corpus stats", () => {
-  it("counts by directory, signature, verdict and area", async () => {
+  it("counts by directory, signature, verdict and group", async () => {
     const dir = tmp("stats");
     mkdirSync(join(dir, "seeds"));
     writeFileSync(join(dir, "seeds", "a.fz"), GOOD);
@@ -115,7 +115,7 @@ describe("futex-fuzz corpus stats", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("2 corpus files");
     expect(r.out).toMatch(/by directory:\n\s+2 {2}seeds/);
-    expect(r.out).toMatch(/by area[^\n]*\n(\s+\d+ {2}\S+\n)*\s+1 {2}futex\n/);
+    expect(r.out).toMatch(/by group[^\n]*\n(\s+\d+ {2}\S+\n)*\s+1 {2}futex\n/);
     expect(r.out).toMatch(/event kinds used by no corpus file: munmap, store, load, fork/);
   });
 });
@@ -194,9 +194,9 @@ describe("futex-fuzz corpus import / minimize", () => {
     const to = join(tmp("import-target-to"), "regressions");
     const repro = parse("config cpus=1\nt0 spawn t1\nt0 hash_set_slots 0\nt1 fork t2\n");
     const crash = join(dir, "crash-fork");
-    writeFileSync(crash, encode(repro, AREAS["fork-lifecycle"]!));
+    writeFileSync(crash, encode(repro, TARGET_EVENTS["fork-lifecycle"]!));
     const bugs = ["--bugs", "fork-copies-phash-new"];
-    // the area table's byte for `fork` means another kind in the full table
+    // the target's byte for `fork` means another kind in the full table
     expect(print(decode(readFileSync(crash)))).not.toBe(print(repro));
     const run = await cli("run", crash, ...bugs, "--target", "fork-lifecycle");
     expect(run.code).toBe(1);
@@ -217,7 +217,7 @@ describe("futex-fuzz corpus import / minimize", () => {
 
   it("headers are honoured: # bugs for text, the artifact path or its sidecar for raw bytes; a miss says how to choose", async () => {
     const repro = parse("config cpus=1\nt0 spawn t1\nt0 hash_set_slots 0\nt1 fork t2\n");
-    const bytes = encode(repro, AREAS["fork-lifecycle"]!);
+    const bytes = encode(repro, TARGET_EVENTS["fork-lifecycle"]!);
     // text: the # bugs header switches the bug on for run, minimize and import
     const dir = tmp("headers");
     const fz = join(dir, "r.fz");

@@ -2,11 +2,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AREAS } from "../fuzz/target.js";
+import { TARGET_EVENTS } from "../src/program/targets.js";
 import { eventDictionary, formatDictionary, MAX_WORD } from "../src/fuzzing/dictionary.js";
 import { jazzerArgv } from "../src/fuzzing/jazzer.js";
 import { PROJECT_ROOT } from "../src/fuzzing/paths.js";
-import { inArea } from "../src/fuzzing/seeds.js";
+import { inTarget } from "../src/fuzzing/seeds.js";
 import { decode, encode, encodeEvents } from "../src/program/codec.js";
 import { parse } from "../src/program/text.js";
 import type { Program } from "../src/program/types.js";
@@ -27,8 +27,8 @@ describe("encodeEvents", () => {
 });
 
 describe("eventDictionary", () => {
-  const table = AREAS["robust-unlock"]!;
-  const programs = seeds.filter((p) => inArea(p, table));
+  const table = TARGET_EVENTS["robust-unlock"]!;
+  const programs = seeds.filter((p) => inTarget(p, table));
   const words = eventDictionary(programs, table);
 
   it("holds distinct words no longer than libFuzzer accepts, single events first", () => {
@@ -48,7 +48,7 @@ describe("eventDictionary", () => {
     const cut = 1 + encodeEvents(p, table).slice(0, 6).flat().length; // after the robust_unlock
     const spliced = decode(Uint8Array.from([...bytes.slice(0, cut), ...store, ...bytes.slice(cut)]), table);
     expect(spliced.events.slice(0, 6)).toEqual(p.events.slice(0, 6));
-    expect(spliced.events[6]).toEqual({ op: "store", task: 0, args: [{ region: 0, off: 16 }, { tid: 1, bits: 0 }] });
+    expect(spliced.events[6]).toEqual({ op: "store", task: 0, args: { addr: { region: 0, off: 16 }, value: { tid: 1, bits: 0 } } });
     expect(spliced.events[7]).toEqual(p.events[6]);
   });
 

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_BUDGET } from "../src/exec/executor.js";
 import { MAX_PROGRAM_FILE } from "../src/program/load.js";
-import { LIMITS } from "../src/program/table.js";
+import { LIMITS } from "../src/program/events.js";
 import { usage } from "../src/cli/main.js";
 
 describe("documented limits", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { EVENT_KINDS } from "../src/program/table.js";
+import { EVENT_KINDS } from "../src/program/events.js";
 
 describe("docs/format.md", () => {
   it("documents every event kind of the table", () => {

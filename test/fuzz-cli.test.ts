@@ -15,7 +15,7 @@ import { encode } from "../src/program/codec.js";
 import { parse } from "../src/program/text.js";
 import type { Program } from "../src/program/types.js";
 import { signature } from "../src/sanitizers/report.js";
-import { AREAS } from "../fuzz/target.js";
+import { TARGET_EVENTS } from "../src/program/targets.js";
 import { finish, intake } from "../src/corpus/intake.js";
 import { resolveInput } from "../src/corpus/input.js";
 import { formatOutcome, isFinding } from "../src/corpus/outcome.js";
@@ -43,7 +43,7 @@ const ensureBuilt = () => buildIfStale("fuzz/target.js");
 function findingProgram(): { program: Program; bugs: BugSet; sig: string } {
   for (const path of listCorpusFiles([join(PROJECT_ROOT, "corpus", "regressions")])) {
     const f = parseCorpusFile(readFileSync(path, "utf8"), path);
-    if (!f.program.events.every((e) => AREAS.all!.some((k) => k.name === e.op))) continue;
+    if (!f.program.events.every((e) => TARGET_EVENTS.all!.some((k) => k.name === e.op))) continue;
     const bugs = parseBugs(f.bugs);
     const finding = execute(f.program, { bugs }).findings[0];
     if (finding) return { program: f.program, bugs, sig: signature(finding) };
@@ -94,17 +94,17 @@ describe("libFuzzer log parsing", () => {
 });
 
 describe("seeding", () => {
-  it("encodes text programs with the area's kinds and skips programs outside the area", () => {
+  it("encodes text programs with the target's kinds and skips programs outside the target", () => {
     const seeds = tmp("seeds");
     writeFileSync(join(seeds, "ww.fz"), "config cpus=2\nt0 mmap m0 anon\nt0 spawn t1\nt1 futex_wait m0+0 0\nt0 futex_wake m0+0 1\n");
     writeFileSync(join(seeds, "robust.fz"), "t0 mmap m0 anon\nt0 robust_init m0+0\n");
     const corpus = join(tmp("corpus"), "c");
-    const r = seedCorpus(corpus, AREAS["hash-resize"]!, [seeds]);
-    expect(r).toMatchObject({ files: 2, seeded: 1, outOfArea: 1, broken: [] });
+    const r = seedCorpus(corpus, TARGET_EVENTS["hash-resize"]!, [seeds]);
+    expect(r).toMatchObject({ files: 2, seeded: 1, outOfTarget: 1, broken: [] });
     const [name] = readdirSync(corpus);
     expect(name).toMatch(/^[0-9a-f]{40}$/);
     // idempotent: the same input keeps the same name
-    seedCorpus(corpus, AREAS["hash-resize"]!, [seeds]);
+    seedCorpus(corpus, TARGET_EVENTS["hash-resize"]!, [seeds]);
     expect(readdirSync(corpus)).toEqual([name]);
   });
 
@@ -114,26 +114,26 @@ describe("seeding", () => {
     writeFileSync(join(seeds, "irq.fz"), trigger);
     writeFileSync(join(seeds, "ww.fz"), "config cpus=2\nt0 mmap m0 anon\nt0 spawn t1\nt1 futex_wait m0+0 0\nt0 futex_wake m0+0 1\n");
     const corpus = join(tmp("corpus-firing"), "c");
-    expect(seedCorpus(corpus, AREAS["robust-unlock"]!, [seeds])).toMatchObject({ seeded: 2, firing: 0 });
-    const r = seedCorpus(corpus, AREAS["robust-unlock"]!, [seeds], parseBugs("robust-unlock-no-ip-fixup"));
+    expect(seedCorpus(corpus, TARGET_EVENTS["robust-unlock"]!, [seeds])).toMatchObject({ seeded: 2, firing: 0 });
+    const r = seedCorpus(corpus, TARGET_EVENTS["robust-unlock"]!, [seeds], parseBugs("robust-unlock-no-ip-fixup"));
     expect(r).toMatchObject({ files: 2, seeded: 1, firing: 1 });
     expect(readdirSync(corpus)).toHaveLength(1);
     // the event dictionary is built from r.programs: the firing seed is not in it either
     expect(r.programs.map((p) => p.events.length)).toEqual([4]);
     // left out by name (the benchmark's --without-seeds): neither seeded nor in the programs
     const c2 = join(tmp("corpus-skip"), "c");
-    const s2 = seedCorpus(c2, AREAS["robust-unlock"]!, [seeds], undefined, new Set(["ww.fz"]));
+    const s2 = seedCorpus(c2, TARGET_EVENTS["robust-unlock"]!, [seeds], undefined, new Set(["ww.fz"]));
     expect(s2).toMatchObject({ files: 2, seeded: 1, skipped: 1 });
     expect(s2.programs.map((p) => p.events.length)).toEqual([trigger.split("\n").filter((l) => /^(t\d|irq|step|gp|run|cpu|signal)/.test(l)).length]);
     // a campaign's start: seeded corpus, artifacts dir, and the dictionary of the same programs
     const dirs = workDirs(tmp("prepared"), "robust-unlock");
-    const prep = prepareWorkDir(dirs, AREAS["robust-unlock"]!, [seeds], { bugs: parseBugs("robust-unlock-no-ip-fixup") });
+    const prep = prepareWorkDir(dirs, TARGET_EVENTS["robust-unlock"]!, [seeds], { bugs: parseBugs("robust-unlock-no-ip-fixup") });
     expect(prep.seeds).toMatchObject({ seeded: 1, firing: 1 });
     expect(existsSync(dirs.artifacts)).toBe(true);
     expect(prep.dict).toBe(dirs.dict);
-    expect(prep.words).toBe(eventDictionary(prep.seeds.programs, AREAS["robust-unlock"]!).length);
+    expect(prep.words).toBe(eventDictionary(prep.seeds.programs, TARGET_EVENTS["robust-unlock"]!).length);
     expect(readFileSync(dirs.dict, "utf8").trim().split("\n").length).toBe(1 + prep.words);
-    const bare = prepareWorkDir(workDirs(tmp("prepared-nodict"), "robust-unlock"), AREAS["robust-unlock"]!, [seeds], { noDict: true });
+    const bare = prepareWorkDir(workDirs(tmp("prepared-nodict"), "robust-unlock"), TARGET_EVENTS["robust-unlock"]!, [seeds], { noDict: true });
     expect([bare.dict, bare.words]).toEqual([undefined, 0]);
   });
 });
@@ -222,7 +222,7 @@ describe("crash artifacts", () => {
     const { program, bugs, sig } = FOUND;
     const dir = tmp("crash");
     const artifact = join(dir, "crash-0001");
-    writeFileSync(artifact, encode(program, AREAS.all));
+    writeFileSync(artifact, encode(program, TARGET_EVENTS.all));
     const regressions = join(dir, "regressions");
     const flags = { target: "all", bugs: [...bugs].join(",") };
     const first = intake(artifact, flags, { dest: { regressions } });
@@ -272,7 +272,7 @@ describe("crash artifacts", () => {
   it("an artifact that runs clean is reported, not stored", () => {
     const dir = tmp("clean");
     const artifact = join(dir, "timeout-0001");
-    writeFileSync(artifact, encode(parse("t0 mmap m0 anon\nt0 store m0+0 1\n"), AREAS.all));
+    writeFileSync(artifact, encode(parse("t0 mmap m0 anon\nt0 store m0+0 1\n"), TARGET_EVENTS.all));
     const o = intake(artifact, { target: "all" }, { dest: { regressions: join(dir, "reg") } });
     expect(o.kind).toBe("clean");
     expect(formatOutcome(o)).toContain("runs clean when replayed");
@@ -352,7 +352,7 @@ describe("crash artifacts", () => {
     const seeds = tmp("cseeds");
     const work = tmp("cwork");
     mkdirSync(join(work, "all", "corpus"), { recursive: true });
-    writeFileSync(join(work, "all", "corpus", "earlier-input"), encode(program, AREAS.all!));
+    writeFileSync(join(work, "all", "corpus", "earlier-input"), encode(program, TARGET_EVENTS.all!));
     const regressions = tmp("creg");
     let out = "";
     const r = await runCampaign(

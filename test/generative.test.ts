@@ -1,11 +1,11 @@
 // The generative engine's program source (src/fuzzing/generative.ts).
 import { describe, expect, it } from "vitest";
-import { AREAS } from "../fuzz/target.js";
+import { TARGET_EVENTS } from "../src/program/targets.js";
 import { StateFeedback } from "../fuzz/state.js";
 import { execute } from "../src/exec/executor.js";
 import { GenerativeSource, MAX_BYTES, xorshift } from "../src/fuzzing/generative.js";
 import { decode, encode } from "../src/program/codec.js";
-import { LIMITS } from "../src/program/table.js";
+import { LIMITS } from "../src/program/events.js";
 import { parse, print } from "../src/program/text.js";
 
 const BASE = parse("config cpus=2\nt0 mmap m0 anon\nt0 spawn t1\nt1 futex_wait m0+0 0\nt0 futex_wake m0+0 1\n");
@@ -17,7 +17,7 @@ function take(src: GenerativeSource, n: number): string[] {
 describe("GenerativeSource", () => {
   it("a seed replays: the same seed and pool give the same programs; another seed others", () => {
     const mk = (seed: number) => {
-      const s = new GenerativeSource(AREAS.all!, seed);
+      const s = new GenerativeSource(TARGET_EVENTS.all!, seed);
       s.add(BASE);
       return take(s, 200);
     };
@@ -26,7 +26,7 @@ describe("GenerativeSource", () => {
   });
 
   it("perturbs schedules only: the syscalls stay, in order; @k, step/run/cpu/gp and the CPU count change", () => {
-    const s = new GenerativeSource(AREAS.all!, 1);
+    const s = new GenerativeSource(TARGET_EVENTS.all!, 1);
     const syscalls = (t: string) => t.split("\n").filter((l) => /^t\d+ /.test(l)).map((l) => l.replace(/ @\d+$/, ""));
     let changed = 0;
     for (let i = 0; i < 300; i++) {
@@ -41,18 +41,18 @@ describe("GenerativeSource", () => {
   });
 
   it("every program it makes survives the area's byte encoding (it is stored as a crash artifact)", () => {
-    for (const area of Object.keys(AREAS)) {
-      const s = new GenerativeSource(AREAS[area]!, 9);
-      s.add(decode(encode(BASE.events.every((e) => AREAS[area]!.some((k) => k.name === e.op)) ? BASE : { cpus: 2, events: [] }, AREAS[area]!), AREAS[area]!));
+    for (const area of Object.keys(TARGET_EVENTS)) {
+      const s = new GenerativeSource(TARGET_EVENTS[area]!, 9);
+      s.add(decode(encode(BASE.events.every((e) => TARGET_EVENTS[area]!.some((k) => k.name === e.op)) ? BASE : { cpus: 2, events: [] }, TARGET_EVENTS[area]!), TARGET_EVENTS[area]!));
       for (let i = 0; i < 150; i++) {
         const p = s.next();
-        expect(print(decode(encode(p, AREAS[area]!), AREAS[area]!))).toBe(print(p));
+        expect(print(decode(encode(p, TARGET_EVENTS[area]!), TARGET_EVENTS[area]!))).toBe(print(p));
       }
     }
   });
 
   it("makes long random programs: lengths log-uniform up to libFuzzer's max_len", () => {
-    const s = new GenerativeSource(AREAS.all!, 5);
+    const s = new GenerativeSource(TARGET_EVENTS.all!, 5);
     const lens = Array.from({ length: 400 }, () => s.randomProgram().events.length);
     expect(Math.max(...lens)).toBeGreaterThan(100);
     expect(Math.min(...lens)).toBeLessThan(20);
@@ -60,7 +60,7 @@ describe("GenerativeSource", () => {
   });
 
   it("a program that reaches a state never seen joins the pool; one that reaches nothing new does not", () => {
-    const s = new GenerativeSource(AREAS.all!, 2);
+    const s = new GenerativeSource(TARGET_EVENTS.all!, 2);
     const sf = new StateFeedback(null);
     execute(BASE, { kernel: { observer: sf.observer } });
     sf.flush();

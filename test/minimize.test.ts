@@ -5,7 +5,7 @@ import { minimizeFinding } from "../src/minimize/finding.js";
 import { canonicalRename } from "../src/minimize/rename.js";
 import { execute } from "../src/exec/executor.js";
 import { parse, print, printAddr } from "../src/program/text.js";
-import { FUTEX_OWNER_DIED, type Addr, type Event, type Program, type Value } from "../src/program/types.js";
+import { FUTEX_OWNER_DIED, type Program } from "../src/program/types.js";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseBugs } from "../src/bugs/switches.js";
@@ -47,8 +47,8 @@ function padded(essential: string[], n = 40): Program {
 function waitThenWake(p: Program): boolean {
   const waited = new Set<string>();
   for (const ev of p.events) {
-    if (ev.op === "futex_wait") waited.add(printAddr(ev.args[0] as Addr));
-    if (ev.op === "futex_wake" && waited.has(printAddr(ev.args[0] as Addr))) return true;
+    if (ev.op === "futex_wait") waited.add(printAddr(ev.args.addr));
+    if (ev.op === "futex_wake" && waited.has(printAddr(ev.args.addr))) return true;
   }
   return false;
 }
@@ -134,7 +134,7 @@ describe("minimize passes (synthetic predicates)", () => {
     const pred = (q: Program) =>
       q.cpus >= 3 &&
       q.events.some((e) => e.op === "futex_wait" && (e.stop ?? 0) >= 5) &&
-      q.events.some((e) => e.op === "step" && (e.args[0] as number) >= 2);
+      q.events.some((e) => e.op === "step" && e.args.points >= 2);
     const r = minimize(p, pred);
     expect(print(r.program)).toBe("config cpus=3\nt0 futex_wait m0+0 0 @5\nstep t0 2\n");
   });
@@ -152,11 +152,11 @@ describe("minimize passes (synthetic predicates)", () => {
 
   it("keeps coupled values together and drops tid flags it does not need", () => {
     const p = parse("t0 mmap m1 anon\nt0 store m1+20 0x1234\nt0 futex_wait m1+20 0x1234\nt0 store m1+24 tid:t0|waiters|died\n");
-    const val = (e: Event) => e.args[1] as Value;
     const pred = (q: Program) => {
-      const plain = q.events.filter((e) => e.op === "store" && val(e).tid === undefined).map((e) => val(e).bits);
-      const waited = q.events.filter((e) => e.op === "futex_wait").map((e) => val(e).bits);
-      const died = q.events.some((e) => e.op === "store" && val(e).tid !== undefined && val(e).bits & FUTEX_OWNER_DIED);
+      const stored = q.events.flatMap((e) => (e.op === "store" ? [e.args.value] : []));
+      const plain = stored.filter((v) => v.tid === undefined).map((v) => v.bits);
+      const waited = q.events.flatMap((e) => (e.op === "futex_wait" ? [e.args.value.bits] : []));
+      const died = stored.some((v) => v.tid !== undefined && v.bits & FUTEX_OWNER_DIED);
       return died && plain.some((b) => b > 4 && waited.includes(b));
     };
     expect(pred(p)).toBe(true);

@@ -14,6 +14,7 @@
 //   KNOWN LIMIT (not a bug): requeue into a key that already has sleepers when both keys share a
 //     hash bucket keeps the requeued waiters' place in the chain (see the requeue case).
 import fc from "fast-check";
+import { kindOf, makeEvent, type Arg } from "../src/program/events.js";
 import { FUTEX_OWNER_DIED, FUTEX_WAITERS, type Addr, type Event, type Program, type Value } from "../src/program/types.js";
 import { Model, Unsupported, type MTask } from "../src/model/reference.js";
 import { futexKey } from "../src/model/keys.js";
@@ -152,12 +153,12 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
     if (t && before && t.group.killed && ev.op !== "signal" && !opts.allow?.has("no-kill-follow-up")) {
       const rest = [...t.group.tasks].sort((x, y) => x.id - y.id);
       if (rest.length) {
-        emit({ op: "signal", task: rest[0]!.id, args: ["kill"] });
-        for (const o of rest) emit({ op: "run", task: o.id, args: [] });
+        emit({ op: "signal", task: rest[0]!.id, args: { sig: "kill" } });
+        for (const o of rest) emit({ op: "run", task: o.id, args: {} });
       }
     }
   };
-  const sys = (t: number, op: string, ...args: Event["args"]): Event => ({ op, task: t, args });
+  const sys = (t: number, op: string, ...args: Arg[]): Event => makeEvent(op, args, t);
   const live = () => [...m.tasks.values()].filter((t) => t.state !== "exited");
   // mostly tasks that can run an event now; sometimes a blocked one (its event is skipped)
   const pick = (n: number) => {
@@ -198,7 +199,7 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
   };
   const readyTasks = () => [...m.tasks.values()].filter((t) => t.state !== "exited" && m.ready(t) && t.state !== "slots");
   const runReady = (): void => {
-    for (const t of readyTasks()) emit({ op: "run", task: t.id, args: [] });
+    for (const t of readyTasks()) emit({ op: "run", task: t.id, args: {} });
   };
 
   // every program starts with an anonymous page m0 (m1, m2 come from the intents)
@@ -207,7 +208,7 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
   for (const it of intents) {
     if (stopped) break;
     if (it.k === "gp") {
-      emit({ op: "gp", args: [] });
+      emit({ op: "gp", args: {} });
       continue;
     }
     if (it.k === "runAll") {
@@ -312,18 +313,18 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
         break;
       }
       case "signal":
-        emit({ op: "signal", task: id, args: [it.sig] });
+        emit({ op: "signal", task: id, args: { sig: it.sig } });
         // FOLLOW-UP: a signalled waiter stays queued until it runs; run it (and for SIGKILL every
         // thread of the group) now, so no later wake can still count it
         if (it.sig === "usr1") {
-          if (m.ready(t)) emit({ op: "run", task: id, args: [] });
-        } else for (const o of [...t.group.tasks].sort((x, y) => x.id - y.id)) emit({ op: "run", task: o.id, args: [] });
+          if (m.ready(t)) emit({ op: "run", task: id, args: {} });
+        } else for (const o of [...t.group.tasks].sort((x, y) => x.id - y.id)) emit({ op: "run", task: o.id, args: {} });
         break;
       case "cpu":
-        emit({ op: "cpu", task: id, args: [it.cpu] });
+        emit({ op: "cpu", task: id, args: { cpu: it.cpu } });
         break;
       case "run":
-        emit({ op: "run", task: id, args: [] });
+        emit({ op: "run", task: id, args: {} });
         break;
       case "robust_init": {
         const a = { region: 0, off: HEAD_OFFS[it.head]! };
@@ -411,17 +412,17 @@ export function interleave(p: Program, il: Interleaving): Program {
   let sc = 0;
   p.events.forEach((ev, i) => {
     const e = { ...ev };
-    if (e.task !== undefined && !["step", "run", "cpu", "signal", "irq"].includes(e.op) && e.op !== "gp") {
+    if (kindOf(e.op).form === "syscall") {
       const s = il.stops[sc++ % il.stops.length];
       if (s !== null && s !== undefined) e.stop = s;
     }
     events.push(e);
     for (const ins of il.inserts)
       if (ins.at % Math.max(1, p.events.length) === i) {
-        if (ins.ev === "gp") events.push({ op: "gp", args: [] });
-        else if (ins.ev === "run") events.push({ op: "run", task: ins.task, args: [] });
-        else if (ins.ev === "cpu") events.push({ op: "cpu", task: ins.task, args: [ins.n] });
-        else events.push({ op: "step", task: ins.task, args: [ins.n + 1] });
+        if (ins.ev === "gp") events.push({ op: "gp", args: {} });
+        else if (ins.ev === "run") events.push({ op: "run", task: ins.task, args: {} });
+        else if (ins.ev === "cpu") events.push({ op: "cpu", task: ins.task, args: { cpu: ins.n } });
+        else events.push({ op: "step", task: ins.task, args: { points: ins.n + 1 } });
       }
   });
   return { cpus: p.cpus, events };

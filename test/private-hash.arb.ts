@@ -2,6 +2,7 @@
 // (memory, threads and processes, futex wait/wake/requeue, the hash prctl, exec, exit, and the
 // scheduler controls), shared by the property test.
 import fc from "fast-check";
+import { argValues, makeEvent, type Arg } from "../src/program/events.js";
 import type { Event, Program } from "../src/program/types.js";
 
 const TASKS = 6;
@@ -21,16 +22,12 @@ const stop = fc.oneof(
   { arbitrary: fc.integer({ min: 0, max: 30 }), weight: 1 },
 );
 
-function sys(op: string, args: fc.Arbitrary<Event["args"]>, withStop = true): fc.Arbitrary<Event> {
-  return fc.record({ task, args, stop: withStop ? stop : fc.constant(undefined) }).map((r) => {
-    const ev: Event = { op, task: r.task, args: r.args };
-    if (r.stop !== undefined) ev.stop = r.stop;
-    return ev;
-  });
+function sys(op: string, args: fc.Arbitrary<Arg[]>, withStop = true): fc.Arbitrary<Event> {
+  return fc.record({ task, args, stop: withStop ? stop : fc.constant(undefined) }).map((r) => makeEvent(op, r.args, r.task, r.stop));
 }
 
-function ctl(op: string, args: fc.Arbitrary<Event["args"]>, withTask: boolean): fc.Arbitrary<Event> {
-  return withTask ? fc.record({ task, args }).map((r) => ({ op, task: r.task, args: r.args })) : args.map((a) => ({ op, args: a }));
+function ctl(op: string, args: fc.Arbitrary<Arg[]>, withTask: boolean): fc.Arbitrary<Event> {
+  return withTask ? fc.record({ task, args }).map((r) => makeEvent(op, r.args, r.task)) : args.map((a) => makeEvent(op, a));
 }
 
 export const eventArb: fc.Arbitrary<Event> = fc.oneof(
@@ -54,8 +51,8 @@ export const eventArb: fc.Arbitrary<Event> = fc.oneof(
 );
 
 const PRELUDE: Event[] = [
-  { op: "mmap", task: 0, args: [0, { anon: true }] },
-  { op: "mmap", task: 0, args: [1, { anon: false, file: 0 }] },
+  { op: "mmap", task: 0, args: { region: 0, map: { anon: true } } },
+  { op: "mmap", task: 0, args: { region: 1, map: { anon: false, file: 0 } } },
 ];
 
 /**
@@ -68,10 +65,10 @@ function normalize(events: Event[]): Event[] {
   /** the process (thread group leader) each named task belongs to */
   const proc = new Map<number, number>([[0, 0]]);
   let next = 1;
-  let lastWait: Event | null = null;
+  let lastWait: { task: number; args: Arg[] } | null = null;
   const asleep = new Set<number>();
   return events.map((e) => {
-    const ev: Event = { ...e, args: [...e.args] };
+    const ev = { op: e.op, task: e.task, args: argValues(e), stop: e.stop };
     const raw = e.task ?? 0;
     if (ev.task !== undefined) {
       ev.task = known[raw % known.length]!;
@@ -82,7 +79,7 @@ function normalize(events: Event[]): Event[] {
     if (ev.op === "futex_wait") {
       // waiters are mostly the newest thread
       if (raw % 2 === 0) ev.task = known[known.length - 1]!;
-      lastWait = ev;
+      lastWait = { task: ev.task!, args: ev.args };
       asleep.add(ev.task!);
     } else if (lastWait && ev.op.startsWith("futex_") && raw % 3 !== 2) {
       // mostly wake, or requeue from, the word the last waiter sleeps on (same key type), from
@@ -99,7 +96,7 @@ function normalize(events: Event[]): Event[] {
       proc.set(next, ev.op === "spawn" ? proc.get(ev.task!)! : next);
       known.push(next++);
     }
-    return ev;
+    return makeEvent(ev.op, ev.args, ev.task, ev.stop);
   });
 }
 

@@ -2,8 +2,8 @@
 // live here, outside src/ (fast-check is a devDependency), so that both the tests (test/arb.ts
 // re-exports them) and the time-to-bug benchmark (its fast-check engine) can import them.
 import fc from "fast-check";
-import { EVENT_KINDS, LIMITS, type ArgKind, type EventKind } from "../../src/program/table.js";
-import { FUTEX_OWNER_DIED, FUTEX_WAITERS, type Arg, type Event, type Program } from "../../src/program/types.js";
+import { EVENT_KINDS, LIMITS, VALUE_DICT, VALUES, makeEvent, type Arg, type ArgKind, type EventKind } from "../../src/program/events.js";
+import type { Event, Program } from "../../src/program/types.js";
 
 export interface ArbOptions {
   kinds?: readonly EventKind[];
@@ -29,8 +29,8 @@ function arbArg(a: ArgKind, o: Required<Omit<ArbOptions, "kinds" | "maxEvents" |
       });
     case "value":
       return fc.oneof(
-        fc.record({ bits: fc.constantFrom(0, 1, 2, 7) }),
-        fc.record({ tid: task, bits: fc.constantFrom(0, FUTEX_WAITERS, FUTEX_OWNER_DIED, (FUTEX_WAITERS | FUTEX_OWNER_DIED) >>> 0) }),
+        fc.record({ bits: fc.constantFrom(...VALUE_DICT) }),
+        fc.record({ tid: task, bits: fc.constantFrom(...VALUES.tidBits) }),
         fc.record({ bits: fc.nat({ max: 0xffffffff }) }),
       );
     case "mapping":
@@ -46,17 +46,12 @@ function arbArg(a: ArgKind, o: Required<Omit<ArbOptions, "kinds" | "maxEvents" |
 
 export function arbEvent(opts: ArbOptions = {}): fc.Arbitrary<Event> {
   const o = { tasks: opts.tasks ?? 4, regions: opts.regions ?? 3 };
-  const kinds = opts.kinds ?? EVENT_KINDS;
+  const kinds: readonly EventKind[] = opts.kinds ?? EVENT_KINDS;
   return fc.constantFrom(...kinds).chain((kind) => {
     const args = fc.tuple(...kind.args.map((a) => arbArg(a, o)));
     const task = fc.nat({ max: o.tasks - 1 });
     const stop = kind.form === "syscall" && opts.stops !== false ? fc.option(fc.nat({ max: 12 }), { freq: 3 }) : fc.constant(null);
-    return fc.tuple(args, task, stop).map(([as, t, s]) => {
-      const ev: Event = { op: kind.name, args: as };
-      if (kind.form === "syscall" || kind.taskOperand) ev.task = t;
-      if (s !== null) ev.stop = s;
-      return ev;
-    });
+    return fc.tuple(args, task, stop).map(([as, t, s]): Event => makeEvent(kind.name, as, kind.form === "syscall" || kind.taskOperand ? t : undefined, s ?? undefined));
   });
 }
 
@@ -72,8 +67,8 @@ export function arbUsefulProgram(opts: ArbOptions = {}): fc.Arbitrary<Program> {
   return arbProgram(opts).map((p) => ({
     cpus: p.cpus,
     events: [
-      { op: "mmap", task: 0, args: [0, { anon: true }] },
-      { op: "mmap", task: 0, args: [1, { anon: false, file: 0 }] },
+      { op: "mmap", task: 0, args: { region: 0, map: { anon: true } } },
+      { op: "mmap", task: 0, args: { region: 1, map: { anon: false, file: 0 } } },
       ...p.events,
     ],
   }));

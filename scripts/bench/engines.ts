@@ -22,7 +22,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { AREAS, areaTable } from "../../fuzz/target.js";
+import { TARGET_EVENTS, targetEvents } from "../../src/program/targets.js";
 import { bugInfo } from "../../src/bugs/registry.js";
 import { parseBugs } from "../../src/bugs/switches.js";
 import { execute } from "../../src/exec/executor.js";
@@ -45,7 +45,7 @@ export const DEFAULT_ENGINES: readonly Engine[] = ["jazzer", "jazzer-edges", "bl
 export interface CampaignSpec {
   engine: Engine;
   bug: string;
-  /** fuzz area (fuzz/target.ts AREAS) */
+  /** fuzz target (src/program/targets.ts TARGET_EVENTS) */
   target: string;
   seed: number;
   maxSeconds: number;
@@ -101,9 +101,9 @@ function inProcess(spec: CampaignSpec, next: () => Program): CampaignRun {
   return { ...spec, found: false, seconds: (performance.now() - t0) / 1000, execs, others: [...others] };
 }
 
-/** blind: random bytes, length log-uniform in [1, MAX_LEN], decoded with the area's kinds. */
+/** blind: random bytes, length log-uniform in [1, MAX_LEN], decoded with the target's kinds. */
 export function blindCampaign(spec: CampaignSpec): CampaignRun {
-  const table = AREAS[spec.target]!;
+  const table = TARGET_EVENTS[spec.target]!;
   const r = rng(spec.seed * 0x9e3779b1);
   const logMax = Math.log(MAX_LEN);
   return inProcess(spec, () => {
@@ -112,9 +112,9 @@ export function blindCampaign(spec: CampaignSpec): CampaignRun {
   });
 }
 
-/** fastcheck: programs from arbUsefulProgram with the area's event kinds, seeded batches. */
+/** fastcheck: programs from arbUsefulProgram with the target's event kinds, seeded batches. */
 export function fastcheckCampaign(spec: CampaignSpec): CampaignRun {
-  const arb = arbUsefulProgram({ kinds: AREAS[spec.target]! });
+  const arb = arbUsefulProgram({ kinds: TARGET_EVENTS[spec.target]! });
   let batch: Program[] = [];
   let i = 0;
   let n = 0;
@@ -135,7 +135,7 @@ export function fastcheckCampaign(spec: CampaignSpec): CampaignRun {
 export async function jazzerCampaign(spec: CampaignSpec): Promise<CampaignRun> {
   const bugs = parseBugs(spec.bug);
   const expect = expectedKinds(spec.bug);
-  const table = areaTable(spec.target);
+  const table = targetEvents(spec.target);
   const work = mkdtempSync(join(tmpdir(), "futex-ttb-"));
   const others: string[] = [];
   const ignore: string[] = [];

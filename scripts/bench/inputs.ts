@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { TARGETS } from "../../fuzz/target.js";
+import { TARGETS } from "../../src/program/targets.js";
 import { PROJECT_ROOT } from "../../src/fuzzing/paths.js";
 import { parse, print } from "../../src/program/text.js";
 import type { Program } from "../../src/program/types.js";

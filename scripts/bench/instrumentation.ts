@@ -20,7 +20,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AREAS } from "../../fuzz/target.js";
+import { TARGET_EVENTS } from "../../src/program/targets.js";
 import { JAZZER_FLAGS, startJazzer } from "../../src/fuzzing/jazzer.js";
 import { PROJECT_ROOT, SEED_DIRS, targetModule, workDirs } from "../../src/fuzzing/paths.js";
 import { prepareWorkDir, sha1 } from "../../src/fuzzing/seeds.js";
@@ -140,7 +140,7 @@ async function replayRate(v: Variant, files: readonly string[], repeat: number, 
 /** Fuzz: a campaign's start (seeds, dictionary) plus the inputs, INITED to DONE. */
 async function fuzzRate(v: Variant, inputsDir: string, fuzzRuns: number, work: string): Promise<Omit<JazzerRates, "replay">> {
   const dirs = workDirs(work, "all");
-  const { dict } = prepareWorkDir(dirs, AREAS.all!, SEED_DIRS);
+  const { dict } = prepareWorkDir(dirs, TARGET_EVENTS.all!, SEED_DIRS);
   for (const n of readdirSync(inputsDir)) copyFileSync(join(inputsDir, n), join(dirs.corpus, n));
   const corpus = readdirSync(dirs.corpus).length;
   const m: { init?: number; initExecs?: number; done?: number; doneExecs?: number; cov: number; ft: number } = { cov: 0, ft: 0 };
@@ -183,7 +183,7 @@ export async function instrumentationBench(o: {
   variants?: readonly string[];
   log?: (line: string) => void;
 }): Promise<InstrumentationFigures> {
-  const bytes = o.programs.map((p) => Buffer.from(encode(p, AREAS.all!)));
+  const bytes = o.programs.map((p) => Buffer.from(encode(p, TARGET_EVENTS.all!)));
   const dir = mkdtempSync(join(tmpdir(), "futex-instr-inputs-"));
   try {
     for (const b of bytes) writeFileSync(join(dir, sha1(b)), b);

@@ -8,7 +8,8 @@
 //             the addon loads, as under jazzer) and with edges only; the state features per exec
 //   length:   cost growth with program length (16/64/256 events)
 import { createRequire } from "node:module";
-import { AREAS, makeTarget } from "../../fuzz/target.js";
+import { makeTarget } from "../../fuzz/target.js";
+import { TARGET_EVENTS } from "../../src/program/targets.js";
 import type { PcIndir } from "../../fuzz/state.js";
 import { decode } from "../../src/program/codec.js";
 import { execute } from "../../src/exec/executor.js";
@@ -22,7 +23,7 @@ export function programs(count: number, len: number, seed: number): Program[] {
   const out: Program[] = [];
   while (out.length < count) {
     const p = decode(randomBytes(r, len * 6));
-    p.events = [{ op: "mmap", task: 0, args: [0, { anon: true }] }, { op: "spawn", task: 0, args: [1] }, ...p.events.slice(0, len)];
+    p.events = [{ op: "mmap", task: 0, args: { region: 0, map: { anon: true } } }, { op: "spawn", task: 0, args: { child: 1 } }, ...p.events.slice(0, len)];
     out.push(p);
   }
   return out;
@@ -137,7 +138,7 @@ export interface TargetFigures {
 
 export function targetBench(seconds: number, pcIndir: PcIndir): Record<string, TargetFigures> {
   const out: Record<string, TargetFigures> = {};
-  for (const name of Object.keys(AREAS)) {
+  for (const name of Object.keys(TARGET_EVENTS)) {
     const r = rng(11);
     const inputs = Array.from({ length: 500 }, () => Buffer.from(randomBytes(r, 8 + (r() % 120))));
     // the two modes alternate in short slices, so a machine whose load changes meanwhile biases
@@ -167,7 +168,7 @@ export function targetBench(seconds: number, pcIndir: PcIndir): Record<string, T
     const sf = new StateFeedback(null);
     let features = 0;
     for (const b of inputs) {
-      execute(decode(b, AREAS[name]!), { kernel: { observer: sf.observer } });
+      execute(decode(b, TARGET_EVENTS[name]!), { kernel: { observer: sf.observer } });
       features += sf.flush();
     }
     out[name] = { execsPerSecond: state.rate, edgesExecsPerSecond: edges.rate, featuresPerExec: features / inputs.length };

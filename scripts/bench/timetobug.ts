@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { AREAS } from "../../fuzz/target.js";
+import { TARGET_EVENTS } from "../../src/program/targets.js";
 import { parseCorpusFile } from "../../src/corpus/file.js";
 import { listCorpusFiles } from "../../src/corpus/walk.js";
 import { DEFAULT_REGRESSIONS } from "../../src/fuzzing/paths.js";
@@ -21,7 +21,7 @@ export interface TimeToBugOptions {
   /** per-engine caps that override maxSeconds (e.g. a shorter one for blind random, whose
    * misses then read as "> cap" and its ratio to jazzer as a lower bound) */
   engineCaps?: Partial<Record<Engine, number>>;
-  /** a fuzz area, or `auto`: per switch, the area of its regression reproducers (areaForBug) */
+  /** a fuzz target, or `auto`: per switch, the target of its regression reproducers (targetForBug) */
   target: string;
   /** campaigns at a time (1 or 2) */
   jobs: number;
@@ -69,7 +69,7 @@ export interface Ratio {
 
 export interface TimeToBugResult {
   options: { runsPer: number; maxSeconds: number; engineCaps: Partial<Record<Engine, number>>; withoutSeeds: string[]; target: string; engines: readonly Engine[] };
-  /** the fuzz area each switch's campaigns used */
+  /** the fuzz target each switch's campaigns used */
   targets: Record<string, string>;
   /** timeToBug[switch][engine] */
   timeToBug: Record<string, Partial<Record<Engine, EngineSummary>>>;
@@ -79,11 +79,11 @@ export interface TimeToBugResult {
 }
 
 /**
- * The area targets exist to focus the fuzzer on a subsystem; `auto` gives each switch the
- * smallest area whose event kinds cover those of the switch's reproducers in the regression
+ * The fuzz targets exist to focus the fuzzer on a subsystem; `auto` gives each switch the
+ * smallest target whose event kinds cover those of the switch's reproducers in the regression
  * corpus (the files whose `# bugs` line names it), else `all`.
  */
-export function areaForBug(bug: string, regressions: string = DEFAULT_REGRESSIONS): string {
+export function targetForBug(bug: string, regressions: string = DEFAULT_REGRESSIONS): string {
   const used = new Set<string>();
   for (const file of listCorpusFiles([regressions])) {
     let f;
@@ -96,9 +96,9 @@ export function areaForBug(bug: string, regressions: string = DEFAULT_REGRESSION
   }
   if (used.size === 0) return "all";
   let best = "all";
-  for (const [name, kinds] of Object.entries(AREAS)) {
+  for (const [name, kinds] of Object.entries(TARGET_EVENTS)) {
     if (![...used].every((op) => kinds.some((k) => k.name === op))) continue;
-    if (kinds.length < AREAS[best]!.length) best = name;
+    if (kinds.length < TARGET_EVENTS[best]!.length) best = name;
   }
   return best;
 }
@@ -172,7 +172,7 @@ export async function timeToBug(o: TimeToBugOptions): Promise<TimeToBugResult> {
   const caps = o.engineCaps ?? {};
   const capOf = (e: Engine) => caps[e] ?? o.maxSeconds;
   const targets: Record<string, string> = {};
-  for (const bug of o.bugs) targets[bug] = o.target === "auto" ? areaForBug(bug) : o.target;
+  for (const bug of o.bugs) targets[bug] = o.target === "auto" ? targetForBug(bug) : o.target;
   const specs: CampaignSpec[] = [];
   // seed-major order: partial results stay balanced over engines and switches
   for (let i = 0; i < o.runsPer; i++)

@@ -12,7 +12,7 @@ import {
 } from "../kernel/futex/resize.js";
 import { futex_unqueue_pre_private_hash } from "../kernel/futex/core.js";
 
-export const HASH_MM_BUGS: readonly BugInfo[] = [
+export const HASH_MM_BUGS = [
   {
     id: "resize-lost-waiter-v4",
     title: "v4 resize wakes the old table's waiters; a waiter that already holds the old table queues there after the wake-all",
@@ -168,4 +168,4 @@ export const HASH_MM_BUGS: readonly BugInfo[] = [
       "futex_unqueue (no RCU), not code from a posted private-hash version.",
     seams: { futexUnqueue: futex_unqueue_pre_private_hash },
   },
-];
+] as const satisfies readonly BugInfo[];

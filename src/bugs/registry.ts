@@ -20,7 +20,7 @@ export interface BugInfo {
   seams: Partial<Seams>;
 }
 
-export const BUGS: readonly BugInfo[] = [
+const BUG_ROWS = [
   {
     id: "robust-unlock-no-ip-fixup",
     title: "robust unlock interrupted after its cmpxchg leaves list_op_pending set",
@@ -38,9 +38,16 @@ export const BUGS: readonly BugInfo[] = [
     seams: { robustUnlockFixup: futex_fixup_robust_unlock_pre_7010c39d },
   },
   ...HASH_MM_BUGS,
-];
+] as const satisfies readonly BugInfo[];
 
-export type BugId = string;
+/** The id of a bug switch of the registry. */
+export type BugId = (typeof BUG_ROWS)[number]["id"];
+
+export const BUGS: readonly (BugInfo & { id: BugId })[] = BUG_ROWS;
+
+export function isBugId(id: string): id is BugId {
+  return BUGS.some((b) => b.id === id);
+}
 
 export function bugInfo(id: string): BugInfo | undefined {
   return BUGS.find((b) => b.id === id);
@@ -52,7 +59,7 @@ export function seamsFor(bugs: Iterable<string>): Partial<Seams> {
   for (const id of bugs) {
     const b = bugInfo(id);
     if (!b) throw new Error(`unknown bug switch '${id}'`);
-    for (const key of Object.keys(b.seams) as (keyof Seams)[]) {
+    for (const key of Object.keys(b.seams)) {
       if (key in out) throw new Error(`bug switches disagree at seam ${key}: '${id}' and another switch both replace it`);
     }
     Object.assign(out, b.seams);

@@ -10,13 +10,13 @@ import { listCorpusFiles, listFiles } from "../corpus/walk.js";
 import { DEFAULT_MINIMIZE_BUDGET } from "../minimize/minimize.js";
 import { loadProgramFile, ProgramFileError } from "../program/load.js";
 import { ParseError } from "../program/text.js";
-import { EVENT_KINDS, kindOf } from "../program/table.js";
+import { EVENT_KINDS, kindOf } from "../program/events.js";
 import { intFlag, notAFile, parseArgs, strFlag, UsageError } from "./args.js";
 import { EXIT, EXIT_HELP, worst } from "./exit.js";
 import type { Io } from "./main.js";
 import { corpusMerge } from "./merge.js";
 import { inputFlags } from "./target.js";
-import { AREAS } from "../../fuzz/target.js";
+import { TARGET_EVENTS } from "../program/targets.js";
 import { DEFAULT_WORK_DIR, displayPath } from "../fuzzing/paths.js";
 
 export const CORPUS_HELP = `usage: futex-fuzz corpus check [DIR|FILE...]
@@ -28,7 +28,7 @@ export const CORPUS_HELP = `usage: futex-fuzz corpus check [DIR|FILE...]
            '# bugs', and it is clean on the fixed kernel (no switches). Bad files are listed
            with path and reason and left in place; a file whose run hits the step budget is
            listed as NO VERDICT. Exit 1 if any file is bad, 3 if any has no verdict.
-  stats    count files by directory, signature, expected verdict and area (EVENT_KINDS[].area of
+  stats    count files by directory, signature, expected verdict and group (EVENT_KINDS[].group of
            the events used), and list event kinds no corpus file uses.
   import   bring in crash files (jazzer.js/libFuzzer raw bytes or .fz text) from DIR: minimize
            each finding (--budget N runs, default ${DEFAULT_MINIMIZE_BUDGET}) and store it under --to
@@ -43,7 +43,7 @@ export const CORPUS_HELP = `usage: futex-fuzz corpus check [DIR|FILE...]
            .fuzz-out) to the smallest set of inputs that keeps their coverage (libFuzzer
            -merge=1 through jazzer.js, value profile on as in 'futex-fuzz fuzz'), then swap the
            directories; prints the input counts before and after. Default: every target with a
-           byte corpus; --target ${Object.keys(AREAS).join("|")} or a comma list. The text corpora
+           byte corpus; --target ${Object.keys(TARGET_EVENTS).join("|")} or a comma list. The text corpora
            (corpus/seeds, conformance, regressions) are never touched. Not while that target
            is being fuzzed: a campaign holds WORK/<target>/lock and merge is refused, naming
            its pid. Prints a line per target as it starts (jazzer's log with --verbose).
@@ -87,7 +87,7 @@ function stats(dirs: string[], io: Io): number {
   const inc = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
   const byDir = new Map<string, number>();
   const bySig = new Map<string, number>();
-  const byArea = new Map<string, number>();
+  const byGroup = new Map<string, number>();
   const byVerdict = new Map<string, number>();
   const kinds = new Set<string>();
   let unreadable = 0;
@@ -105,12 +105,12 @@ function stats(dirs: string[], io: Io): number {
     inc(bySig, parsed.signature ?? "(none)");
     const verdicts = parsed.expects.filter((e) => e.kind !== "ret").map((e) => (e.kind === "finding" ? `finding ${e.kinds.join("|")}` : "clean"));
     inc(byVerdict, verdicts.join(", ") || "(no verdict declared)");
-    const areas = new Set<string>();
+    const groups = new Set<string>();
     for (const ev of parsed.program.events) {
       kinds.add(ev.op);
-      areas.add(kindOf(ev.op).area);
+      groups.add(kindOf(ev.op).group);
     }
-    for (const a of areas) inc(byArea, a);
+    for (const a of groups) inc(byGroup, a);
   }
   const unused = EVENT_KINDS.map((k) => k.name).filter((k) => !kinds.has(k));
   const out = [
@@ -118,7 +118,7 @@ function stats(dirs: string[], io: Io): number {
     ...table("by directory:", byDir, false),
     ...table("by signature:", bySig),
     ...table("by expected verdict:", byVerdict),
-    ...table("by area (files using an event of the area):", byArea),
+    ...table("by group (files using an event of the group):", byGroup),
     `event kinds used by no corpus file: ${unused.length ? unused.join(", ") : "none"}`,
   ];
   io.out(out.join("\n") + "\n");

@@ -1,7 +1,7 @@
-// futex-fuzz fuzz: a jazzer.js campaign on one area target, findings minimized into regressions.
+// futex-fuzz fuzz: a jazzer.js campaign on one fuzz target, findings minimized into regressions.
 import { existsSync } from "node:fs";
 import { parseBugs } from "../bugs/switches.js";
-import { TARGETS } from "../../fuzz/target.js";
+import { TARGETS } from "../program/targets.js";
 import { runCampaign, type CampaignResult } from "../fuzzing/campaign.js";
 import { isFinding } from "../corpus/outcome.js";
 import { EXIT, EXIT_HELP, worst } from "./exit.js";

@@ -1,7 +1,7 @@
 // futex-fuzz corpus merge: shrink the fuzzers' byte corpora (WORK/<target>/corpus) with libFuzzer
 // -merge=1, keeping their coverage. The text corpora are never touched.
 import { existsSync } from "node:fs";
-import { AREAS } from "../../fuzz/target.js";
+import { TARGET_EVENTS } from "../program/targets.js";
 import { targetTable } from "./target.js";
 import { MergeError, mergeCorpus, type MergeResult } from "../fuzzing/merge.js";
 import { displayPath, targetModule, workDirs } from "../fuzzing/paths.js";
@@ -11,7 +11,7 @@ import type { Io } from "./main.js";
 
 /** --target T[,T...]; none: every target that has a byte corpus in the work dir */
 export function mergeTargets(spec: string | undefined, workDir: string): string[] {
-  const known = Object.keys(AREAS);
+  const known = Object.keys(TARGET_EVENTS);
   if (spec === undefined) return known.filter((t) => existsSync(workDirs(workDir, t).corpus));
   const list = spec.split(",").filter(Boolean);
   if (!list.length) throw new UsageError("--target needs a target name");

@@ -1,8 +1,8 @@
-// --target T and --bugs for commands that read input files: raw crash bytes of an area target
+// --target T and --bugs for commands that read input files: raw crash bytes of a fuzz target
 // decode only with that target's event table (the byte of an event kind indexes the table).
-import { areaTable, TARGETS } from "../../fuzz/target.js";
+import { targetEvents, TARGETS } from "../program/targets.js";
+import type { EventKind } from "../program/events.js";
 import type { InputFlags } from "../corpus/input.js";
-import type { EventKind } from "../program/table.js";
 import { strFlag, UsageError, type Parsed } from "./args.js";
 import { parseBugs } from "../bugs/switches.js";
 
@@ -11,10 +11,10 @@ export const TARGET_FLAG_HELP = `  --target T    raw crash bytes come from fuzz 
                 (WORK/<target>/artifacts/...), else its sidecar <FILE>.json, else all.
                 Text programs ignore it.`;
 
-/** areaTable for a command line: an unknown target is a usage error (exit 2) */
+/** targetEvents for a command line: an unknown target is a usage error (exit 2) */
 export function targetTable(name: string): readonly EventKind[] {
   try {
-    return areaTable(name);
+    return targetEvents(name);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -83,7 +83,7 @@ export function parseCorpusFile(text: string, path?: string): CorpusFile {
   for (let i = 0; i < lines.length; i++) {
     const m = /^\s*#\s*(\S+)\s*(.*?)\s*$/.exec(lines[i]!);
     if (!m || !DIRECTIVES.has(m[1]!)) continue;
-    const [, key, rest] = m as unknown as [string, string, string];
+    const [, key, rest] = m;
     const n = i + 1;
     switch (key) {
       case "futex-fuzz":

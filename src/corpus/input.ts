@@ -10,7 +10,7 @@ import { basename, dirname } from "node:path";
 import { parseBugs, type BugSet } from "../bugs/switches.js";
 import { loadProgramFile } from "../program/load.js";
 import type { Program } from "../program/types.js";
-import { areaTable, TARGETS } from "../../fuzz/target.js";
+import { TARGETS, targetEvents } from "../program/targets.js";
 import { parseCorpusFile, type CorpusFile } from "./file.js";
 
 export type BugsFrom = "--bugs" | "# bugs header" | "sidecar" | "none" | "campaign";
@@ -84,7 +84,7 @@ export function resolveInput(path: string, flags: InputFlags = {}): ResolvedInpu
   const fromPath = targetOfArtifactPath(path);
   const [target, targetFrom]: [string, TargetFrom] =
     flags.target !== undefined ? [flags.target, flags.by === "campaign" ? "campaign" : "--target"] : fromPath ? [fromPath, "artifact path"] : sidecar ? [sidecar.target, "sidecar"] : ["all", "default"];
-  const loaded = loadProgramFile(path, { allowBytes: true, kinds: areaTable(target) });
+  const loaded = loadProgramFile(path, { allowBytes: true, kinds: targetEvents(target) });
   const header = loaded.form === "text" ? parseCorpusFile(loaded.text ?? "", path) : undefined;
   let bugList: string[] | string = [];
   let bugsFrom: BugsFrom = "none";

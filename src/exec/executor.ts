@@ -1,14 +1,12 @@
 // execute(program, {bugs}) -> verdict. Runs the events in order on a fresh simulated kernel,
 // drains, checks quiescence, tears down, and runs the end-of-run sanitizers.
-import { kindIndex, kindOf } from "../program/table.js";
+import { isSyscall, kindIndex, type EventOf, type SyscallName } from "../program/events.js";
 import { printEvent, printEventBody } from "../program/text.js";
 import type { Event, Program } from "../program/types.js";
 import { Kernel, type TraceEntry } from "../kernel/kernel.js";
 import { OBS } from "../kernel/hooks.js";
-import { SYSCALLS } from "../kernel/syscalls.js";
-import type { SignalName } from "../kernel/signal.js";
-import { kill_everything, signal_task, start_kernel } from "../kernel/entry.js";
-import { irq_awaits_insn, irq_from_user, irq_precondition } from "../kernel/irq.js";
+import { SYSCALLS, type Syscall } from "../kernel/syscalls.js";
+import { kill_everything, start_kernel } from "../kernel/entry.js";
 import { PHASE } from "../kernel/phase.js";
 import type { KernelOptions } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
@@ -17,6 +15,7 @@ import { seamsFor } from "../bugs/registry.js";
 import { Panic, type Finding } from "../sanitizers/report.js";
 import { Sanitizers } from "../sanitizers/sanitizers.js";
 import { BudgetExceeded, Scheduler } from "./scheduler.js";
+import { runControl, type ControlCtx } from "./control.js";
 
 export interface SyscallResult {
   task: number;
@@ -72,7 +71,7 @@ function verdict(calls: ReadonlyArray<{ task: number; ev: Event; ret: number | n
   };
 }
 
-class Run {
+class Run implements ControlCtx {
   readonly k: Kernel;
   readonly sched: Scheduler;
   /** the syscalls made, in order; printed into Verdict.syscalls only when someone reads them */
@@ -120,7 +119,7 @@ class Run {
     this.k.trace?.push({ task: -1, cpu: -1, label: `# ${text}`, event: this.k.eventIndex });
   }
 
-  private skip(ev: Event, why: string): void {
+  skip(ev: Event, why: string): void {
     this.v.stats.skipped++;
     if (this.k.trace) this.note(`skipped '${printEvent(ev)}': ${why}`);
   }
@@ -130,7 +129,7 @@ class Run {
     t.inFlight = -1;
   }
 
-  private live(ev: Event): Task | null {
+  live(ev: Event): Task | null {
     const t = ev.task === undefined ? undefined : this.k.tasks.get(ev.task);
     if (!t || t.state === "exited") {
       this.skip(ev, `t${ev.task} does not exist`);
@@ -140,72 +139,25 @@ class Run {
   }
 
   private event(ev: Event): void {
-    const kind = kindOf(ev.op);
-    if (kind.form === "syscall") return this.syscall(ev);
+    if (isSyscall(ev)) return this.syscall(ev);
     this.v.stats.events++;
-    switch (ev.op) {
-      case "gp":
-        this.sched.gpEvent();
-        return;
-      case "fail_alloc":
-        this.k.heap.failNth = ev.args[0] as number;
-        return;
-    }
-    const t = this.live(ev);
-    if (!t) return;
-    switch (ev.op) {
-      case "step":
-      case "run":
-        if (t.state !== "busy") return this.skip(ev, `${t.name} is in user space`);
-        this.sched.runUntil(t, ev.op === "run" ? Infinity : (ev.args[0] as number));
-        return;
-      case "cpu": {
-        const c = ev.args[0] as number;
-        if (c >= this.k.cpus) return this.skip(ev, `cpu ${c} does not exist`);
-        if (t.preemptCount > 0) return this.skip(ev, `${t.name} has preemption disabled`);
-        t.cpu = c;
-        return;
-      }
-      case "signal":
-        signal_task(t, ev.args[0] as SignalName);
-        return;
-      case "irq":
-        return this.irq(ev, t);
-      default:
-        return this.skip(ev, "not modelled yet");
-    }
+    runControl(this, ev);
   }
 
-  /**
-   * `irq tN k SIG`: run tN's robust unlock until user instruction k is done (if it is not past
-   * it), then interrupt user mode there with SIG pending. A task in user space outside any
-   * robust unlock just gets the signal.
-   */
-  private irq(ev: Event, t: Task): void {
-    const why = irq_precondition(t);
-    if (why) return this.skip(ev, why);
-    const insn = ev.args[0] as number;
-    if (!this.sched.runWhile(t, () => irq_awaits_insn(t, insn)))
-      return this.skip(ev, `${t.name} is blocked in ${this.sched.blockedLabel(t) ?? "the kernel"}`);
-    if (t.state === "exited") return this.skip(ev, `${t.name} has exited`);
-    this.k.hooks.observe?.(OBS.IRQ, t);
-    irq_from_user(this.k, t, ev.args[1] as SignalName);
-  }
-
-  private syscall(ev: Event): void {
+  private syscall<N extends SyscallName>(ev: EventOf<N>): void {
     const t = this.live(ev);
     if (!t) return;
     if (t.state === "busy" && !this.sched.complete(t))
       return this.skip(ev, `${t.name} is blocked in ${this.sched.blockedLabel(t) ?? "the kernel"}`);
     if (t.state !== "user") return this.skip(ev, `${t.name} has exited`);
-    const impl = SYSCALLS[ev.op]!;
-    const why = impl.precondition?.(this.k, t, ev);
+    const impl: Syscall<N> = SYSCALLS[ev.op];
+    const why = impl.precondition?.(this.k, t, ev.args);
     if (why) return this.skip(ev, why);
     this.v.stats.events++;
     t.inFlight = this.calls.push({ task: t.id, ev, ret: null }) - 1;
     t.state = "busy";
     t.pointsInEvent = 0;
-    t.gen = impl.run(this.k, t, ev);
+    t.gen = impl.run(this.k, t, ev.args);
     this.sched.runUntil(t, ev.stop ?? Infinity);
   }
 

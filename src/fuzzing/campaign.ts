@@ -13,7 +13,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { BugSet } from "../bugs/switches.js";
-import { areaTable } from "../../fuzz/target.js";
+import { targetEvents } from "../program/targets.js";
 import { writeAtomic } from "../corpus/atomic.js";
 import { sidecarPath, type Sidecar } from "../corpus/input.js";
 import { finish, triageFile, type Triage } from "../corpus/intake.js";
@@ -125,7 +125,7 @@ export function countInputs(dir: string): number {
 }
 
 export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<CampaignResult> {
-  const table = areaTable(o.target);
+  const table = targetEvents(o.target);
   const dirs = workDirs(o.workDir, o.target);
   const lock = lockWorkDir(dirs.root, `futex-fuzz fuzz --target ${o.target}`);
   try {
@@ -135,7 +135,7 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<C
   }
 }
 
-async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnType<typeof areaTable>, dirs: WorkDirs): Promise<CampaignResult> {
+async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnType<typeof targetEvents>, dirs: WorkDirs): Promise<CampaignResult> {
   const launcher = o.engine ?? JAZZER;
   const keepGoing = o.stopOnFirst ? false : o.keepGoing ?? keepsGoing(o);
   // ---- portfolio hook: which engine each launch runs (src/fuzzing/portfolio.ts)
@@ -149,7 +149,7 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
   io.err(
     `[fuzz] target ${o.target}, bugs ${bugs.join(",") || "none"}, ${o.jobs} worker${o.jobs > 1 ? "s" : ""}` +
       `, ${describePortfolio(portfolio)}${o.timeSec !== undefined ? `, ${o.timeSec}s` : ""}${o.runs !== undefined ? `, ${o.runs} runs` : ""}` +
-      `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfArea} outside the area${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${displayPath(dirs.corpus)} (${countInputs(dirs.corpus)} inputs); ${dict ? `dictionary of ${dictWords} encoded events` : "no dictionary"}\n`,
+      `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfTarget} outside the target${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${displayPath(dirs.corpus)} (${countInputs(dirs.corpus)} inputs); ${dict ? `dictionary of ${dictWords} encoded events` : "no dictionary"}\n`,
   );
 
   const start = Date.now();

@@ -11,7 +11,7 @@
 // left out of the corpus and out of the dictionary alike.
 import { writeFileSync } from "node:fs";
 import { encodeEvents } from "../program/codec.js";
-import type { EventKind } from "../program/table.js";
+import type { EventKind } from "../program/events.js";
 import type { Program } from "../program/types.js";
 
 /** libFuzzer ignores dictionary words longer than this (MutationDispatcher's kMaxDictSize) */

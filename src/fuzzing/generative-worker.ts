@@ -14,7 +14,7 @@ import { execute } from "../exec/executor.js";
 import { decode, encode } from "../program/codec.js";
 import { signature } from "../sanitizers/report.js";
 import { StateFeedback } from "../../fuzz/state.js";
-import { areaTable } from "../../fuzz/target.js";
+import { targetEvents } from "../program/targets.js";
 import { GenerativeSource } from "./generative.js";
 import { sha1 } from "./seeds.js";
 
@@ -57,9 +57,9 @@ const count = (k: string): number | undefined => {
   if (!/^\d+$/.test(v)) usage(`--${k} ${v}: expected a non-negative integer`);
   return Number(v);
 };
-function tableOf(target: string): ReturnType<typeof areaTable> {
+function tableOf(target: string): ReturnType<typeof targetEvents> {
   try {
-    return areaTable(target);
+    return targetEvents(target);
   } catch (e) {
     return usage((e as Error).message);
   }

@@ -6,7 +6,7 @@
 // Programs that reach kernel states (fuzz/state.ts features) no earlier program reached join the
 // pool that perturbations start from, so the engine keeps what its perturbations found.
 import { decode } from "../program/codec.js";
-import { LIMITS, kindOf, type EventKind } from "../program/table.js";
+import { LIMITS, kindOf, type EventKind } from "../program/events.js";
 import type { Event, Program } from "../program/types.js";
 
 /** xorshift32; 0 is mapped to 1 */
@@ -102,7 +102,8 @@ export class GenerativeSource {
 
   /** 1..4 schedule perturbations of a copy of `base` */
   perturb(base: Program): Program {
-    const p: Program = { cpus: base.cpus, events: base.events.map((e) => ({ ...e, args: [...e.args] })) };
+    // a perturbation changes an event's `stop`, never its arguments: a shallow copy of each event
+    const p: Program = { cpus: base.cpus, events: base.events.map((e) => ({ ...e })) };
     const n = 1 + this.below(4);
     for (let i = 0; i < n; i++) this.perturbOnce(p);
     return p;
@@ -133,20 +134,20 @@ export class GenerativeSource {
       case 0:
       case 1: {
         // stop a syscall after k points (or let it run to the end)
-        if (syscalls.length === 0) return this.insert(p, { op: "gp", args: [] });
+        if (syscalls.length === 0) return this.insert(p, { op: "gp", args: {} });
         const ev = p.events[syscalls[this.below(syscalls.length)]!]!;
         if (ev.stop !== undefined && this.below(4) === 0) delete ev.stop;
         else ev.stop = this.points(200);
         return;
       }
       case 2:
-        return this.insert(p, { op: "step", task, args: [1 + this.points(60)] });
+        return this.insert(p, { op: "step", task, args: { points: 1 + this.points(60) } });
       case 3:
-        return this.insert(p, { op: "run", task, args: [] });
+        return this.insert(p, { op: "run", task, args: {} });
       case 4:
-        return this.insert(p, { op: "cpu", task, args: [this.below(p.cpus)] });
+        return this.insert(p, { op: "cpu", task, args: { cpu: this.below(p.cpus) } });
       case 5:
-        return this.insert(p, { op: "gp", args: [] });
+        return this.insert(p, { op: "gp", args: {} });
       case 6: {
         // drop a scheduling event
         const ctl = p.events.map((e, i) => (CONTROL.has(e.op) ? i : -1)).filter((i) => i >= 0);

@@ -28,7 +28,7 @@ export const SEED_DIRS = [join(PROJECT_ROOT, "corpus", "seeds"), join(PROJECT_RO
 export const DEFAULT_REGRESSIONS = join(PROJECT_ROOT, "corpus", "regressions");
 export const DEFAULT_WORK_DIR = join(PROJECT_ROOT, ".fuzz-out");
 
-/** the compiled jazzer.js target of an area */
+/** the compiled jazzer.js file of a fuzz target */
 export function targetModule(target: string): string {
   return join(PROJECT_ROOT, "dist", "fuzz", `${target}.js`);
 }

@@ -1,5 +1,5 @@
 // Seeding a target's byte corpus from the text corpora: every .fz program whose event kinds are
-// all in the area's table is encoded with that table and written under its SHA-1 (libFuzzer's
+// all in the target's event set is encoded with that set and written under its SHA-1 (libFuzzer's
 // own naming, so re-seeding is idempotent and never duplicates an input libFuzzer already saved).
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
@@ -10,7 +10,7 @@ import { writeAtomic } from "../corpus/atomic.js";
 import { listCorpusFiles } from "../corpus/walk.js";
 import { encode } from "../program/codec.js";
 import { loadProgramFile } from "../program/load.js";
-import { kindOf, type EventKind } from "../program/table.js";
+import { kindOf, type EventKind } from "../program/events.js";
 import type { Program } from "../program/types.js";
 import type { BugSet } from "../bugs/switches.js";
 import { execute } from "../exec/executor.js";
@@ -20,8 +20,8 @@ export interface SeedReport {
   files: number;
   /** inputs present in the corpus dir for them (written now or already there) */
   seeded: number;
-  /** programs using event kinds outside the area's table */
-  outOfArea: number;
+  /** programs using event kinds outside the target's event set */
+  outOfTarget: number;
   /** programs left out because they already fire a finding under the campaign's bug switches */
   firing: number;
   /** files left out by name (`skip`) */
@@ -32,7 +32,7 @@ export interface SeedReport {
   programs: Program[];
 }
 
-export function inArea(p: Program, table: readonly EventKind[]): boolean {
+export function inTarget(p: Program, table: readonly EventKind[]): boolean {
   return p.events.every((ev) => table.includes(kindOf(ev.op)));
 }
 
@@ -48,7 +48,7 @@ export function sha1(bytes: Uint8Array): string {
  */
 export function seedCorpus(corpusDir: string, table: readonly EventKind[], seedDirs: readonly string[], bugs?: BugSet, skip?: ReadonlySet<string>): SeedReport {
   mkdirSync(corpusDir, { recursive: true });
-  const r: SeedReport = { files: 0, seeded: 0, outOfArea: 0, firing: 0, skipped: 0, broken: [], programs: [] };
+  const r: SeedReport = { files: 0, seeded: 0, outOfTarget: 0, firing: 0, skipped: 0, broken: [], programs: [] };
   for (const file of listCorpusFiles(seedDirs)) {
     r.files++;
     if (skip?.has(basename(file))) {
@@ -62,8 +62,8 @@ export function seedCorpus(corpusDir: string, table: readonly EventKind[], seedD
       r.broken.push((e as Error).message);
       continue;
     }
-    if (!inArea(program, table)) {
-      r.outOfArea++;
+    if (!inTarget(program, table)) {
+      r.outOfTarget++;
       continue;
     }
     const bytes = encode(program, table);

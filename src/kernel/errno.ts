@@ -1,5 +1,7 @@
 // include/uapi/asm-generic/errno-base.h and errno.h: the errnos the simulated kernel returns,
-// negative as a syscall returns them to user space. The one place they are defined.
+// negative as a syscall returns them to user space. The one place they are defined. User-space
+// code that reports a positive pthread-style result (robust_user.ts) negates them at the return.
+export const EPERM = -1;
 export const ESRCH = -3;
 export const EINTR = -4;
 export const EAGAIN = -11;
@@ -7,4 +9,7 @@ export const ENOMEM = -12;
 export const EFAULT = -14;
 export const EBUSY = -16;
 export const EINVAL = -22;
+export const EDEADLK = -35;
 export const ENOSYS = -38;
+export const ETIMEDOUT = -110;
+export const EOWNERDEAD = -130;

@@ -3,14 +3,15 @@
 // run as task events in user mode: every `yield` is a user instruction boundary, not kernel code.
 //
 // Mutex layout: the u32 lock word at L, its list node (one u32 `next`) at L + 4, so robust_init
-// sets futex_offset = -4. Return values (pthread style, positive errors):
+// sets futex_offset = -4. Return values (pthread style, positive errors: -EPERM is 1):
 //   robust_lock    0 acquired; 130 EOWNERDEAD acquired from a dead owner (glibc clears
 //                  OWNER_DIED: word = TID | WAITERS-if-needed); 35 EDEADLK already ours
 //   robust_unlock  0 released; 1 EPERM not ours; a negative errno if FUTEX_ROBUST_UNLOCK failed
 //   robust_pending 0 word taken (cmpxchg 0 -> TID), 16 EBUSY otherwise; never linked, pending kept
 //   robust_init    the set_robust_list result (0)
 // A fault in user mode is SIGSEGV, which kills the thread group (the event returns nothing).
-import type { Addr, Event } from "../program/types.js";
+import type { Addr } from "../program/types.js";
+import { EBUSY, EDEADLK, EOWNERDEAD, EPERM } from "./errno.js";
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, PAGE_SIZE } from "../program/types.js";
 import type { Kernel } from "./kernel.js";
 import { regionAddress } from "./memory.js";
@@ -24,18 +25,13 @@ import { futex_wait } from "./futex/waitwake.js";
 import { futex_robust_unlock } from "./futex/robust_unlock.js";
 import { HEAD_FUTEX_OFFSET, HEAD_LIST_OP_PENDING, HEAD_NEXT, ROBUST_HEAD_LEN, ROBUST_LIST_LIMIT, sys_set_robust_list } from "./futex/robust.js";
 
-export const EPERM = 1;
-export const EBUSY = 16;
-export const EDEADLK = 35;
-export const EOWNERDEAD = 130;
 /** node = &mutex->list = lock word + 4 */
 export const NODE_OFFSET = 4;
 
 /** Why a robust mutex event cannot run now (skipped), or null. */
-export function robust_mutex_precondition(t: Task, ev: Event): string | null {
-  const a = ev.args[0] as Addr;
+export function robust_mutex_precondition(t: Task, a: Addr, what: "head" | "mutex"): string | null {
   if (!t.mm?.as.regions.has(a.region)) return `m${a.region} is not mapped`;
-  if (ev.op === "robust_init") return a.off % 4 === 0 ? null : `a robust list head must be 4-byte aligned`;
+  if (what === "head") return a.off % 4 === 0 ? null : `a robust list head must be 4-byte aligned`;
   if (a.off % 4 !== 0 || a.off + NODE_OFFSET + 4 > PAGE_SIZE) return `no robust mutex fits at m${a.region}+${a.off}`;
   if (t.userHead === 0) return `${t.name} has no robust list head (robust_init)`;
   return null;
@@ -152,14 +148,14 @@ function* robust_lock(k: Kernel, t: Task, lock: number): KGen<number | null> {
       putLock(k, t, lock, (t.tid | (old & FUTEX_WAITERS) | assume) >>> 0);
       k.hooks.robustUser(t, "acquired", lock);
       yield "user: robust_lock: cmpxchg(lock, OWNER_DIED, TID): previous owner died";
-      ret = EOWNERDEAD;
+      ret = -EOWNERDEAD;
       break;
     }
     if ((old & FUTEX_TID_MASK) === t.tid) {
       if (!putMeta(k, t, pop, 0, WordTag.RobustHead)) return segv(t);
       // ours already, however our TID got there (a plain store counts): user space holds it
       k.hooks.robustUser(t, "acquired", lock);
-      return EDEADLK;
+      return -EDEADLK;
     }
     if (!(old & FUTEX_WAITERS)) {
       putLock(k, t, lock, (old | FUTEX_WAITERS) >>> 0);
@@ -197,7 +193,7 @@ function* robust_unlock(k: Kernel, t: Task, lock: number): KGen<number | null> {
   const op = t.ruser!;
   const v = read(t, lock);
   if (v === null) return segv(t);
-  if ((v & FUTEX_TID_MASK) !== t.tid) return EPERM;
+  if ((v & FUTEX_TID_MASK) !== t.tid) return -EPERM;
   // the word holds our TID (a plain store counts): user space unlocks it as its own
   k.hooks.robustUser(t, "acquired", lock);
   const node = lock + NODE_OFFSET;
@@ -258,7 +254,7 @@ function* robust_pending(k: Kernel, t: Task, lock: number): KGen<number | null> 
   yield "user: robust_pending: head->list_op_pending = &mutex->list";
   const old = read(t, lock);
   if (old === null) return segv(t);
-  if (old !== 0) return EBUSY;
+  if (old !== 0) return -EBUSY;
   putLock(k, t, lock, t.tid);
   k.hooks.robustUser(t, "acquired", lock);
   return 0;

@@ -1,6 +1,7 @@
 // The syscall table: each task event of the program maps to kernel code here. Handlers only
 // decode and check their arguments; the work is in the kernel functions they call.
-import type { Addr, Event, Mapping, Value } from "../program/types.js";
+import type { ArgsOf, SyscallName } from "../program/events.js";
+import type { Addr, Value } from "../program/types.js";
 import type { Kernel } from "./kernel.js";
 import { Page, regionAddress } from "./memory.js";
 import type { KGen } from "./sched.js";
@@ -16,10 +17,11 @@ import { robust_mutex_precondition, user_robust_init, user_robust_lock, user_rob
 import { futex_requeue } from "./futex/requeue.js";
 import { PR_FUTEX_HASH_GET_SLOTS, PR_FUTEX_HASH_SET_SLOTS, futex_hash_prctl } from "./futex/resize.js";
 
-export interface Syscall {
+/** The implementation of syscall-form event N; it receives the event's typed arguments. */
+export interface Syscall<N extends SyscallName> {
   /** why the event cannot run now (it is skipped, never an error), or null */
-  precondition?(k: Kernel, t: Task, ev: Event): string | null;
-  run(k: Kernel, t: Task, ev: Event): KGen<number | null>;
+  precondition?(k: Kernel, t: Task, args: ArgsOf<N>): string | null;
+  run(k: Kernel, t: Task, args: ArgsOf<N>): KGen<number | null>;
 }
 
 export function uaddr(a: Addr): number {
@@ -31,16 +33,13 @@ export function uval(v: Value): number {
 }
 
 /** Every address argument must name a region mapped in the task's mm. */
-function mappedArgs(_k: Kernel, t: Task, ev: Event): string | null {
-  for (const a of ev.args) {
-    if (typeof a === "object" && "region" in a && !t.mm?.as.regions.has(a.region)) return `m${a.region} is not mapped`;
-  }
+function unmapped(t: Task, ...addrs: Addr[]): string | null {
+  for (const a of addrs) if (!t.mm?.as.regions.has(a.region)) return `m${a.region} is not mapped`;
   return null;
 }
 
-function newTaskName(k: Kernel, _t: Task, ev: Event): string | null {
-  const id = ev.args[0] as number;
-  return k.tasks.has(id) ? `t${id} already exists` : null;
+function newTaskName(k: Kernel, _t: Task, { child }: { child: number }): string | null {
+  return k.tasks.has(child) ? `t${child} already exists` : null;
 }
 
 // eslint-disable-next-line require-yield
@@ -48,84 +47,79 @@ function* instant(f: () => number | null): KGen<number | null> {
   return f();
 }
 
-export const SYSCALLS: Record<string, Syscall> = {
+/** One implementation per syscall-form event kind of the registry (a missing one is a type error). */
+export const SYSCALLS: { [N in SyscallName]: Syscall<N> } = {
   mmap: {
-    run: (k, t, ev) =>
+    run: (k, t, { region, map }) =>
       instant(() => {
-        const region = ev.args[0] as number;
-        const m = ev.args[1] as Mapping;
-        t.mm!.as.regions.set(region, m.anon ? { file: null, page: new Page(null) } : { file: m.file, page: k.files.page(m.file) });
+        t.mm!.as.regions.set(region, map.anon ? { file: null, page: new Page(null) } : { file: map.file, page: k.files.page(map.file) });
         k.hooks.remap(t.mm!, region);
         return regionAddress(region);
       }),
   },
   munmap: {
-    precondition: (_k, t, ev) => (t.mm?.as.regions.has(ev.args[0] as number) ? null : `m${ev.args[0]} is not mapped`),
-    run: (k, t, ev) =>
+    precondition: (_k, t, { region }) => (t.mm?.as.regions.has(region) ? null : `m${region} is not mapped`),
+    run: (k, t, { region }) =>
       instant(() => {
-        t.mm!.as.regions.delete(ev.args[0] as number);
-        k.hooks.remap(t.mm!, ev.args[0] as number);
+        t.mm!.as.regions.delete(region);
+        k.hooks.remap(t.mm!, region);
         return 0;
       }),
   },
   store: {
-    precondition: mappedArgs,
-    run: (k, t, ev) =>
+    precondition: (_k, t, { addr }) => unmapped(t, addr),
+    run: (k, t, { addr, value }) =>
       instant(() => {
         // the page may have been unmapped since the event started (@k): a user fault
-        const a = uaddr(ev.args[0] as Addr) & ~3;
-        const v = uval(ev.args[1] as Value);
+        const a = uaddr(addr) & ~3;
+        const v = uval(value);
         if (!t.mm!.as.write(a, v)) return force_sigsegv(t);
         k.hooks.userStore(t.mm!.as, a, v);
         return 0;
       }),
   },
   load: {
-    precondition: mappedArgs,
-    run: (_k, t, ev) => instant(() => t.mm!.as.read(uaddr(ev.args[0] as Addr) & ~3) ?? force_sigsegv(t)),
+    precondition: (_k, t, { addr }) => unmapped(t, addr),
+    run: (_k, t, { addr }) => instant(() => t.mm!.as.read(uaddr(addr) & ~3) ?? force_sigsegv(t)),
   },
-  spawn: { precondition: newTaskName, run: (k, t, ev) => clone_thread(k, t, ev.args[0] as number) },
-  fork: { precondition: newTaskName, run: (k, t, ev) => fork_process(k, t, ev.args[0] as number) },
+  spawn: { precondition: newTaskName, run: (k, t, { child }) => clone_thread(k, t, child) },
+  fork: { precondition: newTaskName, run: (k, t, { child }) => fork_process(k, t, child) },
   futex_wait: {
-    precondition: mappedArgs,
-    *run(k, t, ev) {
-      const [a, v, shared] = ev.args as [Addr, Value, boolean];
-      const key = get_futex_key(t, uaddr(a), shared);
+    precondition: (_k, t, { addr }) => unmapped(t, addr),
+    *run(k, t, { addr, value, shared }) {
+      const key = get_futex_key(t, uaddr(addr), shared);
       if (typeof key === "number") return key;
-      return yield* futex_wait(k, t, uaddr(a), uval(v), key);
+      return yield* futex_wait(k, t, uaddr(addr), uval(value), key);
     },
   },
   futex_wake: {
-    precondition: mappedArgs,
-    *run(k, t, ev) {
-      const [a, nr, shared] = ev.args as [Addr, number, boolean];
-      const key = get_futex_key(t, uaddr(a), shared);
+    precondition: (_k, t, { addr }) => unmapped(t, addr),
+    *run(k, t, { addr, nr_wake, shared }) {
+      const key = get_futex_key(t, uaddr(addr), shared);
       if (typeof key === "number") return key;
-      return yield* futex_wake(k, t, key, nr);
+      return yield* futex_wake(k, t, key, nr_wake);
     },
   },
   futex_requeue: {
-    precondition: mappedArgs,
-    *run(k, t, ev) {
-      const [a1, a2, nr_wake, nr_requeue, shared] = ev.args as [Addr, Addr, number, number, boolean];
-      return yield* futex_requeue(k, t, uaddr(a1), uaddr(a2), shared, nr_wake, nr_requeue, null);
+    precondition: (_k, t, { addr, addr2 }) => unmapped(t, addr, addr2),
+    *run(k, t, { addr, addr2, nr_wake, nr_requeue, shared }) {
+      return yield* futex_requeue(k, t, uaddr(addr), uaddr(addr2), shared, nr_wake, nr_requeue, null);
     },
   },
   futex_cmp_requeue: {
-    precondition: mappedArgs,
-    *run(k, t, ev) {
-      const [a1, a2, nr_wake, nr_requeue, v, shared] = ev.args as [Addr, Addr, number, number, Value, boolean];
-      return yield* futex_requeue(k, t, uaddr(a1), uaddr(a2), shared, nr_wake, nr_requeue, uval(v));
+    precondition: (_k, t, { addr, addr2 }) => unmapped(t, addr, addr2),
+    *run(k, t, { addr, addr2, nr_wake, nr_requeue, value, shared }) {
+      return yield* futex_requeue(k, t, uaddr(addr), uaddr(addr2), shared, nr_wake, nr_requeue, uval(value));
     },
   },
-  hash_set_slots: { run: (k, t, ev) => futex_hash_prctl(k, t, PR_FUTEX_HASH_SET_SLOTS, ev.args[0] as number, 0) },
+  hash_set_slots: { run: (k, t, { slots }) => futex_hash_prctl(k, t, PR_FUTEX_HASH_SET_SLOTS, slots, 0) },
   hash_get_slots: { run: (k, t) => futex_hash_prctl(k, t, PR_FUTEX_HASH_GET_SLOTS, 0, 0) },
-  robust_init: { precondition: (_k, t, ev) => robust_mutex_precondition(t, ev), run: (k, t, ev) => user_robust_init(k, t, ev.args[0] as Addr) },
-  robust_lock: { precondition: (_k, t, ev) => robust_mutex_precondition(t, ev), run: (k, t, ev) => user_robust_lock(k, t, ev.args[0] as Addr) },
-  robust_unlock: { precondition: (_k, t, ev) => robust_mutex_precondition(t, ev), run: (k, t, ev) => user_robust_unlock(k, t, ev.args[0] as Addr) },
-  robust_pending: { precondition: (_k, t, ev) => robust_mutex_precondition(t, ev), run: (k, t, ev) => user_robust_pending(k, t, ev.args[0] as Addr) },
-  get_robust_list: { run: (k, t, ev) => instant(() => sys_get_robust_list(k, t, ev.args[0] as number)) },
-  set_robust_list: { run: (_k, t, ev) => instant(() => sys_set_robust_list(t, uaddr(ev.args[0] as Addr), ev.args[1] as number)) },
-  exec: { run: (k, t, ev) => do_execve(k, t, ev.args[0] as boolean) },
+  robust_init: { precondition: (_k, t, { head }) => robust_mutex_precondition(t, head, "head"), run: (k, t, { head }) => user_robust_init(k, t, head) },
+  robust_lock: { precondition: (_k, t, { addr }) => robust_mutex_precondition(t, addr, "mutex"), run: (k, t, { addr }) => user_robust_lock(k, t, addr) },
+  robust_unlock: { precondition: (_k, t, { addr }) => robust_mutex_precondition(t, addr, "mutex"), run: (k, t, { addr }) => user_robust_unlock(k, t, addr) },
+  robust_pending: { precondition: (_k, t, { addr }) => robust_mutex_precondition(t, addr, "mutex"), run: (k, t, { addr }) => user_robust_pending(k, t, addr) },
+  get_robust_list: { run: (k, t, { pid }) => instant(() => sys_get_robust_list(k, t, pid)) },
+  set_robust_list: { run: (_k, t, { head, len }) => instant(() => sys_set_robust_list(t, uaddr(head), len)) },
+  exec: { run: (k, t, { fail }) => do_execve(k, t, fail) },
   exit: { run: (k, t) => do_exit(k, t) },
 };

@@ -1,10 +1,10 @@
 // Minimization passes. Each takes the current program and a memoized, budgeted `test` and
 // returns a program that still passes it (the input itself when nothing helps). Argument passes
 // read the event table, so they cover every event kind, including rows added later.
-import { kindOf, type ArgKind } from "../program/table.js";
-import { FUTEX_OWNER_DIED, FUTEX_WAITERS, type Addr, type Arg, type Event, type Mapping, type Program, type Value } from "../program/types.js";
+import { VALUE_DICT, argValues, isAddr, isMapping, isValue, kindOf, type Arg, type ArgKind } from "../program/events.js";
+import { FUTEX_OWNER_DIED, FUTEX_WAITERS, type Addr, type Event, type Program, type Value } from "../program/types.js";
 import { ddmin, removeOneByOne, shrinkInt } from "./ddmin.js";
-import { canonicalRename, cloneEvent, createsTask, mergeTask, namesInOrder, type NameSpace } from "./rename.js";
+import { canonicalRename, cloneEvent, createsTask, mergeTask, namesInOrder, withArgValue, type NameSpace } from "./rename.js";
 
 export interface Ctx {
   /** memoized and budgeted predicate: false once the budget is spent */
@@ -24,9 +24,7 @@ function withEvent(p: Program, i: number, ev: Event): Program {
 }
 
 function withArg(p: Program, i: number, j: number, v: Arg): Program {
-  const ev = cloneEvent(p.events[i]!);
-  ev.args[j] = v;
-  return withEvent(p, i, ev);
+  return withEvent(p, i, withArgValue(p.events[i]!, j, v));
 }
 
 /** ddmin over the event list (coarse). */
@@ -35,10 +33,9 @@ export const ddminEvents: Pass = (p, ctx) => withEvents(p, ddmin(p.events, (evs)
 /** Remove single events until none can go: the result is 1-minimal w.r.t. event removal. */
 export const removeEvents: Pass = (p, ctx) => withEvents(p, removeOneByOne(p.events, (evs) => ctx.test(withEvents(p, evs))));
 
-/** Machine steering that is often noise: drop every cpu/gp/fail_alloc event at once. */
-const CONTROL_NOISE = new Set(["cpu", "gp", "fail_alloc"]);
+/** Machine steering that is often noise (the registry's `noise` kinds): drop all of it at once. */
 export const dropControls: Pass = (p, ctx) => {
-  const events = p.events.filter((e) => !CONTROL_NOISE.has(e.op));
+  const events = p.events.filter((e) => !kindOf(e.op).noise);
   return events.length < p.events.length && ctx.test(withEvents(p, events)) ? withEvents(p, events) : p;
 };
 
@@ -92,8 +89,6 @@ export const mergeTasks: Pass = (p, ctx) => {
   return cur;
 };
 
-const VALUE_DICT = [0, 1, 2, 3, FUTEX_OWNER_DIED, FUTEX_WAITERS, 0xffffffff];
-
 /**
  * Shrink a number toward `min`: values in `dict` only move to smaller dict values (a dict value
  * is meaningful, 0x7fffffff should not become 0x3fffffff); other values try the dict, then bisect.
@@ -106,7 +101,7 @@ function shrinkNumber(v: number, min: number, dict: readonly number[], ok: (n: n
 }
 
 function shrinkArg(cur: Program, i: number, j: number, a: ArgKind, ctx: Ctx): Program {
-  const v = cur.events[i]!.args[j]!;
+  const v = argValues(cur.events[i]!)[j]!;
   let best = cur;
   const ok = (x: Arg): boolean => {
     const cand = withArg(cur, i, j, x);
@@ -116,10 +111,11 @@ function shrinkArg(cur: Program, i: number, j: number, a: ArgKind, ctx: Ctx): Pr
   };
   switch (a.k) {
     case "int":
-      shrinkNumber(v as number, a.min, a.dict, ok);
+      if (typeof v === "number") shrinkNumber(v, a.min, a.dict, ok);
       break;
     case "addr": {
-      const ad = v as Addr;
+      if (!isAddr(v)) break;
+      const ad = v;
       let off = ad.off;
       if (off % 4 && ok({ region: ad.region, off: off & ~3 })) off &= ~3;
       if (off % 4 === 0) shrinkInt(off / 4, 0, (w) => ok({ region: ad.region, off: w * 4 }));
@@ -127,7 +123,8 @@ function shrinkArg(cur: Program, i: number, j: number, a: ArgKind, ctx: Ctx): Pr
       break;
     }
     case "value": {
-      const val = v as Value;
+      if (!isValue(v)) break;
+      const val = v;
       if (val.tid === undefined) {
         shrinkNumber(val.bits >>> 0, 0, VALUE_DICT, (b) => ok({ bits: b }));
         break;
@@ -139,7 +136,7 @@ function shrinkArg(cur: Program, i: number, j: number, a: ArgKind, ctx: Ctx): Pr
       break;
     }
     case "mapping":
-      if (!(v as Mapping).anon) ok({ anon: true });
+      if (isMapping(v) && !v.anon) ok({ anon: true });
       break;
     case "flag":
       if (v === true) ok(false);
@@ -167,15 +164,14 @@ export const shrinkArgs: Pass = (p, ctx) => {
 };
 
 /** Replace, in every event, each argument of kind `k` that `match`es by `to(arg)`. */
-function mapArgs(p: Program, k: "addr" | "value", match: (a: Arg) => boolean, to: Arg): Program {
+function mapArgs(p: Program, k: "addr" | "value", match: (a: Arg) => boolean, to: Addr | Value): Program {
   return withEvents(
     p,
     p.events.map((ev) => {
       const kind = kindOf(ev.op);
-      if (!kind.args.some((a, j) => a.k === k && match(ev.args[j]!))) return ev;
-      const out = cloneEvent(ev);
-      kind.args.forEach((a, j) => {
-        if (a.k === k && match(ev.args[j]!)) out.args[j] = typeof to === "object" ? { ...to } : to;
+      let out = ev;
+      argValues(ev).forEach((v, j) => {
+        if (kind.args[j]!.k === k && match(v)) out = withArgValue(out, j, { ...to });
       });
       return out;
     }),
@@ -184,7 +180,10 @@ function mapArgs(p: Program, k: "addr" | "value", match: (a: Arg) => boolean, to
 
 function argsOfKind(p: Program, k: "addr" | "value"): Arg[] {
   const out: Arg[] = [];
-  for (const ev of p.events) kindOf(ev.op).args.forEach((a, j) => a.k === k && out.push(ev.args[j]!));
+  for (const ev of p.events) {
+    const values = argValues(ev);
+    kindOf(ev.op).args.forEach((a, j) => a.k === k && out.push(values[j]!));
+  }
   return out;
 }
 
@@ -196,10 +195,10 @@ function argsOfKind(p: Program, k: "addr" | "value"): Arg[] {
 export const shrinkShared: Pass = (p, ctx) => {
   let cur = p;
   const addrs = new Map<string, Addr>();
-  for (const a of argsOfKind(p, "addr") as Addr[]) addrs.set(`${a.region}+${a.off}`, a);
+  for (const a of argsOfKind(p, "addr")) if (isAddr(a)) addrs.set(`${a.region}+${a.off}`, a);
   for (const { region, off: off0 } of addrs.values()) {
     let off = off0;
-    const moved = (o: number) => mapArgs(cur, "addr", (a) => (a as Addr).region === region && (a as Addr).off === off, { region, off: o });
+    const moved = (o: number) => mapArgs(cur, "addr", (a) => isAddr(a) && a.region === region && a.off === off, { region, off: o });
     const tryOff = (o: number): boolean => {
       const cand = moved(o);
       if (!ctx.test(cand)) return false;
@@ -212,11 +211,11 @@ export const shrinkShared: Pass = (p, ctx) => {
     else shrinkInt(off, 0, tryOff);
   }
   const values = new Set<number>();
-  for (const v of argsOfKind(p, "value") as Value[]) if (v.tid === undefined && v.bits !== 0) values.add(v.bits >>> 0);
+  for (const v of argsOfKind(p, "value")) if (isValue(v) && v.tid === undefined && v.bits !== 0) values.add(v.bits >>> 0);
   for (const b0 of values) {
     let bits = b0;
     shrinkNumber(b0, 0, VALUE_DICT, (b) => {
-      const cand = mapArgs(cur, "value", (v) => (v as Value).tid === undefined && (v as Value).bits >>> 0 === bits, { bits: b });
+      const cand = mapArgs(cur, "value", (v) => isValue(v) && v.tid === undefined && v.bits >>> 0 === bits, { bits: b });
       if (!ctx.test(cand)) return false;
       cur = cand;
       bits = b;
@@ -234,7 +233,8 @@ export const renameCanonical: Pass = (p, ctx) => {
   const all = canonicalRename(p);
   if (ctx.test(all)) return all;
   let cur = p;
-  for (const ns of ["task", "region", "file"] as NameSpace[]) {
+  const spaces: NameSpace[] = ["task", "region", "file"];
+  for (const ns of spaces) {
     const cand = canonicalRename(cur, [ns]);
     if (ctx.test(cand)) cur = cand;
   }

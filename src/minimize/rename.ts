@@ -1,15 +1,23 @@
 // Names in a program (tasks tN, regions mN, files fN): enumerate them in order of first use and
 // rename them. Driven by the event table's argument kinds, so new event kinds need nothing here.
-import { kindOf } from "../program/table.js";
-import type { Addr, Arg, Event, Mapping, Program, Value } from "../program/types.js";
+import { argValues, isAddr, isMapping, isValue, kindOf, makeEvent, type Arg } from "../program/events.js";
+import type { Event, Program } from "../program/types.js";
 
 export type NameSpace = "task" | "region" | "file";
 
+function cloneArg(a: Arg): Arg {
+  return typeof a === "object" ? { ...a } : a;
+}
+
 export function cloneEvent(ev: Event): Event {
-  const out: Event = { op: ev.op, args: ev.args.map((a) => (typeof a === "object" ? { ...a } : a)) as Arg[] };
-  if (ev.task !== undefined) out.task = ev.task;
-  if (ev.stop !== undefined) out.stop = ev.stop;
-  return out;
+  return makeEvent(ev.op, argValues(ev).map(cloneArg), ev.task, ev.stop);
+}
+
+/** `ev` with argument j replaced by `v` (checked against the kind's argument type). */
+export function withArgValue(ev: Event, j: number, v: Arg): Event {
+  const values = argValues(ev).map(cloneArg);
+  values[j] = v;
+  return makeEvent(ev.op, values, ev.task, ev.stop);
 }
 
 export function cloneProgram(p: Program): Program {
@@ -19,37 +27,16 @@ export function cloneProgram(p: Program): Program {
 /** Visit every name an event uses, in textual order; `f` returns the replacement. */
 function mapEventNames(ev: Event, f: (ns: NameSpace, n: number) => number): Event {
   const kind = kindOf(ev.op);
-  const out = cloneEvent(ev);
-  if (out.task !== undefined) out.task = f("task", out.task);
-  kind.args.forEach((a, i) => {
-    const v = out.args[i];
-    switch (a.k) {
-      case "task":
-        out.args[i] = f("task", v as number);
-        break;
-      case "region":
-        out.args[i] = f("region", v as number);
-        break;
-      case "addr": {
-        const ad = v as Addr;
-        out.args[i] = { region: f("region", ad.region), off: ad.off };
-        break;
-      }
-      case "value": {
-        const val = v as Value;
-        if (val.tid !== undefined) out.args[i] = { tid: f("task", val.tid), bits: val.bits };
-        break;
-      }
-      case "mapping": {
-        const m = v as Mapping;
-        if (!m.anon) out.args[i] = { anon: false, file: f("file", m.file) };
-        break;
-      }
-      default:
-        break;
-    }
+  const task = ev.task === undefined ? undefined : f("task", ev.task);
+  const values = argValues(ev).map((v, i): Arg => {
+    const a = kind.args[i]!;
+    if ((a.k === "task" || a.k === "region") && typeof v === "number") return f(a.k, v);
+    if (a.k === "addr" && isAddr(v)) return { region: f("region", v.region), off: v.off };
+    if (a.k === "value" && isValue(v)) return v.tid === undefined ? { ...v } : { tid: f("task", v.tid), bits: v.bits };
+    if (a.k === "mapping" && isMapping(v)) return v.anon ? { anon: true } : { anon: false, file: f("file", v.file) };
+    return cloneArg(v);
   });
-  return out;
+  return makeEvent(ev.op, values, task, ev.stop);
 }
 
 export function mapNames(p: Program, f: (ns: NameSpace, n: number) => number): Program {
@@ -79,8 +66,8 @@ export function mergeTask(p: Program, x: number, y: number): Program {
   return mapNames(p, (ns, n) => (ns === "task" && n === x ? y : n));
 }
 
-/** Events that create task x (spawn/fork-like kinds: a syscall whose task argument names it). */
+/** Events that create task x: a task argument whose role is `creates` names it (spawn, fork). */
 export function createsTask(ev: Event, x: number): boolean {
-  const kind = kindOf(ev.op);
-  return kind.form === "syscall" && kind.args.some((a, i) => a.k === "task" && ev.args[i] === x);
+  const values = argValues(ev);
+  return kindOf(ev.op).args.some((a, i) => a.k === "task" && a.role === "creates" && values[i] === x);
 }

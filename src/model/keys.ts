@@ -5,8 +5,7 @@
 // A forked child has its own process identity, so only file pages are shared across fork.
 import type { Addr } from "../program/types.js";
 import { regionAddress, type Space } from "./memory.js";
-
-export const EINVAL = -22;
+import { EINVAL } from "../kernel/errno.js";
 
 export type Key = string;
 

@@ -14,22 +14,16 @@
 // User side (the events' own definition, src/kernel/robust_user.ts): head = {&head, -4, NULL}
 // at robust_init; a mutex is the word L with its list node at L + 4; lock pushes the node at the
 // front of the list; unlock unlinks it, then cmpxchg(L, TID -> 0) or, contended, the syscall.
-// Positive pthread-style results: 130 EOWNERDEAD, 35 EDEADLK, 1 EPERM, 16 EBUSY.
+// Positive pthread-style results (the negated errnos): 130 EOWNERDEAD, 35 EDEADLK, 1 EPERM, 16 EBUSY.
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, type Addr } from "../program/types.js";
 import { futexKey } from "./keys.js";
+import { EBUSY, EDEADLK, EFAULT, EINVAL, EOWNERDEAD, EPERM, ESRCH } from "../kernel/errno.js";
 import { regionAddress } from "./memory.js";
 import type { Model, MTask } from "./reference.js";
 
 export const HEAD_LEN = 12;
 export const LIST_LIMIT = 2048;
 export const NODE_OFFSET = 4;
-export const EOWNERDEAD = 130;
-export const EDEADLK = 35;
-export const EPERM = 1;
-export const EBUSY = 16;
-export const EINVAL = -22;
-export const EFAULT = -14;
-export const ESRCH = -3;
 
 /** A robust lock in progress (it may sleep in FUTEX_WAIT and continue when it runs again). */
 export interface LockOp {
@@ -95,12 +89,12 @@ export class RobustModel {
       }
       if (old & FUTEX_OWNER_DIED) {
         sp.writeAt(op.lock, (t.tid | (old & FUTEX_WAITERS) | op.assume) >>> 0);
-        op.ret = EOWNERDEAD;
+        op.ret = -EOWNERDEAD;
         break;
       }
       if ((old & FUTEX_TID_MASK) === t.tid) {
         if (!sp.writeAt(t.userHead + 8, 0)) return this.m.segv(t);
-        return done(EDEADLK);
+        return done(-EDEADLK);
       }
       if (!(old & FUTEX_WAITERS)) sp.writeAt(op.lock, (old | FUTEX_WAITERS) >>> 0);
       op.assume = FUTEX_WAITERS;
@@ -125,7 +119,7 @@ export class RobustModel {
     const lock = this.abs(a);
     const v = sp.readAt(lock);
     if (v === null) return this.m.segv(t);
-    if ((v & FUTEX_TID_MASK) !== t.tid) return this.m.finish(t, i, EPERM);
+    if ((v & FUTEX_TID_MASK) !== t.tid) return this.m.finish(t, i, -EPERM);
     const node = lock + NODE_OFFSET;
     const pop = (t.userHead + 8) >>> 0;
     if (!sp.writeAt(pop, node)) return this.m.segv(t);
@@ -182,7 +176,7 @@ export class RobustModel {
     if (!sp.writeAt(t.userHead + 8, lock + NODE_OFFSET)) return this.m.segv(t);
     const old = sp.readAt(lock);
     if (old === null) return this.m.segv(t);
-    if (old !== 0) return this.m.finish(t, i, EBUSY);
+    if (old !== 0) return this.m.finish(t, i, -EBUSY);
     sp.writeAt(lock, t.tid);
     this.m.finish(t, i, 0);
   }

@@ -10,9 +10,7 @@
 //     the old one is dead), so after such a grow GET may still show the old size: `sizes` lists
 //     every size GET may show.
 
-export const EBUSY = -16;
-export const EINVAL = -22;
-export const ENOMEM = -12;
+import { EBUSY, EINVAL, ENOMEM } from "../kernel/errno.js";
 
 export function roundupPow2(n: number): number {
   let p = 1;

@@ -1,15 +1,10 @@
-// The reference model's state: processes, thread groups, tasks and waiters, and the errno and
-// TID conventions it shares with the simulator's contract (DESIGN §4-5).
+// The reference model's state: processes, thread groups, tasks and waiters, and the TID
+// convention it shares with the simulator's contract (DESIGN §4-5); errnos: src/kernel/errno.ts.
 import type { Value } from "../program/types.js";
 import type { Key } from "./keys.js";
 import type { Space } from "./memory.js";
 import { Slots } from "./slots.js";
 import type { LockOp } from "./robust.js";
-
-export const EAGAIN = -11;
-export const EINTR = -4;
-export const ENOMEM = -12;
-export const ENOSYS = -38;
 
 /**
  * The biggest SET_SLOTS that can be allocated: kvmalloc refuses more than INT_MAX bytes, and the

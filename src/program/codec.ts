@@ -3,14 +3,16 @@
 // already used, offsets are mostly aligned, values come from a small dictionary.
 //
 // Layout: [cpus] then per event: [kind] [task?] [args...] [stop?]; bytes past the end read as 0.
-import { EVENT_KINDS, LIMITS, kindOf, type ArgKind, type EventKind } from "./table.js";
-import { FUTEX_OWNER_DIED, FUTEX_WAITERS, type Addr, type Arg, type Event, type Mapping, type Program, type Value } from "./types.js";
+import { EVENT_KINDS, LIMITS, VALUES, argValues, isAddr, isMapping, isValue, eventOf, kindOf, type Arg, type ArgKind, type EventKind } from "./events.js";
+import type { Addr, Event, Mapping, Program } from "./types.js";
 
-const CPUS = [2, 1, 3, 4, 5, 6, 7, 8] as const;
-const TID_BITS = [0, FUTEX_WAITERS, FUTEX_OWNER_DIED, (FUTEX_WAITERS | FUTEX_OWNER_DIED) >>> 0];
-/** value codes 0..3: small ints; 4..7: tid with TID_BITS; 8..10: constants; 11+: raw u32 */
-const VALUE_CONST = [FUTEX_WAITERS, FUTEX_OWNER_DIED, 0xffffffff];
-const VALUE_RAW = 11;
+const CPUS: readonly number[] = [2, 1, 3, 4, 5, 6, 7, 8];
+/** value codes (VALUES): 0..3 small ints; 4..7 a tid with tidBits; 8..10 constants; 11+ raw u32 */
+const TID_CODE = VALUES.small.length;
+const CONST_CODE = TID_CODE + VALUES.tidBits.length;
+const VALUE_RAW = CONST_CODE + VALUES.constants.length;
+const TID_BITS: readonly number[] = VALUES.tidBits;
+const VALUE_CONST: readonly number[] = VALUES.constants;
 
 class Reader {
   pos = 0;
@@ -81,9 +83,9 @@ function readArg(r: Reader, a: ArgKind, names: Names): Arg {
     }
     case "value": {
       const code = r.byte() & 0x0f;
-      if (code < 4) return { bits: code };
-      if (code < 8) return { tid: readRef(r, names.tasks, LIMITS.tasks, names), bits: TID_BITS[code - 4]! };
-      if (code < VALUE_RAW) return { bits: VALUE_CONST[code - 8]! };
+      if (code < TID_CODE) return { bits: VALUES.small[code]! };
+      if (code < CONST_CODE) return { tid: readRef(r, names.tasks, LIMITS.tasks, names), bits: TID_BITS[code - TID_CODE]! };
+      if (code < VALUE_RAW) return { bits: VALUE_CONST[code - CONST_CODE]! };
       return { bits: r.le(4) >>> 0 };
     }
     case "mapping": {
@@ -100,39 +102,42 @@ function readArg(r: Reader, a: ArgKind, names: Names): Arg {
 }
 
 function writeArg(out: number[], a: ArgKind, v: Arg, names: Names): void {
+  const bad = (): never => {
+    throw new Error(`cannot encode ${JSON.stringify(v)} as a ${a.k} argument`);
+  };
   switch (a.k) {
     case "task":
-      return writeRef(out, names.tasks, LIMITS.tasks, v as number, names);
+      return typeof v === "number" ? writeRef(out, names.tasks, LIMITS.tasks, v, names) : bad();
     case "region":
-      return writeRef(out, names.regions, LIMITS.regions, v as number, names);
+      return typeof v === "number" ? writeRef(out, names.regions, LIMITS.regions, v, names) : bad();
     case "addr": {
-      const { region, off } = v as Addr;
-      writeRef(out, names.regions, LIMITS.regions, region, names);
-      if (off % 4 === 0 && off < 512) out.push(off / 4);
-      else out.push(0x80 | (off >> 8), off & 0xff);
+      if (!isAddr(v)) return bad();
+      writeRef(out, names.regions, LIMITS.regions, v.region, names);
+      if (v.off % 4 === 0 && v.off < 512) out.push(v.off / 4);
+      else out.push(0x80 | (v.off >> 8), v.off & 0xff);
       return;
     }
     case "value": {
-      const val = v as Value;
-      if (val.tid !== undefined) {
-        out.push(4 + TID_BITS.indexOf(val.bits >>> 0));
-        return writeRef(out, names.tasks, LIMITS.tasks, val.tid, names);
+      if (!isValue(v)) return bad();
+      if (v.tid !== undefined) {
+        out.push(TID_CODE + TID_BITS.indexOf(v.bits >>> 0));
+        return writeRef(out, names.tasks, LIMITS.tasks, v.tid, names);
       }
-      const bits = val.bits >>> 0;
-      if (bits < 4) return void out.push(bits);
+      const bits = v.bits >>> 0;
+      const small = VALUES.small.findIndex((x) => x === bits);
+      if (small >= 0) return void out.push(small);
       const c = VALUE_CONST.indexOf(bits);
-      if (c >= 0) return void out.push(8 + c);
+      if (c >= 0) return void out.push(CONST_CODE + c);
       out.push(VALUE_RAW);
       return pushLE(out, bits, 4);
     }
-    case "mapping": {
-      const m = v as Mapping;
-      return void out.push(m.anon ? 0 : 1 | (m.file << 1));
-    }
+    case "mapping":
+      if (!isMapping(v)) return bad();
+      return void out.push(v.anon ? 0 : 1 | (v.file << 1));
     case "int":
-      return writeInt(out, a, v as number);
+      return typeof v === "number" ? writeInt(out, a, v) : bad();
     case "enum":
-      return void out.push(a.values.indexOf(v as string));
+      return typeof v === "string" ? void out.push(a.values.indexOf(v)) : bad();
     case "flag":
       return void out.push(v ? 1 : 0);
   }
@@ -154,7 +159,7 @@ function writeStop(out: number[], stop: number | undefined): void {
 
 /**
  * Total: every byte string is a program. `kinds` restricts the event kinds a fuzz target draws
- * from (the area targets); encode must be given the same list.
+ * from (the fuzz targets); encode must be given the same list.
  */
 export function decode(bytes: Uint8Array, kinds: readonly EventKind[] = EVENT_KINDS): Program {
   const r = new Reader(bytes);
@@ -163,9 +168,10 @@ export function decode(bytes: Uint8Array, kinds: readonly EventKind[] = EVENT_KI
   const events: Event[] = [];
   while (!r.done && events.length < LIMITS.decodeEvents) {
     const kind = kinds[r.byte() % kinds.length]!;
-    const ev: Event = { op: kind.name, args: [] };
-    if (kind.form === "syscall" || kind.taskOperand) ev.task = readRef(r, names.tasks, LIMITS.tasks, names);
-    for (const a of kind.args) ev.args.push(readArg(r, a, names));
+    const task = kind.form === "syscall" || kind.taskOperand ? readRef(r, names.tasks, LIMITS.tasks, names) : undefined;
+    const args: Record<string, Arg> = {};
+    for (const a of kind.args) args[a.name] = readArg(r, a, names);
+    const ev = eventOf(kind, args, task);
     if (kind.form === "syscall") {
       const stop = readStop(r);
       if (stop !== undefined) ev.stop = stop;
@@ -176,7 +182,7 @@ export function decode(bytes: Uint8Array, kinds: readonly EventKind[] = EVENT_KI
 }
 
 export function encode(p: Program, kinds: readonly EventKind[] = EVENT_KINDS): Uint8Array {
-  const out: number[] = [CPUS.indexOf(p.cpus as (typeof CPUS)[number])];
+  const out: number[] = [CPUS.indexOf(p.cpus)];
   for (const chunk of encodeEvents(p, kinds)) out.push(...chunk);
   return Uint8Array.from(out);
 }
@@ -196,7 +202,8 @@ export function encodeEvents(p: Program, kinds: readonly EventKind[] = EVENT_KIN
     if (idx < 0) throw new Error(`event kind ${ev.op} is not in this codec's kind list`);
     out.push(idx);
     if (kind.form === "syscall" || kind.taskOperand) writeRef(out, names.tasks, LIMITS.tasks, ev.task!, names);
-    kind.args.forEach((a, i) => writeArg(out, a, ev.args[i]!, names));
+    const values = argValues(ev);
+    kind.args.forEach((a, i) => writeArg(out, a, values[i]!, names));
     if (kind.form === "syscall") writeStop(out, ev.stop);
     return out;
   });

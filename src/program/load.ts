@@ -1,7 +1,7 @@
 // Reading programs from files: canonical text (.fz) or raw fuzzer bytes (crash files).
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { decode } from "./codec.js";
-import type { EventKind } from "./table.js";
+import type { EventKind } from "./events.js";
 import { parse } from "./text.js";
 import type { Program } from "./types.js";
 

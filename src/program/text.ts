@@ -1,16 +1,6 @@
 // Program text: parse (with line/column errors) and print (canonical text).
-import { EVENT_KINDS, LIMITS, hasKind, kindOf, type ArgKind } from "./table.js";
-import {
-  FUTEX_OWNER_DIED,
-  FUTEX_WAITERS,
-  PAGE_SIZE,
-  type Addr,
-  type Arg,
-  type Event,
-  type Mapping,
-  type Program,
-  type Value,
-} from "./types.js";
+import { EVENT_KINDS, LIMITS, hasKind, isAddr, isMapping, isValue, kindOf, makeEvent, type Arg, type ArgKind } from "./events.js";
+import { FUTEX_OWNER_DIED, FUTEX_WAITERS, PAGE_SIZE, type Addr, type Event, type Mapping, type Program, type Value } from "./types.js";
 
 export const TEXT_HEADER = "# futex-fuzz 1";
 export const DEFAULT_CPUS = 2;
@@ -116,7 +106,7 @@ function parseEventLine(toks: Token[], lineNo: number): Event {
     }
     if (!tok || tok.text.startsWith("@")) {
       const col = tok ? tok.col : lastCol(toks);
-      throw new ParseError(lineNo, col, `'${kind.name}' is missing its ${argName(a)} argument`);
+      throw new ParseError(lineNo, col, `'${kind.name}' is missing its ${a.name} argument`);
     }
     i++;
     args.push(parseArg(a, tok, toks, lineNo, () => toks[i++]));
@@ -127,19 +117,12 @@ function parseEventLine(toks: Token[], lineNo: number): Event {
     i++;
   }
   if (toks[i]) throw new ParseError(lineNo, toks[i]!.col, `unexpected '${toks[i]!.text}'`);
-  const ev: Event = { op: kind.name, args };
-  if (task !== undefined) ev.task = task;
-  if (stop !== undefined) ev.stop = stop;
-  return ev;
+  return makeEvent(kind.name, args, task, stop);
 }
 
 function lastCol(toks: Token[]): number {
   const t = toks[toks.length - 1]!;
   return t.col + t.text.length;
-}
-
-function argName(a: ArgKind): string {
-  return a.k === "int" ? a.name : a.k;
 }
 
 function parseArg(a: ArgKind, tok: Token, toks: Token[], lineNo: number, next: () => Token | undefined): Arg {
@@ -215,23 +198,25 @@ export function printAddr(a: Addr): string {
 }
 
 function printArg(a: ArgKind, v: Arg): string | null {
+  const bad = (): never => {
+    throw new Error(`cannot print ${JSON.stringify(v)} as a ${a.k} argument`);
+  };
   switch (a.k) {
     case "task":
-      return `t${v as number}`;
+      return typeof v === "number" ? `t${v}` : bad();
     case "region":
-      return `m${v as number}`;
+      return typeof v === "number" ? `m${v}` : bad();
     case "addr":
-      return printAddr(v as Addr);
+      return isAddr(v) ? printAddr(v) : bad();
     case "value":
-      return printValue(v as Value);
+      return isValue(v) ? printValue(v) : bad();
     case "int":
-      return printNum(v as number);
+      return typeof v === "number" ? printNum(v) : bad();
     case "enum":
-      return v as string;
-    case "mapping": {
-      const m = v as Mapping;
-      return m.anon ? "anon" : `file f${m.file}`;
-    }
+      return typeof v === "string" ? v : bad();
+    case "mapping":
+      if (!isMapping(v)) return bad();
+      return v.anon ? "anon" : `file f${v.file}`;
     case "flag":
       return v ? a.word : null;
   }
@@ -242,10 +227,13 @@ export function printEventBody(ev: Event): string {
   const kind = kindOf(ev.op);
   const parts: string[] = [kind.name];
   if (kind.taskOperand) parts.push(`t${ev.task}`);
-  kind.args.forEach((a, i) => {
-    const s = printArg(a, ev.args[i]!);
+  const args: Readonly<Record<string, Arg | undefined>> = ev.args;
+  for (const a of kind.args) {
+    const v = args[a.name];
+    if (v === undefined) throw new Error(`${kind.name}: missing argument ${a.name}`);
+    const s = printArg(a, v);
     if (s !== null) parts.push(s);
-  });
+  }
   return parts.join(" ");
 }
 

@@ -15,18 +15,8 @@ export interface Value {
 /** What an `mmap` maps: an anonymous page, or page 0 of file `f<file>`. */
 export type Mapping = { anon: true } | { anon: false; file: number };
 
-export type Arg = number | Addr | Value | Mapping | string | boolean;
-
-export interface Event {
-  /** The event kind, a name from the event table. */
-  op: string;
-  /** The task an event runs on or refers to (tN), when the kind has one. */
-  task?: number;
-  /** Arguments, in the order of the kind's table row. */
-  args: Arg[];
-  /** `@k`: stop after k preemption points (syscall events only). */
-  stop?: number;
-}
+export type { Arg, Event, EventOf, EventName, SyscallName, ControlName, ArgsOf } from "./events.js";
+import type { Event } from "./events.js";
 
 export interface Program {
   cpus: number;

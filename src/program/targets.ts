@@ -1,0 +1,21 @@
+// The fuzz targets' event sets: each jazzer.js target (fuzz/<name>.ts) decodes its bytes with the
+// kinds of one set, so the fuzzer spends its inputs on one subsystem. `fuzz/` imports these from
+// here; nothing in src/ imports fuzz/.
+import { EVENT_KINDS, kindsNamed, type EventKind } from "./events.js";
+
+export const TARGET_EVENTS: Readonly<Record<string, readonly EventKind[]>> = {
+  all: EVENT_KINDS,
+  "hash-resize": kindsNamed(["mmap", "store", "spawn", "futex_wait", "futex_wake", "futex_requeue", "futex_cmp_requeue", "hash_set_slots", "hash_get_slots", "exit", "step", "run", "cpu", "gp", "fail_alloc"]),
+  "fork-lifecycle": kindsNamed(["mmap", "store", "spawn", "fork", "futex_wait", "futex_wake", "hash_set_slots", "exec", "exit", "signal", "step", "run", "cpu", "gp", "fail_alloc"]),
+  "robust-unlock": kindsNamed(["mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "robust_init", "robust_lock", "robust_unlock", "exit", "step", "run", "cpu", "irq", "signal", "gp"]),
+};
+
+/** The names of the fuzz targets, in TARGET_EVENTS order. */
+export const TARGETS = Object.keys(TARGET_EVENTS);
+
+/** The event set of fuzz target `name`; an unknown name throws, listing the known ones. */
+export function targetEvents(name: string): readonly EventKind[] {
+  const set = TARGET_EVENTS[name];
+  if (!set) throw new Error(`unknown target '${name}' (known: ${TARGETS.join(", ")})`);
+  return set;
+}
