@@ -18,8 +18,11 @@ function dataTag(page: Page): WordTag {
 }
 
 export class WordTags {
-  /** per page: word index -> tag + owner * 8 */
-  private readonly pages = new WeakMap<Page, Map<number, number>>();
+  /**
+   * per page: word index -> tag + owner * 8. A run's pages die with the run (a Map is cheaper
+   * to make than a WeakMap, and one is made per execution); lookups only, never iterated.
+   */
+  private readonly pages = new Map<Page, Map<number, number>>();
 
   tagOf(as: AddressSpace, addr: number): WordShadow | null {
     const l = as.lookup(addr);
