@@ -30,6 +30,11 @@ export interface Mapping {
   file: number | null;
 }
 
+/** the index of the u32 word holding addr within its page */
+export function wordIndex(addr: number): number {
+  return ((addr - REGION_BASE) % PAGE_SIZE) >> 2;
+}
+
 export function regionAddress(region: number): number {
   return REGION_BASE + region * PAGE_SIZE;
 }
@@ -64,15 +69,22 @@ export class AddressSpace {
     return { map, region, index: (rel % PAGE_SIZE) >> 2 };
   }
 
+  /** The page mapped at addr, or null (every user access goes through here: no object made). */
+  pageAt(addr: number): Page | null {
+    const rel = addr - REGION_BASE;
+    if (rel < 0) return null;
+    return this.regions.get(Math.floor(rel / PAGE_SIZE))?.page ?? null;
+  }
+
   read(addr: number): number | null {
-    const l = this.lookup(addr);
-    return l ? l.map.page.word(l.index) : null;
+    const page = this.pageAt(addr);
+    return page ? page.word(wordIndex(addr)) : null;
   }
 
   write(addr: number, v: number): boolean {
-    const l = this.lookup(addr);
-    if (!l) return false;
-    l.map.page.setWord(l.index, v);
+    const page = this.pageAt(addr);
+    if (!page) return false;
+    page.setWord(wordIndex(addr), v);
     return true;
   }
 

@@ -187,8 +187,7 @@ export class RobustShadow {
  */
 export function robust_meta_trusted(tags: WordTags, as: AddressSpace, addr: number, tid: number, role: "head" | "node"): boolean {
   if (addr & 3) return false;
-  const s = tags.tagOf(as, addr);
-  return !!s && s.tag === (role === "head" ? WordTag.RobustHead : WordTag.RobustNode) && s.owner === tid;
+  return tags.is(as, addr, role === "head" ? WordTag.RobustHead : WordTag.RobustNode, tid);
 }
 
 function describe(tag: WordTag, owner: number): string {

@@ -3,7 +3,7 @@
 // munmap/mmap replace the page and with it the tags; fork copies an anonymous page's tags with
 // the page. A word nobody tagged is ordinary data of its page (anonymous or file).
 import { WordTag } from "../kernel/hooks.js";
-import type { AddressSpace, Page } from "../kernel/memory.js";
+import { wordIndex, type AddressSpace, type Page } from "../kernel/memory.js";
 import { FUTEX_TID_MASK } from "../program/types.js";
 
 export interface WordShadow {
@@ -25,19 +25,26 @@ export class WordTags {
   private readonly pages = new Map<Page, Map<number, number>>();
 
   tagOf(as: AddressSpace, addr: number): WordShadow | null {
-    const l = as.lookup(addr);
-    if (!l) return null;
-    const page = l.map.page;
-    const x = this.pages.get(page)?.get(l.index);
+    const page = as.pageAt(addr);
+    if (!page) return null;
+    const x = this.pages.get(page)?.get(wordIndex(addr));
     return x === undefined ? { tag: dataTag(page), owner: 0, file: page.file } : { tag: (x & 7) as WordTag, owner: Math.floor(x / 8), file: page.file };
   }
 
+  /** Is the word at addr tagged `tag` with owner `owner`? (the exit walk's per-entry check: no object made) */
+  is(as: AddressSpace, addr: number, tag: WordTag, owner: number): boolean {
+    const page = as.pageAt(addr);
+    if (!page) return false;
+    const x = this.pages.get(page)?.get(wordIndex(addr));
+    return x === undefined ? tag === dataTag(page) && owner === 0 : x === tag + (owner >>> 0) * 8;
+  }
+
   set(as: AddressSpace, addr: number, tag: WordTag, owner: number): void {
-    const l = as.lookup(addr);
-    if (!l) return;
-    let m = this.pages.get(l.map.page);
-    if (!m) this.pages.set(l.map.page, (m = new Map()));
-    m.set(l.index, tag + (owner >>> 0) * 8);
+    const page = as.pageAt(addr);
+    if (!page) return;
+    let m = this.pages.get(page);
+    if (!m) this.pages.set(page, (m = new Map()));
+    m.set(wordIndex(addr), tag + (owner >>> 0) * 8);
   }
 
   /**
@@ -48,7 +55,7 @@ export class WordTags {
   userStore(as: AddressSpace, addr: number, v: number): void {
     const s = this.tagOf(as, addr);
     if (!s) return;
-    const page = as.lookup(addr)!.map.page;
+    const page = as.pageAt(addr)!;
     if (s.tag === WordTag.RobustHead || s.tag === WordTag.RobustNode) this.set(as, addr, dataTag(page), 0);
     else if (s.tag === WordTag.RobustMutex) this.set(as, addr, s.tag, v & FUTEX_TID_MASK);
   }
