@@ -5,7 +5,7 @@ import { print } from "../src/program/text.js";
 import { execute } from "../src/exec/executor.js";
 import { parseBugs } from "../src/bugs/switches.js";
 import { signature, type Finding } from "../src/sanitizers/report.js";
-import { feedbackMode, stateFeedback, type FeedbackMode, type PcIndir } from "./state.js";
+import { feedbackMode, stateFeedback, type FeedbackMode, type PcIndir } from "../src/fuzzing/state.js";
 
 /** Thrown for a sanitizer finding only; the message carries the title and the program text. */
 export class FindingError extends Error {
@@ -37,7 +37,7 @@ export function makeTarget(target: string, opts: TargetOptions = {}): (data: Buf
   const kinds = targetEvents(target);
   const bugs = parseBugs(opts.bugs ?? process.env.FUTEX_FUZZ_BUGS);
   const ignore = new Set((process.env.FUTEX_FUZZ_IGNORE ?? "").split(",").filter(Boolean));
-  // abstract kernel state as extra libFuzzer features (fuzz/state.ts); FUTEX_FUZZ_FEEDBACK=edges: off
+  // abstract kernel state as extra libFuzzer features (src/fuzzing/state.ts); FUTEX_FUZZ_FEEDBACK=edges: off
   const feedback = stateFeedback(opts.feedback ?? feedbackMode(), opts.pcIndir);
   const kernel = feedback ? { observer: feedback.observer } : undefined;
   return (data: Buffer) => {

@@ -1,4 +1,4 @@
-// Smoke tests of the benchmark parts and of the state feedback (fuzz/state.ts): tiny budgets,
+// Smoke tests of the benchmark parts and of the state feedback (src/fuzzing/state.ts): tiny budgets,
 // JSON shapes and sane numbers, never timings.
 import { ensureBuilt as buildIfStale } from "./build.js";
 import { spawnSync } from "node:child_process";
@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTarget } from "../fuzz/target.js";
-import { feedbackMode, labelHash, mmBits, SITE, StateFeedback, VALUE_PROFILE_PRIME } from "../fuzz/state.js";
+import { feedbackMode, labelHash, mmBits, SITE, StateFeedback, VALUE_PROFILE_PRIME } from "../src/fuzzing/state.js";
 import { execute } from "../src/exec/executor.js";
 import { jazzerCli } from "../src/fuzzing/jazzer.js";
 import { PROJECT_ROOT } from "../src/fuzzing/paths.js";
@@ -27,7 +27,7 @@ const REPRO = join(PROJECT_ROOT, "corpus", "regressions", ROBUST_BUG, "interrupt
 
 const ensureBuilt = () => buildIfStale("scripts/bench/campaign-worker.js");
 
-describe("state feedback (fuzz/state.ts)", () => {
+describe("state feedback (src/fuzzing/state.ts)", () => {
   it("FUTEX_FUZZ_FEEDBACK: state by default, edges, anything else is an error", () => {
     expect(feedbackMode(undefined)).toBe("state");
     expect(feedbackMode("")).toBe("state");

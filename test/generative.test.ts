@@ -1,7 +1,7 @@
 // The generative engine's program source (src/fuzzing/generative.ts).
 import { describe, expect, it } from "vitest";
 import { TARGET_EVENTS } from "../src/program/targets.js";
-import { StateFeedback } from "../fuzz/state.js";
+import { StateFeedback } from "../src/fuzzing/state.js";
 import { execute } from "../src/exec/executor.js";
 import { GenerativeSource, MAX_BYTES, xorshift } from "../src/fuzzing/generative.js";
 import { decode, encode } from "../src/program/codec.js";

@@ -10,11 +10,11 @@
 import { createRequire } from "node:module";
 import { makeTarget } from "../../fuzz/target.js";
 import { TARGET_EVENTS } from "../../src/program/targets.js";
-import type { PcIndir } from "../../fuzz/state.js";
+import type { PcIndir } from "../../src/fuzzing/state.js";
 import { decode } from "../../src/program/codec.js";
 import { execute } from "../../src/exec/executor.js";
 import type { Program } from "../../src/program/types.js";
-import { StateFeedback } from "../../fuzz/state.js";
+import { StateFeedback } from "../../src/fuzzing/state.js";
 import { cpuTimeFor, randomBytes, rng, timeFor } from "./util.js";
 
 /** Programs from random bytes, preceded by a mapping so most events do work. */

@@ -13,7 +13,7 @@ import { parseBugs } from "../bugs/switches.js";
 import { execute } from "../exec/executor.js";
 import { decode, encode } from "../program/codec.js";
 import { signature } from "../sanitizers/report.js";
-import { StateFeedback } from "../../fuzz/state.js";
+import { StateFeedback } from "./state.js";
 import { targetEvents } from "../program/targets.js";
 import { GenerativeSource } from "./generative.js";
 import { sha1 } from "./seeds.js";

@@ -3,7 +3,7 @@
 // events, removed ones, the CPU count). It is a fuzzer, not the simulator: it has its own seeded
 // PRNG, and a given seed with the same corpus gives the same programs in the same order.
 //
-// Programs that reach kernel states (fuzz/state.ts features) no earlier program reached join the
+// Programs that reach kernel states (src/fuzzing/state.ts features) no earlier program reached join the
 // pool that perturbations start from, so the engine keeps what its perturbations found.
 import { decode } from "../program/codec.js";
 import { LIMITS, kindOf, type EventKind } from "../program/events.js";

@@ -1,5 +1,5 @@
 // What the kernel tells whoever watches it: the sanitizers (src/sanitizers/, which own all shadow
-// state) and the fuzzer's state observer (fuzz/state.ts). One interface, called at the kernel's
+// state) and the fuzzer's state observer (src/fuzzing/state.ts). One interface, called at the kernel's
 // own instrumentation points, the way KASAN's, kmemleak's and lockdep's hooks sit in real kernel
 // code. A hook only reads kernel state and may stop the run with a report (Kernel.report); it
 // never changes what the kernel does. Nothing here imports a sanitizer.

@@ -17,16 +17,16 @@
 // FUTEX_FUZZ_FEEDBACK=edges turns all of this off (plain edge + value-profile coverage);
 // `state` (the default) turns it on. Outside jazzer (vitest, bench) there is no tracer and the
 // features are only counted.
-import type { Kernel } from "../src/kernel/kernel.js";
-import { OBS, type Observe } from "../src/kernel/hooks.js";
-import { atomicBiased } from "../src/sanitizers/refcount.js";
-import type { Mm } from "../src/kernel/mm.js";
-import type { FutexPrivateHash } from "../src/kernel/futex/private.js";
-import type { LockOwner } from "../src/kernel/sched.js";
-import { Task } from "../src/kernel/task.js";
-import { unlock_cs_within } from "../src/kernel/vdso.js";
-import { HEAD_LIST_OP_PENDING } from "../src/kernel/futex/robust.js";
-import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from "../src/program/types.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { OBS, type Observe } from "../kernel/hooks.js";
+import { atomicBiased } from "../sanitizers/refcount.js";
+import type { Mm } from "../kernel/mm.js";
+import type { FutexPrivateHash } from "../kernel/futex/private.js";
+import type { LockOwner } from "../kernel/sched.js";
+import { Task } from "../kernel/task.js";
+import { unlock_cs_within } from "../kernel/vdso.js";
+import { HEAD_LIST_OP_PENDING } from "../kernel/futex/robust.js";
+import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from "../program/types.js";
 
 export type FeedbackMode = "edges" | "state";
 
