@@ -98,7 +98,13 @@ export class Scheduler {
 
   /** Run t until it returns to user space, blocks, or has run `max` points. */
   runUntil(t: Task, max: number): void {
-    for (let n = 0; n < max && t.state === "busy"; n++) if (!this.step(t)) return;
+    // Only t runs here, so whether another task holds t's CPU with preemption disabled cannot
+    // change during the loop: look once, then resume t directly while it is ready.
+    if (this.preemptBlocker(t) !== null) {
+      for (let n = 0; n < max && t.state === "busy"; n++) if (!this.step(t)) return;
+      return;
+    }
+    for (let n = 0; n < max && this.ready(t); n++) this.resume(t);
   }
 
   /**
