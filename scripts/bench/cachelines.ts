@@ -24,7 +24,7 @@ import type { Mm } from "../../src/kernel/mm.js";
 import type { CpuContext, PercpuU32 } from "../../src/kernel/percpu.js";
 import type { LockOwner } from "../../src/kernel/sched.js";
 import { parse } from "../../src/program/text.js";
-import { rng } from "./util.js";
+import { xorshift } from "../../src/fuzzing/generative.js";
 
 interface Line {
   /** bitmask of the CPUs holding a copy */
@@ -114,7 +114,7 @@ const word = (i: number) => `m0+${i * 64}`;
  * the measured event range.
  */
 export function cacheProgram(cpus: number, op: CacheOp, rounds: number, seed: number, resizePending: boolean): { text: string; start: number; end: number } {
-  const r = rng(seed);
+  const r = xorshift(seed);
   const lines = [`config cpus=${cpus}`, "t0 mmap m0 anon", "t0 hash_set_slots 16"];
   for (let i = 1; i < cpus; i++) lines.push(`t0 spawn t${i}`);
   lines.push("gp", "gp");

@@ -35,7 +35,8 @@ import { decode } from "../../src/program/codec.js";
 import type { Program } from "../../src/program/types.js";
 import { signature, type Finding } from "../../src/sanitizers/report.js";
 import { arbUsefulProgram } from "./arb.js";
-import { randomBytes, rng } from "./util.js";
+import { randomBytes } from "./util.js";
+import { xorshift } from "../../src/fuzzing/generative.js";
 
 export const ENGINES = ["jazzer", "jazzer-edges", "jazzer-nodict", "blind", "fastcheck", "portfolio"] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -104,7 +105,7 @@ function inProcess(spec: CampaignSpec, next: () => Program): CampaignRun {
 /** blind: random bytes, length log-uniform in [1, MAX_LEN], decoded with the target's kinds. */
 export function blindCampaign(spec: CampaignSpec): CampaignRun {
   const table = TARGET_EVENTS[spec.target]!;
-  const r = rng(spec.seed * 0x9e3779b1);
+  const r = xorshift(spec.seed * 0x9e3779b1);
   const logMax = Math.log(MAX_LEN);
   return inProcess(spec, () => {
     const len = Math.max(1, Math.floor(Math.exp(((r() >>> 8) / (1 << 24)) * logMax)));

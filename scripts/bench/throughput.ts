@@ -15,11 +15,12 @@ import { decode } from "../../src/program/codec.js";
 import { execute } from "../../src/exec/executor.js";
 import type { Program } from "../../src/program/types.js";
 import { StateFeedback } from "../../src/fuzzing/state.js";
-import { cpuTimeFor, randomBytes, rng, timeFor } from "./util.js";
+import { cpuTimeFor, randomBytes, timeFor } from "./util.js";
+import { xorshift } from "../../src/fuzzing/generative.js";
 
 /** Programs from random bytes, preceded by a mapping so most events do work. */
 export function programs(count: number, len: number, seed: number): Program[] {
-  const r = rng(seed);
+  const r = xorshift(seed);
   const out: Program[] = [];
   while (out.length < count) {
     const p = decode(randomBytes(r, len * 6));
@@ -153,7 +154,7 @@ export interface TargetFigures {
 export function targetBench(seconds: number, pcIndir: PcIndir): Record<string, TargetFigures> {
   const out: Record<string, TargetFigures> = {};
   for (const name of Object.keys(TARGET_EVENTS)) {
-    const r = rng(11);
+    const r = xorshift(11);
     const inputs = Array.from({ length: 500 }, () => Buffer.from(randomBytes(r, 8 + (r() % 120))));
     // the two modes alternate in short slices, so a machine whose load changes meanwhile biases
     // neither of them

@@ -1,18 +1,6 @@
-// Small helpers shared by the benchmark parts: a seeded PRNG, clocks, order statistics.
+// Small helpers shared by the benchmark parts: random bytes (from the generative engine's xorshift),
+// clocks, order statistics.
 import { performance } from "node:perf_hooks";
-
-/** xorshift32: deterministic benchmark inputs (the simulator itself has no randomness). */
-export function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 export function randomBytes(r: () => number, n: number): Uint8Array {
   const b = new Uint8Array(n);
