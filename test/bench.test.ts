@@ -131,7 +131,7 @@ describe("state features reach libFuzzer through jazzer.js's tracer", () => {
   beforeAll(() => {
     ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), "futex-state-jazzer-"));
-    const state = pathToFileURL(join(PROJECT_ROOT, "dist", "fuzz", "state.js")).href;
+    const state = pathToFileURL(join(PROJECT_ROOT, "dist", "src", "fuzzing", "state.js")).href;
     // a stand-in target: the first two bytes are one feature; no branches, so coverage cannot grow
     writeFileSync(
       join(dir, "feat.mjs"),
