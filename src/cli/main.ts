@@ -8,6 +8,7 @@ import { bugsCommand } from "./bugs.js";
 import { fuzzCommand } from "./fuzz.js";
 import { minimizeCommand } from "./minimize.js";
 import { corpusCommand } from "./corpus.js";
+import { kernelDiffCommand } from "./kernel-diff.js";
 
 export interface Io {
   out(s: string): void;
@@ -22,6 +23,7 @@ export const COMMANDS: Record<string, { run: Command; summary: string }> = {
   minimize: { run: minimizeCommand, summary: "minimize a crash file or program, keeping its finding's signature" },
   corpus: { run: corpusCommand, summary: "check, count, import or merge corpus files (check | stats | import | merge)" },
   bugs: { run: bugsCommand, summary: "list the historical bug switches" },
+  "kernel-diff": { run: kernelDiffCommand, summary: "diff programs between the simulator and the running Linux kernel" },
 };
 
 export function usage(): string {

@@ -1,0 +1,125 @@
+// What of a program the host kernel can run, and the runner's input for it. The host has no
+// preemption points: an event runs to its return or until its task sleeps. So `@k` stops,
+// `step`, `run`, `irq` and `fail_alloc` have no exact host meaning, with one exception: `@0`
+// (started, nothing run yet) followed by `run tN` with nothing else on tN in between is the
+// same as issuing the call at the `run` (nothing observable happened before its first point).
+import { regionAddress } from "../kernel/memory.js";
+import type { Addr, Event, Program, Value } from "../program/types.js";
+
+/** A program the host can run: the runner's stdin and the user words to read back. */
+export interface HostPlan {
+  input: string;
+  words: number[];
+  /** events moved to a later position (an `@0` completed by `run`): index -> new position */
+  moved: Map<number, number>;
+}
+
+export type PlanResult = { plan: HostPlan } | { skip: string };
+
+const NOT_ON_HOST: Record<string, string> = {
+  step: "`step` runs preemption points, which the host does not expose",
+  irq: "`irq` interrupts user mode at an instruction, which the host cannot aim at",
+  fail_alloc: "`fail_alloc` needs fault injection the host does not offer per allocation",
+};
+
+function addrOf(a: Addr): number {
+  return regionAddress(a.region) + a.off;
+}
+
+function val(v: Value): string {
+  return `${v.tid ?? -1} ${v.bits >>> 0}`;
+}
+
+/** The runner's argument list for one event (see native/futex-runner.c). */
+function args(ev: Event): string {
+  const a = ev.args;
+  const flag = (x: unknown): string => (x === true ? "1" : "0");
+  switch (ev.op) {
+    case "mmap": {
+      const m = a[1] as { anon: true } | { anon: false; file: number };
+      return `${a[0] as number} ${m.anon ? -1 : m.file}`;
+    }
+    case "munmap":
+      return `${a[0] as number}`;
+    case "store":
+      return `${addrOf(a[0] as Addr)} ${val(a[1] as Value)}`;
+    case "futex_wait":
+      return `${addrOf(a[0] as Addr)} ${val(a[1] as Value)} ${flag(a[2])}`;
+    case "futex_wake":
+      return `${addrOf(a[0] as Addr)} ${a[1] as number} ${flag(a[2])}`;
+    case "futex_requeue":
+      return `${addrOf(a[0] as Addr)} ${addrOf(a[1] as Addr)} ${a[2] as number} ${a[3] as number} ${flag(a[4])}`;
+    case "futex_cmp_requeue":
+      return `${addrOf(a[0] as Addr)} ${addrOf(a[1] as Addr)} ${a[2] as number} ${a[3] as number} ${val(a[4] as Value)} ${flag(a[5])}`;
+    case "set_robust_list":
+      return `${addrOf(a[0] as Addr)} ${a[1] as number}`;
+    case "exec":
+      return flag(a[0]);
+    case "signal":
+      return a[0] === "kill" ? "0" : "1";
+    default:
+      return a.map((x) => (typeof x === "object" && "region" in x ? String(addrOf(x)) : typeof x === "number" ? String(x) : "")).join(" ").trim();
+  }
+}
+
+/** The user words an event names (a robust mutex: its word and node; a head: its three words). */
+function touched(ev: Event): number[] {
+  const out: number[] = [];
+  for (const x of ev.args) if (typeof x === "object" && "region" in x) out.push(addrOf(x) & ~3);
+  if (!out.length) return out;
+  const base = out[0]!;
+  if (ev.op === "robust_lock" || ev.op === "robust_unlock" || ev.op === "robust_pending") out.push(base + 4);
+  if (ev.op === "robust_init" || ev.op === "set_robust_list") out.push(base + 4, base + 8);
+  return out.filter((w) => (w & 0xfff) <= 0xffc);
+}
+
+/**
+ * Where each `@0` event runs on the host: at the first later `run` of its task, when nothing else
+ * names that task before it. Anything else with a stop is not host-runnable.
+ */
+function placeStops(p: Program): Map<number, number> | string {
+  const moved = new Map<number, number>();
+  p.events.forEach((ev, i) => {
+    if (ev.stop === undefined) return;
+    if (ev.stop !== 0) return;
+    for (let j = i + 1; j < p.events.length; j++) {
+      const e = p.events[j]!;
+      if (e.task !== ev.task && !(e.op === "get_robust_list" && e.args[0] === ev.task)) continue;
+      if (e.op === "run") moved.set(i, j);
+      return;
+    }
+  });
+  for (const [i, ev] of p.events.entries()) {
+    if (ev.stop !== undefined && !moved.has(i)) return `'@${ev.stop}' stops a call after ${ev.stop} preemption points, which the host does not expose`;
+  }
+  return moved;
+}
+
+export function planHost(p: Program, hostCpus: number): PlanResult {
+  if (p.cpus !== hostCpus) return { skip: `config cpus=${p.cpus}, the host has ${hostCpus} online CPUs (hash auto-scaling depends on it)` };
+  for (const ev of p.events) {
+    const why = NOT_ON_HOST[ev.op];
+    if (why) return { skip: why };
+  }
+  const moved = placeStops(p);
+  if (typeof moved === "string") return { skip: moved };
+  const at = new Map<number, number>();
+  for (const [i, j] of moved) at.set(j, i);
+  const lines = [`cpus ${p.cpus}`];
+  const words = new Set<number>();
+  p.events.forEach((ev, i) => {
+    for (const w of touched(ev)) words.add(w);
+    if (moved.has(i)) return;
+    if (ev.op === "run") {
+      const from = at.get(i);
+      if (from === undefined) return; // a `run` of a task with nothing in flight: nothing to do
+      const e = p.events[from]!;
+      lines.push(`e ${from} 1 ${e.task ?? 0} ${e.op} ${args(e)}`.trimEnd());
+      return;
+    }
+    lines.push(`e ${i} 0 ${ev.task ?? 0} ${ev.op} ${args(ev)}`.trimEnd());
+  });
+  const sorted = [...words].sort((a, b) => a - b);
+  lines.splice(1, 0, `words ${sorted.join(" ")}`);
+  return { plan: { input: lines.join("\n") + "\n", words: sorted, moved } };
+}
