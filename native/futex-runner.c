@@ -59,12 +59,12 @@
 
 enum { OP_MMAP, OP_MUNMAP, OP_STORE, OP_LOAD, OP_SPAWN, OP_FORK, OP_WAIT, OP_WAKE, OP_REQUEUE,
        OP_CMP_REQUEUE, OP_SET_SLOTS, OP_GET_SLOTS, OP_RINIT, OP_RLOCK, OP_RUNLOCK, OP_RPENDING,
-       OP_GET_RL, OP_SET_RL, OP_EXEC, OP_EXIT, OP_SIGNAL, OP_GP, OP_CPU, NOPS };
+       OP_GET_RL, OP_SET_RL, OP_EXEC, OP_EXIT, OP_SIGNAL, OP_GP, OP_CPU, OP_RUN, NOPS };
 static const char *const OPS[NOPS] = {
   "mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "futex_requeue",
   "futex_cmp_requeue", "hash_set_slots", "hash_get_slots", "robust_init", "robust_lock",
   "robust_unlock", "robust_pending", "get_robust_list", "set_robust_list", "exec", "exit",
-  "signal", "gp", "cpu"};
+  "signal", "gp", "cpu", "run"};
 
 struct slot {
   volatile int32_t cmd_seq;  /* bumped by the controller: a command is waiting (futex word) */
@@ -411,7 +411,7 @@ static const char *precondition(struct ev *e) {
   if (e->op == OP_GP) return NULL;
   struct tstate *t = &T[e->task];
   if (!t->exists || t->dead) return snprintf(why, sizeof why, "t%d does not exist", e->task), why;
-  if (e->op == OP_SIGNAL) return NULL;
+  if (e->op == OP_SIGNAL || e->op == OP_RUN) return NULL;
   if (e->op == OP_CPU) return e->a[0] >= cpus ? "no such cpu" : NULL;
   if (t->ev >= 0) complete(e->task);
   if (t->dead) return snprintf(why, sizeof why, "t%d has exited", e->task), why;
@@ -466,6 +466,7 @@ static void hand(struct ev *e) {
 static void control(struct ev *e) {
   struct slot *s = &ctl->s[e->task];
   switch (e->op) {
+  case OP_RUN: complete(e->task); break;
   case OP_GP: syscall(SYS_membarrier, 1 /* MEMBARRIER_CMD_GLOBAL */, 0, 0); break;
   case OP_SIGNAL: syscall(SYS_tgkill, s->tgid, s->tid, e->a[0] ? SIGUSR1 : SIGKILL); break;
   case OP_CPU: {
@@ -553,7 +554,7 @@ static int controller(void) {
     struct ev *e = &evs[i];
     const char *why = precondition(e);
     if (why) printf("S %d %s\n", e->idx, why);
-    else if (e->op == OP_GP || e->op == OP_SIGNAL || e->op == OP_CPU) control(e);
+    else if (e->op == OP_GP || e->op == OP_SIGNAL || e->op == OP_CPU || e->op == OP_RUN) control(e);
     else hand(e);
     settle();
   }

@@ -96,7 +96,10 @@ function placeStops(p: Program): Map<number, number> | string {
 }
 
 export function planHost(p: Program, hostCpus: number): PlanResult {
-  if (p.cpus !== hostCpus) return { skip: `config cpus=${p.cpus}, the host has ${hostCpus} online CPUs (hash auto-scaling depends on it)` };
+  // auto-scaling sizes the hash roundup_pow_of_two(4 * min(threads, online CPUs)), at least 16:
+  // 16 whatever the thread count while both CPU counts are at most 4
+  if (p.cpus !== hostCpus && (p.cpus > 4 || hostCpus > 4))
+    return { skip: `config cpus=${p.cpus}, the host has ${hostCpus} online CPUs (hash auto-scaling depends on it)` };
   for (const ev of p.events) {
     const why = NOT_ON_HOST[ev.op];
     if (why) return { skip: why };
@@ -112,7 +115,10 @@ export function planHost(p: Program, hostCpus: number): PlanResult {
     if (moved.has(i)) return;
     if (ev.op === "run") {
       const from = at.get(i);
-      if (from === undefined) return; // a `run` of a task with nothing in flight: nothing to do
+      if (from === undefined) {
+        lines.push(`e ${i} 0 ${ev.task ?? 0} run`); // let its call in flight finish, if it can
+        return;
+      }
       const e = p.events[from]!;
       lines.push(`e ${from} 1 ${e.task ?? 0} ${e.op} ${args(e)}`.trimEnd());
       return;

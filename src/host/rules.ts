@@ -39,7 +39,7 @@ export const HOST_RULES: readonly HostRule[] = [
     name: "no-futex-robust-unlock",
     doc: "a contended robust_unlock: v7.2's FUTEX_ROBUST_UNLOCK leaves FUTEX_WAITERS in the word for the waiters it did not wake; 6.18 has no such op and glibc stores 0 before FUTEX_WAKE",
     matches: (p, d) => {
-      if (d.sim !== FUTEX_WAITERS || d.host !== 0) return false;
+      if (d.kind === "ran" || d.sim !== FUTEX_WAITERS || d.host !== 0) return false;
       const unlocked = lockWordsOf(p, "robust_unlock");
       if (d.kind === "word") return unlocked.has(wordAddr(d.key));
       const ev = p.events[d.index]!;
