@@ -47,6 +47,7 @@
 #define PAGE 4096u
 #define REGION_BASE 0x10000000u
 #define SCRATCH_BASE 0x0f000000u /* per-task words for compat syscalls (below 4 GiB) */
+#define EXE_FD 199 /* this binary: exec by fd (a zombie leader has no /proc/self/exe) */
 #define CTL_FD 200
 #define FILE_FD 201
 #define PR_FUTEX_HASH 78
@@ -173,8 +174,8 @@ static void exec_self(int id, int fail) {
   snprintf(n, sizeof n, "%d", id);
   char *argv[] = {"futex-runner", "--exec-task", n, NULL};
   char *envp[] = {NULL};
-  long r = execve(fail ? badexe : "/proc/self/exe", fail ? (char *[]){badexe, NULL} : argv, envp);
-  (void)r;
+  if (fail) execve(badexe, (char *[]){badexe, NULL}, envp);
+  else syscall(SYS_execveat, EXE_FD, "", argv, envp, AT_EMPTY_PATH);
 }
 
 static long run_op(int id, struct slot *s) {
@@ -276,6 +277,7 @@ static void attach(void) {
   ctl = mmap(NULL, sizeof *ctl, PROT_READ | PROT_WRITE, MAP_SHARED, CTL_FD, 0);
   if (ctl == MAP_FAILED) _exit(111);
   for (int f = 0; f < MAXF; f++) file_fd[f] = FILE_FD + f;
+  snprintf(badexe, sizeof badexe, "./not-an-executable"); /* in the scratch directory, the cwd */
 }
 
 /* a new image after a successful exec: serve the same slot; the exec returned 0 */
@@ -371,6 +373,12 @@ static void settle(void) {
       struct tstate *t = &T[id];
       if (!t->exists || t->dead) continue;
       if (!ctl->s[id].ready) { all = 0; continue; } /* spawned, not started yet */
+      if (t->ev >= 0 && evs[t->ev].op == OP_EXEC && !evs[t->ev].a[0]) {
+        /* de_thread may hand this task the leader's TID: its old TID is no guide until the
+         * new image reports (nothing else runs meanwhile, so only the exec can end it) */
+        all = 0;
+        continue;
+      }
       char st = task_state(id);
       if (st == 0 || st == 'Z' || st == 'X') {
         t->dead = 1;
@@ -536,9 +544,11 @@ static int controller(void) {
     if (fd < 0 || ftruncate(fd, PAGE) || dup2(fd, FILE_FD + f) < 0) die3("memfd_create failed");
     close(fd);
   }
+  int xfd = open("/proc/self/exe", O_RDONLY);
+  if (xfd < 0 || dup2(xfd, EXE_FD) < 0) die3("cannot open the runner binary");
+  close(xfd);
   attach();
   /* a failing exec that gets past mm_alloc (bprm_mm_init): an executable with no known format */
-  snprintf(badexe, sizeof badexe, "./not-an-executable");
   int bfd = open(badexe, O_CREAT | O_WRONLY | O_TRUNC, 0755);
   if (bfd < 0 || write(bfd, "\x01\x02\x03\x04", 4) != 4) die3("cannot write to the scratch directory");
   close(bfd);

@@ -55,7 +55,7 @@ function writeDifference(dir: string, p: Program, bin: string, cpus: number): st
     program: m,
     title: "kernel-diff: the simulator and the host kernel disagree",
     expects: hostExpects(m, d),
-    comment: ["expect ret lines: the host kernel's values", ...describeDiff(m, d)].join("\n"),
+    comment: ["The expected return values are the host kernel's.", ...describeDiff(m, d)].join("\n"),
   });
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${contentHash(m)}.fz`);

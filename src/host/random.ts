@@ -1,20 +1,54 @@
 // Random programs from the part of the format the host runs exactly: seeded bytes through the
-// fuzzers' own decoder (with the event table cut down to host-runnable kinds), `@k` stops
-// dropped, and the machine's CPU count (hash auto-scaling depends on it).
+// fuzzers' own decoder (with the event table cut down to host-runnable kinds), after a fixed
+// prelude (two threads and a process with robust list heads, anonymous and file regions). The
+// decoded events are pointed at those names (tasks that exist, regions that are mapped, the
+// first 32 bytes of a page), so most events run and meet each other; `@k` stops are dropped.
 import { decode } from "../program/codec.js";
+import { parse } from "../program/text.js";
 import { EVENT_KINDS } from "../program/table.js";
-import type { Program } from "../program/types.js";
+import type { Event, Program } from "../program/types.js";
 import { randomBytes, rng } from "../../scripts/bench/util.js";
 
 /** Kinds with no exact host meaning (see plan.ts). */
 const HOST_LESS = new Set(["step", "run", "irq", "fail_alloc"]);
 export const HOST_KINDS = EVENT_KINDS.filter((k) => !HOST_LESS.has(k.name));
 
+const PRELUDE = parse(`t0 mmap m0 anon
+t0 mmap m1 file f0
+t0 mmap m2 anon
+t0 robust_init m2+0
+t0 spawn t1
+t1 robust_init m2+64
+t0 fork t2
+t2 robust_init m2+128
+`).events;
+
+/** Point an event's names at the ones the program has made so far. */
+function aim(ev: Event, tasks: number[], regions: number[]): void {
+  const task = (n: number): number => tasks[n % tasks.length]!;
+  if (ev.task !== undefined && ev.op !== "spawn" && ev.op !== "fork") ev.task = task(ev.task);
+  ev.args = ev.args.map((a, i) => {
+    if (typeof a === "object" && "region" in a) return { region: regions[a.region % regions.length]!, off: a.off % 32 };
+    if (typeof a === "object" && "tid" in a && a.tid !== undefined) return { tid: task(a.tid), bits: a.bits };
+    if (i === 0 && typeof a === "number" && ev.op === "get_robust_list") return task(a);
+    return a;
+  });
+  if ((ev.op === "spawn" || ev.op === "fork") && typeof ev.args[0] === "number") ev.task = task(ev.task ?? 0);
+}
+
 /** The i-th program of a seeded stream: a pure function of (seed, i, cpus). */
 export function randomHostProgram(seed: number, i: number, cpus: number): Program {
   const r = rng((seed * 0x9e3779b1 + i * 0x85ebca6b + 1) >>> 0);
-  const len = 8 + (r() % 56);
-  const p = decode(randomBytes(r, len), HOST_KINDS);
-  for (const ev of p.events) delete ev.stop;
-  return { cpus, events: p.events };
+  const decoded = decode(randomBytes(r, 8 + (r() % 56)), HOST_KINDS).events;
+  const tasks = [0, 1, 2];
+  const regions = [0, 1, 2];
+  const events: Event[] = PRELUDE.map((e) => ({ ...e, args: [...e.args] }));
+  for (const ev of decoded) {
+    delete ev.stop;
+    aim(ev, tasks, regions);
+    if ((ev.op === "spawn" || ev.op === "fork") && typeof ev.args[0] === "number" && !tasks.includes(ev.args[0])) tasks.push(ev.args[0]);
+    if (ev.op === "mmap" && typeof ev.args[0] === "number" && !regions.includes(ev.args[0])) regions.push(ev.args[0]);
+    events.push(ev);
+  }
+  return { cpus, events };
 }
