@@ -32,6 +32,10 @@ export function* do_execve(k: Kernel, t: Task, fail: boolean): KGen<number> {
       }
       yield* waitUntil("de_thread: wait for other threads", () => others.every((o) => o.state === "exited" || o.exiting && o.mm === null), "uninterruptible");
     }
+    // de_thread(): a non-leader takes over the leader's TID (exchange_tids, transfer_pid) before
+    // exec_mmap walks the robust list, so the walk compares lock words with the new TID
+    const leader = t.tid === t.group.tgid ? undefined : others.find((o) => o.tid === t.group.tgid) ?? [...k.tasks.values()].find((o) => o !== t && o.tid === t.group.tgid);
+    if (leader) [t.tid, leader.tid] = [leader.tid, t.tid];
     yield* futex_exec_release(k, t);
     yield "exec_mmap";
     const old = t.mm;
