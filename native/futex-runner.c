@@ -601,6 +601,9 @@ int main(int argc, char **argv) {
   limits();
   if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET)) die3("unshare(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET) not permitted (the runner needs root)");
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) die3("cannot make mounts private");
+  /* the scratch directory lives on a tmpfs of the run's own mount namespace: it goes with the
+   * namespace, however the run ends */
+  if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0700")) die3("cannot mount a scratch tmpfs on /tmp");
   char dir[] = "/tmp/futex-runner-XXXXXX";
   if (!mkdtemp(dir) || chdir(dir)) die3("cannot create a scratch directory");
   fflush(stdout);
