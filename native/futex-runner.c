@@ -460,7 +460,7 @@ static void hand(struct ev *e) {
     break;
   }
   case OP_RINIT: t->head = 1; break;
-  case OP_GET_RL: e->a[0] = T[e->a[0]].exists ? ctl->s[e->a[0]].tid : 1000 + e->a[0]; break;
+  case OP_GET_RL: e->a[0] = 1000 + e->a[0]; break; /* the pid of tM, as the simulator names it */
   }
   s->op = e->op;
   memcpy((void *)s->a, e->a, sizeof e->a);
@@ -567,6 +567,9 @@ static int controller(void) {
     else if (e->op == OP_GP || e->op == OP_SIGNAL || e->op == OP_CPU || e->op == OP_RUN) control(e);
     else hand(e);
     settle();
+    /* the host's RCU runs in the background: a SET_SLOTS waiting for its pivot finishes on its
+     * own soon, so let it finish now (the simulator gets grace periods at the same place) */
+    if (e->op == OP_SET_SLOTS && !T[e->task].dead && T[e->task].ev >= 0) complete(e->task);
   }
   /* the drain: let every call that can finish finish */
   for (int round = 0; round < MAXT; round++)

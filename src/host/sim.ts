@@ -45,6 +45,12 @@ export function eagerExits(p: Program): Program {
       if (!group.has(child)) group.set(child, ev.op === "spawn" ? group.get(t) ?? t : 100 + child);
       continue;
     }
+    if (ev.op === "hash_set_slots") {
+      // the host's RCU runs in the background and a SET_SLOTS waiting for its pivot returns
+      // soon: the runner lets it finish before the next event, the simulator gets grace periods
+      events.push({ op: "gp", args: [] }, { op: "gp", args: [] }, run(t));
+      continue;
+    }
     const killsGroup = (ev.op === "signal" && ev.args[0] === "kill") || (ev.op === "exec" && ev.args[0] !== true);
     if (!killsGroup || !group.has(t)) continue;
     const g = group.get(t);
