@@ -380,6 +380,14 @@ static void settle(void) {
         continue;
       }
       char st = task_state(id);
+      /* read the state first, then the slot: a task seen asleep after its call returned is
+       * asleep in its idle loop, and its done_seq is visible by now */
+      __atomic_thread_fence(__ATOMIC_SEQ_CST);
+      if (t->ev >= 0 && ctl->s[id].done_seq == t->seq) {
+        finished(id);
+        all = 0; /* look again: what it changed may matter to the others */
+        continue;
+      }
       if (st == 0 || st == 'Z' || st == 'X') {
         t->dead = 1;
         continue;
