@@ -497,7 +497,12 @@ static void control(struct ev *e) {
 
 static void read_program(void) {
   char line[512];
-  while (fgets(line, sizeof line, stdin)) {
+#ifdef FUTEX_RUNNER_PROGRAM /* a standalone reproducer (futex-fuzz c): the program is built in */
+  FILE *in = fmemopen((void *)FUTEX_RUNNER_PROGRAM, strlen(FUTEX_RUNNER_PROGRAM), "r");
+#else
+  FILE *in = stdin;
+#endif
+  while (in && fgets(line, sizeof line, in)) {
     char *p = line, *q;
     if (!strncmp(p, "cpus ", 5)) cpus = atoi(p + 5);
     else if (!strncmp(p, "words", 5)) {
@@ -583,8 +588,14 @@ static int controller(void) {
   for (int round = 0; round < MAXT; round++)
     for (int id = 0; id < MAXT; id++)
       if (T[id].exists && !T[id].dead && T[id].ev >= 0) complete(id);
-  for (int i = 0; i < MAXE; i++)
-    if (ran[i]) resolved[i] ? printf("R %d %lld\n", i, (long long)result[i]) : printf("R %d null\n", i);
+  for (int i = 0; i < MAXE; i++) {
+    if (!ran[i]) continue;
+    resolved[i] ? printf("R %d %lld", i, (long long)result[i]) : printf("R %d null", i);
+#ifdef FUTEX_RUNNER_LABELS /* a reproducer names each event */
+    if (i < (int)(sizeof FUTEX_RUNNER_LABELS / sizeof *FUTEX_RUNNER_LABELS)) printf("\t%s", FUTEX_RUNNER_LABELS[i]);
+#endif
+    printf("\n");
+  }
   print_words();
   printf("END\n");
   fflush(stdout);
@@ -604,7 +615,11 @@ static void outer_alarm(int sig) { (void)sig; if (inner > 0) kill(inner, SIGKILL
 int main(int argc, char **argv) {
   if (argc == 3 && !strcmp(argv[1], "--exec-task")) return exec_task(atoi(argv[2]));
   if (argc > 1) {
+#ifdef FUTEX_RUNNER_PROGRAM
+    fprintf(stderr, "usage: %s   (as root: runs the built-in futex-fuzz program, prints R/S/W lines)\n", argv[0]);
+#else
     fprintf(stderr, "usage: futex-runner < PROGRAM   (written by futex-fuzz kernel-diff; see src/host/runner.ts)\n");
+#endif
     return !strcmp(argv[1], "--help") ? 0 : 2;
   }
   read_program();

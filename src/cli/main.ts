@@ -9,6 +9,7 @@ import { fuzzCommand } from "./fuzz.js";
 import { minimizeCommand } from "./minimize.js";
 import { corpusCommand } from "./corpus.js";
 import { kernelDiffCommand } from "./kernel-diff.js";
+import { cCommand } from "./c.js";
 
 export interface Io {
   out(s: string): void;
@@ -24,6 +25,7 @@ export const COMMANDS: Record<string, { run: Command; summary: string }> = {
   corpus: { run: corpusCommand, summary: "check, count, import or merge corpus files (check | stats | import | merge)" },
   bugs: { run: bugsCommand, summary: "list the historical bug switches" },
   "kernel-diff": { run: kernelDiffCommand, summary: "diff programs between the simulator and the running Linux kernel" },
+  c: { run: cCommand, summary: "write a standalone C reproducer of a program (cc -pthread)" },
 };
 
 export function usage(): string {
