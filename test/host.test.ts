@@ -71,6 +71,15 @@ describe("eagerExits: the host's schedule for killed threads", () => {
   });
 });
 
+describe("futex-fuzz kernel-diff: command line", () => {
+  it("has --help and one-line usage errors", async () => {
+    expect((await cli("kernel-diff", "--help")).out).toContain("exit status: 0 all agree, 1 a difference, 2 usage error, 3 the host cannot run programs");
+    const none = await cli("kernel-diff");
+    expect([none.code, none.err]).toEqual([2, "futex-fuzz kernel-diff: kernel-diff needs FILES/DIRS or --random N\n"]);
+    expect((await cli("kernel-diff", "--random", "x")).code).toBe(2);
+  });
+});
+
 describe.runIf(useHost)("the native runner on the host kernel", () => {
   it("runs threads, processes, futexes, the hash prctl and robust lists with the simulator's TIDs and addresses", () => {
     const p = prog(`t0 mmap m0 file f0
