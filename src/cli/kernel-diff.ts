@@ -30,7 +30,8 @@ skipped with the reason.
                written to --out as a program whose '# expect ret' lines are the host's values
   --seed S     seed of the random programs (default 1)
   --out DIR    where minimized differences go (default .fuzz-out/kernel-diff)
-  --json       print one JSON object instead of text
+  --json       print one JSON object instead of text (counts, rules, programs/s, and every
+               program that did not agree, with the reason)
 
 exit status: 0 all agree, 1 a difference, 2 usage error, 3 the host cannot run programs
 `;
@@ -103,7 +104,7 @@ export function kernelDiffCommand(argv: string[], io: Io): number {
       for (const [r, n] of d.applied) t.rules[r] = (t.rules[r] ?? 0) + n;
     }
     const details = describeDiff(p, d);
-    report.push({ name, status: d.status, details });
+    if (d.status !== "agree") report.push({ name, status: d.status, details });
     if (d.status === "differ" || (d.status === "skipped" && files.length && name !== "random")) {
       say(`${d.status.padEnd(7)} ${name}${d.status === "skipped" ? `: ${details[0]!.slice(9)}` : ""}\n`);
       if (d.status === "differ") for (const l of details) say(`          ${l}\n`);
