@@ -3,7 +3,7 @@
 // is never rebuilt.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../fuzzing/paths.js";
 
@@ -27,5 +27,7 @@ export function runnerBinary(): string {
   if (r.error) throw new HostUnavailable(`no C compiler: cannot run 'cc' (${r.error.message})`);
   if (r.status !== 0) throw new HostUnavailable(`cc failed to build ${RUNNER_SOURCE}:\n${r.stderr.trim()}`);
   renameSync(tmp, bin);
+  // builds of older sources are never used again
+  for (const f of readdirSync(CACHE_DIR)) if (/^futex-runner-[0-9a-f]{16}$/.test(f) && join(CACHE_DIR, f) !== bin) rmSync(join(CACHE_DIR, f), { force: true });
   return bin;
 }
