@@ -2,7 +2,8 @@
 // fuzzers' own decoder (with the event table cut down to host-runnable kinds), after a fixed
 // prelude (two threads and a process with robust list heads, anonymous and file regions). The
 // decoded events are pointed at those names (tasks that exist, regions that are mapped, the
-// first 32 bytes of a page), so most events run and meet each other; `@k` stops are dropped.
+// first 16 bytes of a page, expected values mostly 0), so most events run and meet each other;
+// `@k` stops are dropped. At the end every wait gets a wake and every robust lock an unlock.
 import { decode } from "../program/codec.js";
 import { parse } from "../program/text.js";
 import { EVENT_KINDS } from "../program/table.js";
@@ -28,8 +29,14 @@ function aim(ev: Event, tasks: number[], regions: number[]): void {
   const task = (n: number): number => tasks[n % tasks.length]!;
   if (ev.task !== undefined && ev.op !== "spawn" && ev.op !== "fork") ev.task = task(ev.task);
   ev.args = ev.args.map((a, i) => {
-    if (typeof a === "object" && "region" in a) return { region: regions[a.region % regions.length]!, off: a.off % 32 };
+    if (typeof a === "object" && "region" in a) {
+      const off = a.off % 16; // misaligned only within the first word: -EINVAL stays reachable
+      return { region: regions[a.region % regions.length]!, off: off < 4 ? off : off & ~3 };
+    }
     if (typeof a === "object" && "tid" in a && a.tid !== undefined) return { tid: task(a.tid), bits: a.bits };
+    // a wait's or cmp_requeue's expected value: small plain values become 0, what most words
+    // hold, so that waits sleep and wakes find them (the dictionary's TIDs and flags stay)
+    if (typeof a === "object" && "bits" in a && a.bits < 4 && (ev.op === "futex_wait" || ev.op === "futex_cmp_requeue")) return { bits: 0 };
     if (i === 0 && typeof a === "number" && ev.op === "get_robust_list") return task(a);
     return a;
   });
@@ -50,5 +57,13 @@ export function randomHostProgram(seed: number, i: number, cpus: number): Progra
     if (ev.op === "mmap" && typeof ev.args[0] === "number" && !regions.includes(ev.args[0])) regions.push(ev.args[0]);
     events.push(ev);
   }
-  return { cpus, events };
+  // close what the events opened, so sleepers meet their wakers: every wait gets a wake of the
+  // same word by the next task, every robust lock an unlock by its owner
+  const closing: Event[] = [];
+  for (const ev of events.slice(PRELUDE.length)) {
+    const t = ev.task ?? 0;
+    if (ev.op === "futex_wait") closing.push({ op: "futex_wake", task: tasks[(tasks.indexOf(t) + 1) % tasks.length]!, args: [ev.args[0]!, 1, ev.args[2]!] });
+    if (ev.op === "robust_lock") closing.push({ op: "robust_unlock", task: t, args: [ev.args[0]!] });
+  }
+  return { cpus, events: [...events, ...closing] };
 }
