@@ -610,7 +610,16 @@ static void limits(void) {
 }
 
 static pid_t inner;
-static void outer_alarm(int sig) { (void)sig; if (inner > 0) kill(inner, SIGKILL); _exit(4); }
+/* a timeout or SIGTERM: end the controller (its pid namespace goes with it) and reap it, so not
+ * even a zombie is left for the host's init */
+static void outer_stop(int sig) {
+  (void)sig;
+  if (inner > 0) {
+    kill(inner, SIGKILL);
+    waitpid(inner, NULL, 0);
+  }
+  _exit(4);
+}
 
 int main(int argc, char **argv) {
   if (argc == 3 && !strcmp(argv[1], "--exec-task")) return exec_task(atoi(argv[2]));
@@ -635,8 +644,10 @@ int main(int argc, char **argv) {
   fflush(stdout);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_handler = outer_alarm;
+  sa.sa_handler = outer_stop;
   sigaction(SIGALRM, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
   alarm(25);
   inner = fork();
   if (inner < 0) die3("fork failed");

@@ -2,7 +2,7 @@
 // its rules, and that no input leaves a process behind. These tests run programs on the real
 // kernel (root, Linux with PR_FUTEX_HASH); FUTEX_FUZZ_NO_HOST=1 leaves them out explicitly.
 import { spawn } from "node:child_process";
-import { readdirSync, readlinkSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import { runnerBinary } from "../src/host/build.js";
@@ -26,18 +26,49 @@ async function cli(...argv: string[]) {
   return { code, out, err };
 }
 
-/** Processes running the runner binary (every pid namespace is visible from here). */
-function runnerProcesses(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^[0-9]+$/.test(d)) continue;
-    try {
-      if (readlinkSync(`/proc/${d}/exe`) === bin) out.push(Number(d));
-    } catch {
-      /* gone, or a kernel thread */
-    }
+function pids(): number[] {
+  return readdirSync("/proc").filter((d) => /^[0-9]+$/.test(d)).map(Number);
+}
+
+function readOr(path: string, f: (p: string) => string): string | null {
+  try {
+    return f(path);
+  } catch {
+    return null; // gone
   }
-  return out;
+}
+
+/** The processes in one pid namespace (each run has its own). */
+function inNamespace(ns: string): number[] {
+  return pids().filter((p) => readOr(`/proc/${p}/ns/pid`, readlinkSync) === ns);
+}
+
+/**
+ * Start the runner on `input` and find its pid namespace (its child, the controller, is pid 1
+ * there) with at least `tasks` processes in it; SIGKILL the runner then if `kill`. Resolves with
+ * what was seen and what is left in the namespace once the runner has exited.
+ */
+async function watchRun(input: string, tasks: number, kill: NodeJS.Signals | null): Promise<{ seen: number; left: string[] }> {
+  const child = spawn(bin, [], { stdio: ["pipe", "ignore", "ignore"] });
+  const exited = new Promise((r) => child.on("exit", r));
+  child.stdin.end(input);
+  let ns: string | null = null;
+  let seen = 0;
+  for (let i = 0; i < 200 && seen < tasks; i++) {
+    const inner = pids().find((p) => readOr(`/proc/${p}/stat`, (x) => readFileSync(x, "utf8"))?.replace(/^.*\) /s, "").split(" ")[1] === String(child.pid));
+    if (inner !== undefined) ns ??= readOr(`/proc/${inner}/ns/pid`, readlinkSync);
+    if (ns) seen = inNamespace(ns).length;
+    if (seen < tasks) await new Promise((r) => setTimeout(r, 5));
+  }
+  if (kill) child.kill(kill); // the outer process only: the pid namespace must go with it
+  await exited;
+  let left = ns ? inNamespace(ns) : [];
+  for (let i = 0; i < 50 && left.length; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    left = inNamespace(ns!);
+  }
+  // what is left, as "PID STATE"
+  return { seen, left: left.map((p) => `${p} ${readOr(`/proc/${p}/stat`, (x) => readFileSync(x, "utf8"))?.replace(/^.*\) /s, "").split(" ")[0] ?? "gone"}`).filter((l) => !l.endsWith(" gone")) };
 }
 
 describe("planHost: what the host can run", () => {
@@ -149,7 +180,6 @@ t0 hash_set_slots 6
   });
 
   it("leaves no process behind: after a run, and when the runner is killed in the middle", async () => {
-    const before = runnerProcesses();
     const blocked = prog(`t0 mmap m0 anon
 t0 mmap m1 file f0
 t0 spawn t1
@@ -163,25 +193,17 @@ t2 exit
 `);
     const plan = planHost(blocked, CPUS);
     if (!("plan" in plan)) throw new Error(plan.skip);
-    runOnHost(blocked, plan.plan, bin);
-    expect(runnerProcesses()).toEqual(before);
-    // the same program with a long tail of grace periods, killed while its tasks are alive
-    const input = plan.plan.input + Array.from({ length: 900 }, (_, i) => `e ${100 + i} 0 0 gp`).join("\n") + "\n";
-    const child = spawn(bin, [], { stdio: ["pipe", "pipe", "ignore"] });
-    child.stdin.end(input);
-    let seen: number[] = [];
-    for (let i = 0; i < 100 && seen.length < 4; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      seen = runnerProcesses().filter((p) => !before.includes(p));
-    }
-    expect(seen.length).toBeGreaterThanOrEqual(4); // outer, controller (pid 1), t0's and t3's processes
-    child.kill("SIGKILL"); // the outer process only: the pid namespace must go with it
-    await new Promise((r) => child.on("exit", r));
-    let left = seen;
-    for (let i = 0; i < 50 && left.length; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      left = runnerProcesses().filter((p) => !before.includes(p));
-    }
-    expect(left).toEqual([]);
+    // grace periods at the end keep the run alive long enough to be watched
+    const gps = (n: number) => Array.from({ length: n }, (_, i) => `e ${100 + i} 0 0 gp`).join("\n") + "\n";
+    // pid 1 (the controller), t0's and t3's processes
+    expect(await watchRun(plan.plan.input + gps(50), 3, null)).toEqual({ seen: 3, left: [] });
+    // SIGTERM (what spawnSync's timeout sends): the runner ends its namespace and reaps it
+    expect(await watchRun(plan.plan.input + gps(900), 3, "SIGTERM")).toEqual({ seen: 3, left: [] });
+    // SIGKILL: the namespace dies with its pid 1 (PR_SET_PDEATHSIG); nothing runs on, though
+    // pid 1's zombie may wait a moment for the host's init to reap it
+    const killed = await watchRun(plan.plan.input + gps(900), 3, "SIGKILL");
+    expect(killed.seen).toBe(3);
+    expect(killed.left.filter((l) => !l.endsWith(" Z"))).toEqual([]);
+    expect(killed.left.length).toBeLessThanOrEqual(1);
   });
 });

@@ -3,7 +3,7 @@
 // is never rebuilt.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../fuzzing/paths.js";
 
@@ -27,7 +27,10 @@ export function runnerBinary(): string {
   if (r.error) throw new HostUnavailable(`no C compiler: cannot run 'cc' (${r.error.message})`);
   if (r.status !== 0) throw new HostUnavailable(`cc failed to build ${RUNNER_SOURCE}:\n${r.stderr.trim()}`);
   renameSync(tmp, bin);
-  // builds of older sources are never used again
-  for (const f of readdirSync(CACHE_DIR)) if (/^futex-runner-[0-9a-f]{16}$/.test(f) && join(CACHE_DIR, f) !== bin) rmSync(join(CACHE_DIR, f), { force: true });
+  // builds of older sources: gone after a day (a run started before the edit may still use one)
+  for (const f of readdirSync(CACHE_DIR)) {
+    const p = join(CACHE_DIR, f);
+    if (/^futex-runner-[0-9a-f]{16}$/.test(f) && p !== bin && Date.now() - statSync(p).mtimeMs > 86_400_000) rmSync(p, { force: true });
+  }
   return bin;
 }

@@ -34,7 +34,7 @@ export function wordKey(task: number, addr: number): string {
 }
 
 export function runOnHost(p: Program, plan: HostPlan, bin: string = runnerBinary()): HostRun {
-  const r = spawnSync(bin, [], { input: plan.input, encoding: "utf8", timeout: HOST_TIMEOUT_MS, killSignal: "SIGKILL", maxBuffer: 1 << 20 });
+  const r = spawnSync(bin, [], { input: plan.input, encoding: "utf8", timeout: HOST_TIMEOUT_MS, killSignal: "SIGTERM", maxBuffer: 1 << 20 });
   if (r.error) throw new HostRunError(`runner: ${r.error.message}`);
   const out: HostRun = { syscalls: [], index: [], words: new Map(), skipped: new Map() };
   const lines = r.stdout.split("\n").filter(Boolean);
