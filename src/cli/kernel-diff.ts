@@ -126,7 +126,7 @@ export function kernelDiffCommand(argv: string[], io: Io): number {
   const secs = (performance.now() - t0) / 1000;
   const ran = t.agree + t.differ;
   const rate = ran / secs;
-  if (json) io.out(JSON.stringify({ ...t, seconds: secs, programsPerSecond: rate, written, programs: report }) + "\n");
+  if (json) io.out(JSON.stringify({ note: "compared with the fixed model: '# bugs' headers are ignored", hostCpus: cpus, ...t, seconds: secs, programsPerSecond: rate, written, programs: report }) + "\n");
   else {
     io.out(`[kernel-diff] ${ran} programs diffed in ${secs.toFixed(1)}s (${rate.toFixed(1)} programs/s): ${t.agree} agree, ${t.differ} differ; ${t.skipped} skipped, ${t.errors} host errors\n`);
     io.out(`[kernel-diff] host-version rules applied: ${Object.entries(t.rules).map(([r, n]) => `${r} ${n}`).join(", ")}\n`);
