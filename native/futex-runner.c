@@ -56,7 +56,7 @@
 #define TID_MASK 0x3fffffffu
 #define NODE_OFF 4
 #define LIST_LIMIT 2048
-#define SETTLE_MS 3000
+#define SETTLE_MS 10000 /* generous: the machine may be busy */
 
 enum { OP_MMAP, OP_MUNMAP, OP_STORE, OP_LOAD, OP_SPAWN, OP_FORK, OP_WAIT, OP_WAKE, OP_REQUEUE,
        OP_CMP_REQUEUE, OP_SET_SLOTS, OP_GET_SLOTS, OP_RINIT, OP_RLOCK, OP_RUNLOCK, OP_RPENDING,
@@ -144,7 +144,8 @@ static long robust_lock(struct slot *s, uint32_t lock) {
     if ((old & TID_MASK) == tid) { *word(pop) = 0; return 35; }
     if (!(old & WAITERS)) *word(lock) = old | WAITERS;
     assume = WAITERS;
-    if (futex(word(lock), FUTEX_WAIT, old | WAITERS, 0, NULL, 0) == -EAGAIN) continue; /* shared */
+    long w = futex(word(lock), FUTEX_WAIT, old | WAITERS, 0, NULL, 0); /* shared */
+    if (w == -EAGAIN || w == -EINTR) continue; /* glibc looks at the word again */
     /* Woken: the simulator runs a woken task only when the program needs it to finish (a new
      * event on it, or the end), so park here until the controller says so. */
     __atomic_store_n(&s->parked, 1, __ATOMIC_SEQ_CST);
@@ -547,7 +548,7 @@ static int controller(void) {
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_alarm;
   sigaction(SIGALRM, &sa, NULL);
-  alarm(20);
+  alarm(60);
   if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) die3("cannot mount /proc in the run's namespaces");
   if (prctl(PR_FUTEX_HASH, 2, 0, 0, 0) < 0) die3("the host kernel has no PR_FUTEX_HASH (prctl 78)");
   int cfd = memfd_create("futex-runner-ctl", 0);
@@ -648,7 +649,7 @@ int main(int argc, char **argv) {
   sigaction(SIGALRM, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
-  alarm(25);
+  alarm(70);
   inner = fork();
   if (inner < 0) die3("fork failed");
   if (inner == 0) {

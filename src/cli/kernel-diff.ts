@@ -41,6 +41,8 @@ interface Totals {
   differ: number;
   skipped: number;
   errors: number;
+  /** host runs that failed once and were run again */
+  retried: number;
   rules: Record<string, number>;
 }
 
@@ -82,7 +84,7 @@ export function kernelDiffCommand(argv: string[], io: Io): number {
     throw e;
   }
   const cpus = hostCpus();
-  const t: Totals = { agree: 0, differ: 0, skipped: 0, errors: 0, rules: Object.fromEntries(HOST_RULES.map((r) => [r.name, 0])) };
+  const t: Totals = { agree: 0, differ: 0, skipped: 0, errors: 0, retried: 0, rules: Object.fromEntries(HOST_RULES.map((r) => [r.name, 0])) };
   const report: { name: string; status: string; details: string[] }[] = [];
   const written: string[] = [];
   const say = (s: string): void => void (json || io.out(s));
@@ -90,7 +92,13 @@ export function kernelDiffCommand(argv: string[], io: Io): number {
   const one = (name: string, p: Program, store: boolean): void => {
     let d: ProgramDiff;
     try {
-      d = diffProgram(p, bin, cpus);
+      try {
+        d = diffProgram(p, bin, cpus);
+      } catch (e) {
+        if (!(e instanceof HostRunError)) throw e;
+        d = diffProgram(p, bin, cpus); // once more: a busy machine can starve a run
+        t.retried++;
+      }
     } catch (e) {
       if (!(e instanceof HostRunError)) throw e;
       t.errors++;
@@ -128,7 +136,7 @@ export function kernelDiffCommand(argv: string[], io: Io): number {
   const rate = ran / secs;
   if (json) io.out(JSON.stringify({ note: "compared with the fixed model: '# bugs' headers are ignored", hostCpus: cpus, ...t, seconds: secs, programsPerSecond: rate, written, programs: report }) + "\n");
   else {
-    io.out(`[kernel-diff] ${ran} programs diffed in ${secs.toFixed(1)}s (${rate.toFixed(1)} programs/s): ${t.agree} agree, ${t.differ} differ; ${t.skipped} skipped, ${t.errors} host errors\n`);
+    io.out(`[kernel-diff] ${ran} programs diffed in ${secs.toFixed(1)}s (${rate.toFixed(1)} programs/s): ${t.agree} agree, ${t.differ} differ; ${t.skipped} skipped, ${t.errors} host errors (${t.retried} runs retried)\n`);
     io.out(`[kernel-diff] host-version rules applied: ${Object.entries(t.rules).map(([r, n]) => `${r} ${n}`).join(", ")}\n`);
   }
   return t.differ || t.errors ? 1 : 0;

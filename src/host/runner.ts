@@ -23,7 +23,7 @@ export interface HostRun {
 /** The runner could not finish this program (timeout, a settle that never came): no verdict. */
 export class HostRunError extends Error {}
 
-export const HOST_TIMEOUT_MS = 30_000;
+export const HOST_TIMEOUT_MS = 90_000;
 
 export function hostCpus(): number {
   return availableParallelism();

@@ -29,7 +29,8 @@ function readWords(k: Kernel, addrs: readonly number[], into: Words): void {
  * when an event or a wait needs it, so threads killed by `signal kill` or by an exec's de_thread
  * may sit half-way out while later events run (a legal, slow schedule the fuzzer relies on). On
  * the host they die at once. So the simulator gets `run tM` for every thread of the killed group
- * right after the kill (and after the exec, the exec'ing thread last), which is the host's order.
+ * right after the kill (and after the exec, the exec'ing thread last), which is the host's order;
+ * likewise `run tN` after `signal tN usr1` (a signalled sleeper runs, and leaves its queue, at once).
  * Thread groups are followed statically: spawn joins the spawner's group, fork starts one.
  */
 export function eagerExits(p: Program): Program {
@@ -49,6 +50,12 @@ export function eagerExits(p: Program): Program {
       // the host's RCU runs in the background and a SET_SLOTS waiting for its pivot returns
       // soon: the runner lets it finish before the next event, the simulator gets grace periods
       events.push({ op: "gp", args: [] }, { op: "gp", args: [] }, run(t));
+      continue;
+    }
+    if (ev.op === "signal" && ev.args[0] === "usr1") {
+      // the host runs the signalled task at once: an interrupted wait leaves its queue (-EINTR)
+      // before a later wake could find it
+      events.push(run(t));
       continue;
     }
     const killsGroup = (ev.op === "signal" && ev.args[0] === "kill") || (ev.op === "exec" && ev.args[0] !== true);
