@@ -35,8 +35,7 @@ import { decode } from "../../src/program/codec.js";
 import type { Program } from "../../src/program/types.js";
 import { signature, type Finding } from "../../src/sanitizers/report.js";
 import { arbUsefulProgram } from "./arb.js";
-import { randomBytes } from "./util.js";
-import { xorshift } from "../../src/fuzzing/generative.js";
+import { randomBytes, xorshift } from "../../src/fuzzing/generative.js";
 
 export const ENGINES = ["jazzer", "jazzer-edges", "jazzer-nodict", "blind", "fastcheck", "portfolio"] as const;
 export type Engine = (typeof ENGINES)[number];

@@ -15,8 +15,8 @@ import { decode } from "../../src/program/codec.js";
 import { execute } from "../../src/exec/executor.js";
 import type { Program } from "../../src/program/types.js";
 import { StateFeedback } from "../../src/fuzzing/state.js";
-import { cpuTimeFor, randomBytes, timeFor } from "./util.js";
-import { xorshift } from "../../src/fuzzing/generative.js";
+import { cpuTimeFor, timeFor } from "./util.js";
+import { randomBytes, xorshift } from "../../src/fuzzing/generative.js";
 
 /** Programs from random bytes, preceded by a mapping so most events do work. */
 export function programs(count: number, len: number, seed: number): Program[] {

@@ -1,12 +1,6 @@
-// Small helpers shared by the benchmark parts: random bytes (from the generative engine's xorshift),
-// clocks, order statistics.
+// Small helpers shared by the benchmark parts: clocks, order statistics. (Seeded random bytes come
+// from the generative engine: xorshift and randomBytes in src/fuzzing/generative.ts.)
 import { performance } from "node:perf_hooks";
-
-export function randomBytes(r: () => number, n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = r() & 0xff;
-  return b;
-}
 
 /** Run `body` (returning units of work) repeatedly for `seconds`; units per second. */
 export function timeFor(seconds: number, body: () => number): { rate: number; units: number; secs: number } {

@@ -16,6 +16,8 @@ import { fuzzCommand } from "./fuzz.js";
 import { minimizeCommand } from "./minimize.js";
 import { corpusCommand } from "./corpus.js";
 import { reportCommand } from "./report.js";
+import { kernelDiffCommand } from "./kernel-diff.js";
+import { cCommand } from "./c.js";
 
 export interface Io {
   out(s: string): void;
@@ -31,6 +33,8 @@ export const COMMANDS: Record<string, { run: Command; summary: string }> = {
   corpus: { run: corpusCommand, summary: "check, count, import or merge corpus files (check | stats | import | merge)" },
   bugs: { run: bugsCommand, summary: "list the historical bug switches" },
   report: { run: reportCommand, summary: "write an HTML page: a campaign's progress charts and each finding's race as a timeline" },
+  "kernel-diff": { run: kernelDiffCommand, summary: "diff programs between the simulator and the running Linux kernel" },
+  c: { run: cCommand, summary: "write a standalone C reproducer of a program (cc -pthread)" },
 };
 
 export function version(): string {

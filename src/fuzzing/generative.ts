@@ -22,6 +22,13 @@ export function xorshift(seed: number): () => number {
   };
 }
 
+/** n seeded random bytes */
+export function randomBytes(r: () => number, n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = r() & 0xff;
+  return b;
+}
+
 /** random-byte programs: lengths log-uniform in [MIN_BYTES, MAX_BYTES] (libFuzzer's default -max_len),
  * as the blind-random benchmark engine draws them */
 export const MIN_BYTES = 1;

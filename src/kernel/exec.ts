@@ -31,8 +31,14 @@ export function* do_execve(k: Kernel, t: Task, fail: boolean): KGen<number> {
         o.group = killed;
         killed.tasks.add(o);
       }
-      yield* waitUntil("de_thread: wait for other threads", () => others.every((o) => o.state === "exited" || o.exiting && o.mm === null), "uninterruptible");
+      // sig->notify_count drops in __exit_signal (release_task): exec goes on once the other
+      // threads are gone, not merely past exit_mm (and the leader a zombie: exit_notify)
+      yield* waitUntil("de_thread: wait for other threads", () => others.every((o) => o.state === "exited"), "uninterruptible");
     }
+    // de_thread(): a non-leader takes over the leader's TID (exchange_tids, transfer_pid) before
+    // exec_mmap walks the robust list, so the walk compares lock words with the new TID
+    const leader = t.tid === t.group.tgid ? undefined : others.find((o) => o.tid === t.group.tgid) ?? [...k.tasks.values()].find((o) => o !== t && o.tid === t.group.tgid);
+    if (leader) [t.tid, leader.tid] = [leader.tid, t.tid];
     yield* futex_exec_release(k, t);
     yield "exec_mmap";
     const old = t.mm;

@@ -84,7 +84,8 @@ export class Task implements LockOwner, RcuReader {
   constructor(
     /** program name tN */
     readonly id: number,
-    readonly tid: number,
+    /** de_thread gives an exec'ing thread its leader's TID */
+    public tid: number,
     public group: ThreadGroup,
     public mm: Mm | null,
     public cpu: number,

@@ -20,7 +20,7 @@ import { futexKey, type Key } from "./keys.js";
 import { Files, Page, regionAddress, Space } from "./memory.js";
 import { Unsupported } from "./errors.js";
 import { EAGAIN, EINTR, ENOMEM } from "../kernel/errno.js";
-import { MAX_SLOTS, Proc, Group, MTask, uval, type ModelSyscall, type ModelVerdict, type ModelOptions, type Waiter } from "./state.js";
+import { MAX_SLOTS, Proc, Group, MTask, tidOf, uval, type ModelSyscall, type ModelVerdict, type ModelOptions, type Waiter } from "./state.js";
 
 import { RobustModel, NODE_OFFSET } from "./robust.js";
 
@@ -61,7 +61,7 @@ export class Model {
   ) {
     this.maxSlots = opts.maxSlots ?? MAX_SLOTS;
     this.robust = new RobustModel(this);
-    const t0 = new MTask(0, new Group(), this.newProc(new Space()));
+    const t0 = new MTask(0, new Group(tidOf(0)), this.newProc(new Space()));
     t0.group.tasks.add(t0);
     this.tasks.set(0, t0);
   }
@@ -166,12 +166,13 @@ export class Model {
         return this.setRet(i, sp.read(ev.args.addr));
       case "spawn": {
         const c = this.newTask(ev.args.child, t.group, t.proc);
-        // the thread count the kernel sizes the hash by does not include the new thread yet
-        t.proc.slots.onThreadCreate(t.group.tasks.size - 1, this.cpus);
+        // the thread count the kernel sizes the hash by does not include the new thread yet, and
+        // still includes a zombie leader (signal->nr_threads drops in __exit_signal, at reaping)
+        t.proc.slots.onThreadCreate(t.group.tasks.size - 1 + (this.zombieLeader(t.group) ? 1 : 0), this.cpus);
         return this.setRet(i, c.tid);
       }
       case "fork": {
-        const c = this.newTask(ev.args.child, new Group(), this.newProc(sp.copy()));
+        const c = this.newTask(ev.args.child, new Group(tidOf(ev.args.child)), this.newProc(sp.copy()));
         return this.setRet(i, c.tid);
       }
       case "futex_wait":
@@ -330,7 +331,7 @@ export class Model {
     t.entry = i;
     if (!others.length) return this.finishExec(t);
     // de_thread: SIGKILL every other thread; they die in their own time, exec waits for them
-    const killed = new Group();
+    const killed = new Group(t.group.tgid);
     killed.killed = true;
     for (const o of others) {
       t.group.tasks.delete(o);
@@ -342,7 +343,15 @@ export class Model {
     t.state = "exec";
   }
 
+  /** An exited leader of a group whose threads live on: a zombie until reaped. */
+  zombieLeader(g: Group): MTask | undefined {
+    return [...this.tasks.values()].find((o) => o.group === g && o.state === "exited" && o.tid === g.tgid);
+  }
+
   private finishExec(t: MTask): void {
+    // de_thread: a non-leader takes its leader's TID before the robust walk (exchange_tids)
+    const leader = t.tid === t.group.tgid ? undefined : [...this.tasks.values()].find((o) => o !== t && o.tid === t.group.tgid);
+    if (leader) [t.tid, leader.tid] = [leader.tid, t.tid];
     this.robust.release(t);
     t.userHead = 0;
     t.proc = this.newProc(new Space());

@@ -19,6 +19,7 @@ import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, type Addr } from "../p
 import { futexKey } from "./keys.js";
 import { EBUSY, EDEADLK, EFAULT, EINVAL, EOWNERDEAD, EPERM, ESRCH } from "../kernel/errno.js";
 import { regionAddress } from "./memory.js";
+import { tidOf } from "./state.js";
 import type { Model, MTask } from "./reference.js";
 
 export const HEAD_LEN = 12;
@@ -55,9 +56,11 @@ export class RobustModel {
     return 0;
   }
 
+  /** get_robust_list(pid of tN): find_task_by_vpid also finds a zombie leader (head cleared) */
   getRobustList(pid: number): number {
-    const p = this.m.tasks.get(pid);
-    if (!p || p.state === "exited") return ESRCH;
+    const vpid = tidOf(pid);
+    const p = [...this.m.tasks.values()].find((o) => o.tid === vpid && (o.state !== "exited" || o.tid === o.group.tgid));
+    if (!p) return ESRCH;
     return p.robustHead ?? 0;
   }
 

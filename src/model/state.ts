@@ -53,6 +53,8 @@ export class Proc {
 export class Group {
   readonly tasks = new Set<MTask>();
   killed = false;
+  /** the leader's TID (a group keeps it when exec's de_thread hands it to another thread) */
+  constructor(readonly tgid: number) {}
 }
 
 export type TaskState =
@@ -93,10 +95,11 @@ export class MTask {
     readonly id: number,
     public group: Group,
     public proc: Proc,
-  ) {}
-  get tid(): number {
-    return tidOf(this.id);
+  ) {
+    this.tid = tidOf(id);
   }
+  /** tidOf(id), until a non-leader exec takes its leader's TID (de_thread) */
+  tid: number;
 }
 
 export interface Waiter {

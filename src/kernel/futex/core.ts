@@ -124,9 +124,11 @@ export function get_futex_key(t: Task, uaddr: number, shared: boolean): FutexKey
   if (uaddr % 4 !== 0) return EINVAL;
   const mm = t.mm;
   if (!mm) return EFAULT;
+  // a private key is (mm, address) after access_ok() only: no page lookup, so it is built for
+  // an unmapped address too (a wake there finds the waiters; a wait faults reading the word)
+  if (!shared) return { type: "private", mm, addr: uaddr };
   const l = mm.as.lookup(uaddr);
   if (!l) return EFAULT;
-  if (!shared) return { type: "private", mm, addr: uaddr };
   if (l.map.file !== null) return { type: "inode", file: l.map.file, off: uaddr % 4096 };
   return { type: "mmshared", mm, addr: uaddr };
 }

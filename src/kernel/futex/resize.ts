@@ -366,6 +366,9 @@ export function* futex_hash_allocate_default(k: Kernel, t: Task): KGen<number> {
     yield "futex_hash_allocate_default: rcu_dereference(mm->futex.phash.hash)";
     let nr_threads = 0;
     for (const o of t.group.tasks) if (o.state !== "exited") nr_threads++;
+    // get_nr_threads(): signal->nr_threads drops in __exit_signal(), which a group leader reaches
+    // only when it is reaped: a zombie leader still counts while its threads live
+    for (const o of k.tasks.values()) if (o.group === t.group && o.state === "exited" && o.tid === t.group.tgid) nr_threads++;
     const threads = Math.min(nr_threads, k.cpus);
     let current_buckets = 0;
     k.hooks.access(mm, "mm->futex.phash.hash", t);

@@ -12,7 +12,7 @@
 import type { Kernel } from "../kernel.js";
 import { OBS } from "../hooks.js";
 import type { KGen } from "../sched.js";
-import type { Task } from "../task.js";
+import { tidOf, type Task } from "../task.js";
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from "../../program/types.js";
 import { EINVAL, ESRCH } from "../errno.js";
 import { get_futex_key } from "./core.js";
@@ -39,8 +39,11 @@ export function sys_set_robust_list(t: Task, head: number, len: number): number 
  * Same-user tasks pass ptrace_may_access; exec_update_lock is not contended in the simulator.
  */
 export function sys_get_robust_list(k: Kernel, _t: Task, pid: number): number {
-  const p = k.tasks.get(pid);
-  if (!p || p.state === "exited") return ESRCH;
+  // find_task_by_vpid(pid of tN): a thread is released (unhashed) when it exits, a group leader
+  // only when it is reaped, so a zombie leader is found (its robust list was cleared at exit)
+  const vpid = tidOf(pid);
+  const p = [...k.tasks.values()].find((o) => o.tid === vpid && (o.state !== "exited" || o.tid === o.group.tgid));
+  if (!p) return ESRCH;
   return p.robust ? p.robust.head : 0;
 }
 

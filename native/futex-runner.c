@@ -1,0 +1,665 @@
+/*
+ * futex-runner: run a futex-fuzz program on the running Linux kernel.
+ *
+ * Built on demand by src/host/build.ts (cc -O1 -pthread) and fed on stdin by src/host/runner.ts:
+ *   cpus N
+ *   words ADDR...                     user words to read back at the end
+ *   e IDX FLAGS TASK OP ARGS...       one event, in program order (FLAGS 1: no precondition)
+ * It prints, on stdout:
+ *   R IDX RET | R IDX null            a task event that ran and what it returned (null: never)
+ *   S IDX REASON                      an event skipped (the simulator's preconditions)
+ *   W TASK ADDR VALUE                 a word of the process whose lowest live task is TASK
+ *   X REASON                          the host cannot run programs (exit status 3)
+ *
+ * Layout: an outer process unshares mount, pid and network namespaces and forks the controller,
+ * pid 1 of the new pid namespace (so every task dies with it, and TIDs are chosen exactly:
+ * ns_last_pid makes task tN's TID 1000+N, as in the simulator). The controller forks t0's
+ * process; every task is a thread (spawn), a process (fork) or a new image of this binary (exec)
+ * serving one slot of a shared control page (a memfd). The controller hands an event to its
+ * task and waits until every task is back in its idle loop, dead, or asleep in the kernel
+ * (/proc/TID/stat), so results do not depend on timing.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXT 16
+#define MAXR 16
+#define MAXF 8
+#define MAXE 1024
+#define MAXW 512
+#define PAGE 4096u
+#define REGION_BASE 0x10000000u
+#define SCRATCH_BASE 0x0f000000u /* per-task words for compat syscalls (below 4 GiB) */
+#define EXE_FD 199 /* this binary: exec by fd (a zombie leader has no /proc/self/exe) */
+#define CTL_FD 200
+#define FILE_FD 201
+#define PR_FUTEX_HASH 78
+#define WAITERS 0x80000000u
+#define OWNER_DIED 0x40000000u
+#define TID_MASK 0x3fffffffu
+#define NODE_OFF 4
+#define LIST_LIMIT 2048
+#define SETTLE_MS 10000 /* generous: the machine may be busy */
+
+enum { OP_MMAP, OP_MUNMAP, OP_STORE, OP_LOAD, OP_SPAWN, OP_FORK, OP_WAIT, OP_WAKE, OP_REQUEUE,
+       OP_CMP_REQUEUE, OP_SET_SLOTS, OP_GET_SLOTS, OP_RINIT, OP_RLOCK, OP_RUNLOCK, OP_RPENDING,
+       OP_GET_RL, OP_SET_RL, OP_EXEC, OP_EXIT, OP_SIGNAL, OP_GP, OP_CPU, OP_RUN, NOPS };
+static const char *const OPS[NOPS] = {
+  "mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "futex_requeue",
+  "futex_cmp_requeue", "hash_set_slots", "hash_get_slots", "robust_init", "robust_lock",
+  "robust_unlock", "robust_pending", "get_robust_list", "set_robust_list", "exec", "exit",
+  "signal", "gp", "cpu", "run"};
+
+struct slot {
+  volatile int32_t cmd_seq;  /* bumped by the controller: a command is waiting (futex word) */
+  volatile int32_t ack_seq;  /* the task picked the command up */
+  volatile int32_t done_seq; /* the command returned */
+  volatile int32_t ready;    /* the task serves this slot */
+  volatile int32_t tid, tgid;
+  volatile int64_t ret;
+  volatile uint32_t head;    /* user space's robust list head (robust_init), 0: none */
+  volatile int32_t parked;   /* a woken robust_lock waits here until the controller lets it on */
+  int32_t op;
+  int64_t a[10];
+};
+struct ctl { struct slot s[MAXT]; };
+static struct ctl *ctl;
+static int file_fd[MAXF];
+static char badexe[256];
+
+static long futex(volatile void *uaddr, int op, uint32_t val, unsigned long val2, volatile void *uaddr2, uint32_t val3) {
+  long r = syscall(SYS_futex, uaddr, op, val, val2, uaddr2, val3);
+  return r < 0 ? -errno : r;
+}
+
+/* compat (32-bit) syscalls from a 64-bit process: the simulator's robust list head is the
+ * 12-byte compat layout, so robust lists are registered through the ia32 entry. */
+static long int80(long nr, long b, long c, long d) {
+  long r;
+  __asm__ volatile("int $0x80" : "=a"(r) : "a"(nr), "b"(b), "c"(c), "d"(d) : "memory");
+  return r;
+}
+#define NR32_SET_ROBUST_LIST 311
+#define NR32_GET_ROBUST_LIST 312
+
+static volatile uint32_t *word(int64_t addr) { return (volatile uint32_t *)(uintptr_t)addr; }
+
+/* ---- the task side ---- */
+
+static void on_usr1(int sig) { (void)sig; }
+
+static void task_setup(int id) {
+  /* glibc registers its own (native) robust list; the program's list is the compat one */
+  syscall(SYS_set_robust_list, NULL, 24);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1; /* caught, without SA_RESTART: an interrupted wait returns -EINTR */
+  sigaction(SIGUSR1, &sa, NULL);
+  struct slot *s = &ctl->s[id];
+  s->tid = (int32_t)syscall(SYS_gettid);
+  s->tgid = getpid();
+}
+
+static void *task_loop(int id);
+static void *thread_main(void *arg) { int id = (int)(intptr_t)arg; task_setup(id); return task_loop(id); }
+
+static uint32_t tid_value(int64_t task, int64_t bits) { return (uint32_t)((task >= 0 ? 1000 + task : 0) | bits); }
+
+/* DEQUEUE_MUTEX of a singly linked list: find the node's predecessor and unlink it */
+static void list_del(uint32_t head, uint32_t node) {
+  uint32_t prev = head;
+  for (int i = 0; i < LIST_LIMIT; i++) {
+    uint32_t cur = *word(prev);
+    if (cur == node) { *word(prev) = *word(node); return; }
+    if (cur == head) return;
+    prev = cur;
+  }
+}
+
+static long robust_lock(struct slot *s, uint32_t lock) {
+  uint32_t tid = (uint32_t)s->tid, pop = s->head + 8, node = lock + NODE_OFF, assume = 0;
+  long ret = 0;
+  *word(pop) = node;
+  for (;;) {
+    uint32_t old = *word(lock);
+    if ((old & ~WAITERS) == 0) { *word(lock) = tid | old | assume; break; }
+    if (old & OWNER_DIED) { *word(lock) = tid | (old & WAITERS) | assume; ret = 130; break; }
+    if ((old & TID_MASK) == tid) { *word(pop) = 0; return 35; }
+    if (!(old & WAITERS)) *word(lock) = old | WAITERS;
+    assume = WAITERS;
+    long w = futex(word(lock), FUTEX_WAIT, old | WAITERS, 0, NULL, 0); /* shared */
+    if (w == -EAGAIN || w == -EINTR) continue; /* glibc looks at the word again */
+    /* Woken: the simulator runs a woken task only when the program needs it to finish (a new
+     * event on it, or the end), so park here until the controller says so. */
+    __atomic_store_n(&s->parked, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&s->parked, __ATOMIC_SEQ_CST)) futex(&s->parked, FUTEX_WAIT, 1, 0, NULL, 0);
+  }
+  *word(node) = *word(s->head);
+  *word(s->head) = node;
+  *word(pop) = 0;
+  return ret;
+}
+
+/* The unlock a 6.18 host has (glibc's robust mutex): no FUTEX_ROBUST_UNLOCK, no vDSO try_unlock.
+ * op_pending, list remove, exchange(lock, 0), FUTEX_WAKE if there were waiters, op_pending = 0. */
+static long robust_unlock(struct slot *s, uint32_t lock) {
+  uint32_t tid = (uint32_t)s->tid, pop = s->head + 8, node = lock + NODE_OFF;
+  if ((*word(lock) & TID_MASK) != tid) return 1;
+  *word(pop) = node;
+  list_del(s->head, node);
+  uint32_t old = __atomic_exchange_n(word(lock), 0, __ATOMIC_SEQ_CST);
+  if (old & WAITERS) futex(word(lock), FUTEX_WAKE, 1, 0, NULL, 0);
+  *word(pop) = 0;
+  return 0;
+}
+
+static void exec_self(int id, int fail) {
+  char n[16];
+  snprintf(n, sizeof n, "%d", id);
+  char *argv[] = {"futex-runner", "--exec-task", n, NULL};
+  char *envp[] = {NULL};
+  if (fail) execve(badexe, (char *[]){badexe, NULL}, envp);
+  else syscall(SYS_execveat, EXE_FD, "", argv, envp, AT_EMPTY_PATH);
+}
+
+static long run_op(int id, struct slot *s) {
+  int64_t *a = s->a;
+  int priv = 0;
+  switch (s->op) {
+  case OP_MMAP: {
+    void *want = (void *)(uintptr_t)(REGION_BASE + a[0] * PAGE);
+    void *p = a[1] < 0 ? mmap(want, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)
+                       : mmap(want, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, file_fd[a[1]], 0);
+    return p == MAP_FAILED ? -errno : (long)(uintptr_t)p;
+  }
+  case OP_MUNMAP: return munmap((void *)(uintptr_t)(REGION_BASE + a[0] * PAGE), PAGE) ? -errno : 0;
+  case OP_STORE: *word(a[0] & ~3L) = tid_value(a[1], a[2]); return 0;
+  case OP_LOAD: return *word(a[0] & ~3L);
+  case OP_SPAWN: {
+    pthread_t th;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setstacksize(&at, 64 * 1024);
+    ctl->s[a[0]].ready = 0;
+    if (pthread_create(&th, &at, thread_main, (void *)(intptr_t)a[0])) return -EAGAIN;
+    while (!ctl->s[a[0]].ready) sched_yield(); /* spin, not sleep: a sleeping spawner looks blocked */
+    return ctl->s[a[0]].tid;
+  }
+  case OP_FORK: {
+    ctl->s[a[0]].ready = 0;
+    pid_t p = fork();
+    if (p < 0) return -errno;
+    if (p == 0) { task_setup((int)a[0]); task_loop((int)a[0]); _exit(0); }
+    while (!ctl->s[a[0]].ready) sched_yield();
+    return p;
+  }
+  case OP_WAIT:
+    priv = a[3] ? 0 : FUTEX_PRIVATE_FLAG;
+    return futex(word(a[0]), FUTEX_WAIT | priv, tid_value(a[1], a[2]), 0, NULL, 0);
+  case OP_WAKE:
+    priv = a[2] ? 0 : FUTEX_PRIVATE_FLAG;
+    return futex(word(a[0]), FUTEX_WAKE | priv, (uint32_t)a[1], 0, NULL, 0);
+  case OP_REQUEUE:
+    priv = a[4] ? 0 : FUTEX_PRIVATE_FLAG;
+    return futex(word(a[0]), FUTEX_REQUEUE | priv, (uint32_t)a[2], (unsigned long)a[3], word(a[1]), 0);
+  case OP_CMP_REQUEUE:
+    priv = a[6] ? 0 : FUTEX_PRIVATE_FLAG;
+    return futex(word(a[0]), FUTEX_CMP_REQUEUE | priv, (uint32_t)a[2], (unsigned long)a[3], word(a[1]), tid_value(a[4], a[5]));
+  case OP_SET_SLOTS: { long r = prctl(PR_FUTEX_HASH, 1, (unsigned long)a[0], 0, 0); return r < 0 ? -errno : r; }
+  case OP_GET_SLOTS: { long r = prctl(PR_FUTEX_HASH, 2, 0, 0, 0); return r < 0 ? -errno : r; }
+  case OP_RINIT: {
+    uint32_t h = (uint32_t)a[0];
+    *word(h) = h;
+    *word(h + 4) = (uint32_t)-NODE_OFF;
+    *word(h + 8) = 0;
+    s->head = h;
+    return int80(NR32_SET_ROBUST_LIST, h, 12, 0);
+  }
+  case OP_RLOCK: return robust_lock(s, (uint32_t)a[0]);
+  case OP_RUNLOCK: return robust_unlock(s, (uint32_t)a[0]);
+  case OP_RPENDING: {
+    uint32_t lock = (uint32_t)a[0];
+    *word(s->head + 8) = lock + NODE_OFF;
+    if (*word(lock) != 0) return 16;
+    *word(lock) = (uint32_t)s->tid;
+    return 0;
+  }
+  case OP_GET_RL: {
+    volatile uint32_t *out = word(SCRATCH_BASE + (uint32_t)id * 16);
+    out[0] = 0;
+    long r = int80(NR32_GET_ROBUST_LIST, a[0], (long)(uintptr_t)out, (long)(uintptr_t)(out + 1));
+    return r < 0 ? r : out[0];
+  }
+  case OP_SET_RL: return int80(NR32_SET_ROBUST_LIST, a[0], a[1], 0);
+  case OP_EXEC:
+    exec_self(id, (int)a[0]);
+    return -errno;
+  case OP_EXIT: syscall(SYS_exit, 0); return 0;
+  }
+  return -ENOSYS;
+}
+
+static void *task_loop(int id) {
+  struct slot *s = &ctl->s[id];
+  s->ready = 1;
+  for (;;) {
+    int32_t seq = s->cmd_seq;
+    if (seq == s->ack_seq) { futex(&s->cmd_seq, FUTEX_WAIT, (uint32_t)seq, 0, NULL, 0); continue; }
+    __atomic_store_n(&s->ack_seq, seq, __ATOMIC_SEQ_CST);
+    long r = run_op(id, s);
+    s->ret = r;
+    __atomic_store_n(&s->done_seq, seq, __ATOMIC_SEQ_CST);
+  }
+  return NULL;
+}
+
+static void map_scratch(void) {
+  mmap((void *)(uintptr_t)SCRATCH_BASE, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+}
+
+static void attach(void) {
+  ctl = mmap(NULL, sizeof *ctl, PROT_READ | PROT_WRITE, MAP_SHARED, CTL_FD, 0);
+  if (ctl == MAP_FAILED) _exit(111);
+  for (int f = 0; f < MAXF; f++) file_fd[f] = FILE_FD + f;
+  snprintf(badexe, sizeof badexe, "./not-an-executable"); /* in the scratch directory, the cwd */
+}
+
+/* a new image after a successful exec: serve the same slot; the exec returned 0 */
+static int exec_task(int id) {
+  attach();
+  map_scratch();
+  task_setup(id);
+  struct slot *s = &ctl->s[id];
+  s->head = 0;
+  s->ret = 0;
+  __atomic_store_n(&s->done_seq, s->ack_seq, __ATOMIC_SEQ_CST);
+  task_loop(id);
+  return 0;
+}
+
+/* ---- the controller (pid 1 of the run's pid namespace) ---- */
+
+struct ev { int idx, flags, task, op, na; int64_t a[10]; };
+static struct ev evs[MAXE];
+static int nev, cpus;
+static uint32_t words[MAXW];
+static int nwords;
+
+struct tstate { int exists, dead, mm, head, ev; int32_t seq; };
+static struct tstate T[MAXT];
+static uint32_t mm_regions[MAXT * 4 + 1];
+static int nmm;
+static int64_t result[MAXE];
+static int ran[MAXE], resolved[MAXE];
+
+static void die3(const char *why) { printf("X %s\n", why); fflush(stdout); _exit(3); }
+
+static int writefile(const char *path, const char *s) {
+  int fd = open(path, O_WRONLY);
+  if (fd < 0) return -1;
+  int r = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
+  close(fd);
+  return r;
+}
+
+/* the next pid/TID the namespace hands out is 1000 + id */
+static void next_tid(int id) {
+  char b[16];
+  snprintf(b, sizeof b, "%d", 999 + id);
+  if (writefile("/proc/sys/kernel/ns_last_pid", b)) die3("cannot write /proc/sys/kernel/ns_last_pid");
+}
+
+/* 'R' running, 'S'/'D' asleep, 'Z'/'X' or 0 (gone) dead */
+static char task_state(int id) {
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", ctl->s[id].tid);
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  char *p = strrchr(buf, ')');
+  return p && p[1] == ' ' ? p[2] : 0;
+}
+
+static int region_of(int64_t addr) { return (int)((addr - REGION_BASE) / PAGE); }
+static int is_mapped(int mm, int64_t addr) { int r = region_of(addr); return r >= 0 && r < MAXR && (mm_regions[mm] >> r & 1); }
+
+/* a task event finished: note its result and what it changed */
+static void finished(int id) {
+  struct tstate *t = &T[id];
+  struct ev *e = &evs[t->ev];
+  int64_t r = ctl->s[id].ret;
+  result[e->idx] = r;
+  resolved[e->idx] = 1;
+  if (e->op == OP_EXEC && !e->a[0] && r == 0) {
+    for (int o = 0; o < MAXT; o++)
+      if (o != id && T[o].exists && !T[o].dead && ctl->s[o].tgid == ctl->s[id].tgid) T[o].dead = 1;
+    ctl->s[id].tgid = ctl->s[id].tid;
+    t->mm = ++nmm;
+    t->head = 0;
+  }
+  t->ev = -1;
+}
+
+static void settle(void) {
+  struct timespec d = {0, 50000};
+  for (int spins = 0;; spins++) {
+    int all = 1;
+    for (int id = 0; id < MAXT; id++) {
+      struct tstate *t = &T[id];
+      if (!t->exists || t->dead) continue;
+      struct slot *s = &ctl->s[id];
+      if (t->ev >= 0 && s->done_seq == t->seq) finished(id);
+    }
+    for (int id = 0; id < MAXT; id++) {
+      struct tstate *t = &T[id];
+      if (!t->exists || t->dead) continue;
+      if (!ctl->s[id].ready) { all = 0; continue; } /* spawned, not started yet */
+      if (t->ev >= 0 && evs[t->ev].op == OP_EXEC && !evs[t->ev].a[0]) {
+        /* de_thread may hand this task the leader's TID: its old TID is no guide until the
+         * new image reports (nothing else runs meanwhile, so only the exec can end it) */
+        all = 0;
+        continue;
+      }
+      char st = task_state(id);
+      /* read the state first, then the slot: a task seen asleep after its call returned is
+       * asleep in its idle loop, and its done_seq is visible by now */
+      __atomic_thread_fence(__ATOMIC_SEQ_CST);
+      if (t->ev >= 0 && ctl->s[id].done_seq == t->seq) {
+        finished(id);
+        all = 0; /* look again: what it changed may matter to the others */
+        continue;
+      }
+      if (st == 0 || st == 'Z' || st == 'X') {
+        t->dead = 1;
+        continue;
+      }
+      if (t->ev >= 0 && ctl->s[id].parked) continue;            /* a woken robust_lock, parked */
+      if (t->ev >= 0 && ctl->s[id].ack_seq != t->seq) all = 0; /* not picked up yet */
+      else if (st != 'S' && st != 'D') all = 0;                /* idle or in a call, but running */
+    }
+    if (all) return;
+    if (spins * 50 > SETTLE_MS * 1000) { printf("T settle timeout\n"); fflush(stdout); _exit(4); }
+    nanosleep(&d, NULL);
+  }
+}
+
+/* Let a task's call finish, as the simulator does before a new event on a busy task and at the
+ * end: a parked robust_lock goes on; a call asleep outside a futex wait (SET_SLOTS waiting for
+ * the old hash's references) gets grace periods until it returns. A futex wait stays asleep. */
+static void complete(int id) {
+  struct tstate *t = &T[id];
+  for (int tries = 0; t->ev >= 0 && !t->dead && tries < 200; tries++) {
+    if (ctl->s[id].parked) {
+      __atomic_store_n(&ctl->s[id].parked, 0, __ATOMIC_SEQ_CST);
+      futex(&ctl->s[id].parked, FUTEX_WAKE, 1, 0, NULL, 0);
+    } else if (evs[t->ev].op == OP_WAIT || evs[t->ev].op == OP_RLOCK) {
+      return;
+    } else {
+      syscall(SYS_membarrier, 1 /* MEMBARRIER_CMD_GLOBAL */, 0, 0);
+      struct timespec d = {0, 1000000};
+      nanosleep(&d, NULL);
+    }
+    settle();
+  }
+}
+
+static const char *precondition(struct ev *e) {
+  static char why[96];
+  if (e->op == OP_GP) return NULL;
+  struct tstate *t = &T[e->task];
+  if (!t->exists || t->dead) return snprintf(why, sizeof why, "t%d does not exist", e->task), why;
+  if (e->op == OP_SIGNAL || e->op == OP_RUN) return NULL;
+  if (e->op == OP_CPU) return e->a[0] >= cpus ? "no such cpu" : NULL;
+  if (t->ev >= 0) complete(e->task);
+  if (t->dead) return snprintf(why, sizeof why, "t%d has exited", e->task), why;
+  if (t->ev >= 0) return snprintf(why, sizeof why, "t%d is blocked in the kernel", e->task), why;
+  if (e->flags & 1) return NULL;
+  switch (e->op) {
+  case OP_MUNMAP:
+    return mm_regions[t->mm] >> e->a[0] & 1 ? NULL : "region is not mapped";
+  case OP_STORE: case OP_LOAD: case OP_WAIT: case OP_WAKE:
+    return is_mapped(t->mm, e->a[0]) ? NULL : "region is not mapped";
+  case OP_REQUEUE: case OP_CMP_REQUEUE:
+    return is_mapped(t->mm, e->a[0]) && is_mapped(t->mm, e->a[1]) ? NULL : "region is not mapped";
+  case OP_SPAWN: case OP_FORK:
+    return T[e->a[0]].exists ? "task already exists" : NULL;
+  case OP_RINIT:
+    if (!is_mapped(t->mm, e->a[0])) return "region is not mapped";
+    return e->a[0] % 4 ? "head not aligned" : NULL;
+  case OP_RLOCK: case OP_RUNLOCK: case OP_RPENDING:
+    if (!is_mapped(t->mm, e->a[0])) return "region is not mapped";
+    if (e->a[0] % 4 || (e->a[0] - REGION_BASE) % PAGE + NODE_OFF + 4 > PAGE) return "no robust mutex fits";
+    return t->head ? NULL : "no robust list head";
+  }
+  return NULL;
+}
+
+static void hand(struct ev *e) {
+  struct tstate *t = &T[e->task];
+  struct slot *s = &ctl->s[e->task];
+  switch (e->op) {
+  case OP_MMAP: mm_regions[t->mm] |= 1u << e->a[0]; break;
+  case OP_MUNMAP: mm_regions[t->mm] &= ~(1u << e->a[0]); break;
+  case OP_SPAWN: case OP_FORK: {
+    struct tstate *n = &T[e->a[0]];
+    n->exists = 1; n->ev = -1;
+    ctl->s[e->a[0]].ready = 0;
+    if (e->op == OP_FORK) { n->mm = ++nmm; mm_regions[n->mm] = mm_regions[t->mm]; } else n->mm = t->mm;
+    next_tid((int)e->a[0]);
+    break;
+  }
+  case OP_RINIT: t->head = 1; break;
+  case OP_GET_RL: e->a[0] = 1000 + e->a[0]; break; /* the pid of tM, as the simulator names it */
+  }
+  s->op = e->op;
+  memcpy((void *)s->a, e->a, sizeof e->a);
+  t->ev = (int)(e - evs);
+  ran[e->idx] = 1;
+  t->seq = s->cmd_seq + 1;
+  __atomic_store_n(&s->cmd_seq, t->seq, __ATOMIC_SEQ_CST);
+  futex(&s->cmd_seq, FUTEX_WAKE, 1, 0, NULL, 0);
+}
+
+static void control(struct ev *e) {
+  struct slot *s = &ctl->s[e->task];
+  switch (e->op) {
+  case OP_RUN: complete(e->task); break;
+  case OP_GP: syscall(SYS_membarrier, 1 /* MEMBARRIER_CMD_GLOBAL */, 0, 0); break;
+  case OP_SIGNAL: syscall(SYS_tgkill, s->tgid, s->tid, e->a[0] ? SIGUSR1 : SIGKILL); break;
+  case OP_CPU: {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(e->a[0], &set);
+    sched_setaffinity(s->tid, sizeof set, &set);
+    break;
+  }
+  }
+}
+
+static void read_program(void) {
+  char line[512];
+#ifdef FUTEX_RUNNER_PROGRAM /* a standalone reproducer (futex-fuzz c): the program is built in */
+  FILE *in = fmemopen((void *)FUTEX_RUNNER_PROGRAM, strlen(FUTEX_RUNNER_PROGRAM), "r");
+#else
+  FILE *in = stdin;
+#endif
+  while (in && fgets(line, sizeof line, in)) {
+    char *p = line, *q;
+    if (!strncmp(p, "cpus ", 5)) cpus = atoi(p + 5);
+    else if (!strncmp(p, "words", 5)) {
+      p += 5;
+      for (long v; nwords < MAXW && (v = strtol(p, &q, 0), q != p); p = q) words[nwords++] = (uint32_t)v;
+    } else if (p[0] == 'e' && nev < MAXE) {
+      struct ev *e = &evs[nev++];
+      char op[32];
+      int n;
+      if (sscanf(p, "e %d %d %d %31s%n", &e->idx, &e->flags, &e->task, op, &n) != 4) die3("bad input line");
+      e->op = -1;
+      for (int i = 0; i < NOPS; i++) if (!strcmp(op, OPS[i])) e->op = i;
+      if (e->op < 0 || e->idx < 0 || e->idx >= MAXE || e->task < 0 || e->task >= MAXT) die3("bad event");
+      p += n;
+      for (e->na = 0; e->na < 10 && (e->a[e->na] = strtoll(p, &q, 0), q != p); p = q) e->na++;
+      if ((e->op == OP_SPAWN || e->op == OP_FORK) && (e->a[0] < 0 || e->a[0] >= MAXT)) die3("bad task");
+    }
+  }
+}
+
+static void print_words(void) {
+  int done[MAXT] = {0};
+  for (int id = 0; id < MAXT; id++) {
+    if (!T[id].exists || T[id].dead || done[id]) continue;
+    for (int o = id; o < MAXT; o++) if (T[o].exists && !T[o].dead && T[o].mm == T[id].mm) done[o] = 1;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mem", ctl->s[id].tid);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) continue;
+    for (int w = 0; w < nwords; w++) {
+      uint32_t v;
+      if (is_mapped(T[id].mm, words[w]) && pread(fd, &v, 4, words[w]) == 4) printf("W %d %u %u\n", id, words[w], v);
+    }
+    close(fd);
+  }
+}
+
+static void on_alarm(int sig) { (void)sig; static const char m[] = "T program timeout\n"; write(1, m, sizeof m - 1); _exit(4); }
+
+static int controller(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm;
+  sigaction(SIGALRM, &sa, NULL);
+  alarm(60);
+  if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) die3("cannot mount /proc in the run's namespaces");
+  if (prctl(PR_FUTEX_HASH, 2, 0, 0, 0) < 0) die3("the host kernel has no PR_FUTEX_HASH (prctl 78)");
+  int cfd = memfd_create("futex-runner-ctl", 0);
+  if (cfd < 0 || ftruncate(cfd, sizeof *ctl) || dup2(cfd, CTL_FD) < 0) die3("memfd_create failed");
+  for (int f = 0; f < MAXF; f++) {
+    int fd = memfd_create("futex-runner-file", 0);
+    if (fd < 0 || ftruncate(fd, PAGE) || dup2(fd, FILE_FD + f) < 0) die3("memfd_create failed");
+    close(fd);
+  }
+  int xfd = open("/proc/self/exe", O_RDONLY);
+  if (xfd < 0 || dup2(xfd, EXE_FD) < 0) die3("cannot open the runner binary");
+  close(xfd);
+  attach();
+  /* a failing exec that gets past mm_alloc (bprm_mm_init): an executable with no known format */
+  int bfd = open(badexe, O_CREAT | O_WRONLY | O_TRUNC, 0755);
+  if (bfd < 0 || write(bfd, "\x01\x02\x03\x04", 4) != 4) die3("cannot write to the scratch directory");
+  close(bfd);
+  T[0].exists = 1;
+  T[0].ev = -1;
+  T[0].mm = ++nmm;
+  next_tid(0);
+  pid_t p0 = fork();
+  if (p0 < 0) die3("fork failed");
+  if (p0 == 0) { map_scratch(); task_setup(0); task_loop(0); _exit(0); }
+  while (!ctl->s[0].ready) sched_yield();
+  for (int i = 0; i < nev; i++) {
+    struct ev *e = &evs[i];
+    const char *why = precondition(e);
+    if (why) printf("S %d %s\n", e->idx, why);
+    else if (e->op == OP_GP || e->op == OP_SIGNAL || e->op == OP_CPU || e->op == OP_RUN) control(e);
+    else hand(e);
+    settle();
+    /* the host's RCU runs in the background: a SET_SLOTS waiting for its pivot finishes on its
+     * own soon, so let it finish now (the simulator gets grace periods at the same place) */
+    if (e->op == OP_SET_SLOTS && !T[e->task].dead && T[e->task].ev >= 0) complete(e->task);
+  }
+  /* the drain: let every call that can finish finish */
+  for (int round = 0; round < MAXT; round++)
+    for (int id = 0; id < MAXT; id++)
+      if (T[id].exists && !T[id].dead && T[id].ev >= 0) complete(id);
+  for (int i = 0; i < MAXE; i++) {
+    if (!ran[i]) continue;
+    resolved[i] ? printf("R %d %lld", i, (long long)result[i]) : printf("R %d null", i);
+#ifdef FUTEX_RUNNER_LABELS /* a reproducer names each event */
+    if (i < (int)(sizeof FUTEX_RUNNER_LABELS / sizeof *FUTEX_RUNNER_LABELS)) printf("\t%s", FUTEX_RUNNER_LABELS[i]);
+#endif
+    printf("\n");
+  }
+  print_words();
+  printf("END\n");
+  fflush(stdout);
+  return 0;
+}
+
+static void limits(void) {
+  struct rlimit as = {1u << 30, 1u << 30}, np = {256, 256}, core = {0, 0};
+  setrlimit(RLIMIT_AS, &as);
+  setrlimit(RLIMIT_NPROC, &np);
+  setrlimit(RLIMIT_CORE, &core);
+}
+
+static pid_t inner;
+/* a timeout or SIGTERM: end the controller (its pid namespace goes with it) and reap it, so not
+ * even a zombie is left for the host's init */
+static void outer_stop(int sig) {
+  (void)sig;
+  if (inner > 0) {
+    kill(inner, SIGKILL);
+    waitpid(inner, NULL, 0);
+  }
+  _exit(4);
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && !strcmp(argv[1], "--exec-task")) return exec_task(atoi(argv[2]));
+  if (argc > 1) {
+#ifdef FUTEX_RUNNER_PROGRAM
+    fprintf(stderr, "usage: %s   (as root: runs the built-in futex-fuzz program, prints R/S/W lines)\n", argv[0]);
+#else
+    fprintf(stderr, "usage: futex-runner < PROGRAM   (written by futex-fuzz kernel-diff; see src/host/runner.ts)\n");
+#endif
+    return !strcmp(argv[1], "--help") ? 0 : 2;
+  }
+  read_program();
+  if (cpus <= 0) die3("no 'cpus N' line");
+  limits();
+  if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET)) die3("unshare(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET) not permitted (the runner needs root)");
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) die3("cannot make mounts private");
+  /* the scratch directory lives on a tmpfs of the run's own mount namespace: it goes with the
+   * namespace, however the run ends */
+  if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0700")) die3("cannot mount a scratch tmpfs on /tmp");
+  char dir[] = "/tmp/futex-runner-XXXXXX";
+  if (!mkdtemp(dir) || chdir(dir)) die3("cannot create a scratch directory");
+  fflush(stdout);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = outer_stop;
+  sigaction(SIGALRM, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  alarm(70);
+  inner = fork();
+  if (inner < 0) die3("fork failed");
+  if (inner == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    _exit(controller());
+  }
+  int st = 0;
+  while (waitpid(inner, &st, 0) < 0 && errno == EINTR) {}
+  unlink("not-an-executable");
+  chdir("/");
+  rmdir(dir);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 4;
+}

@@ -1,0 +1,138 @@
+// What of a program the host kernel can run, and the runner's input for it. The host has no
+// preemption points: an event runs to its return or until its task sleeps. So `@k` stops,
+// `step`, `run`, `irq` and `fail_alloc` have no exact host meaning, with one exception: `@0`
+// (started, nothing run yet) followed by `run tN` with nothing else on tN in between is the
+// same as issuing the call at the `run` (nothing observable happened before its first point).
+import { regionAddress } from "../kernel/memory.js";
+import type { Addr, Event, Program, Value } from "../program/types.js";
+import { argValues, isAddr } from "../program/events.js";
+
+/** A program the host can run: the runner's stdin and the user words to read back. */
+export interface HostPlan {
+  input: string;
+  words: number[];
+  /** events moved to a later position (an `@0` completed by `run`): index -> new position */
+  moved: Map<number, number>;
+}
+
+export type PlanResult = { plan: HostPlan } | { skip: string };
+
+const NOT_ON_HOST: Record<string, string> = {
+  step: "`step` runs preemption points, which the host does not expose",
+  irq: "`irq` interrupts user mode at an instruction, which the host cannot aim at",
+  fail_alloc: "`fail_alloc` needs fault injection the host does not offer per allocation",
+};
+
+function addrOf(a: Addr): number {
+  return regionAddress(a.region) + a.off;
+}
+
+function val(v: Value): string {
+  return `${v.tid ?? -1} ${v.bits >>> 0}`;
+}
+
+/** The runner's argument list for one event (see native/futex-runner.c). */
+function args(ev: Event): string {
+  const flag = (x: boolean): string => (x ? "1" : "0");
+  switch (ev.op) {
+    case "mmap": {
+      const { region, map } = ev.args;
+      return `${region} ${map.anon ? -1 : map.file}`;
+    }
+    case "munmap":
+      return `${ev.args.region}`;
+    case "store":
+      return `${addrOf(ev.args.addr)} ${val(ev.args.value)}`;
+    case "futex_wait":
+      return `${addrOf(ev.args.addr)} ${val(ev.args.value)} ${flag(ev.args.shared)}`;
+    case "futex_wake":
+      return `${addrOf(ev.args.addr)} ${ev.args.nr_wake} ${flag(ev.args.shared)}`;
+    case "futex_requeue": {
+      const a = ev.args;
+      return `${addrOf(a.addr)} ${addrOf(a.addr2)} ${a.nr_wake} ${a.nr_requeue} ${flag(a.shared)}`;
+    }
+    case "futex_cmp_requeue": {
+      const a = ev.args;
+      return `${addrOf(a.addr)} ${addrOf(a.addr2)} ${a.nr_wake} ${a.nr_requeue} ${val(a.value)} ${flag(a.shared)}`;
+    }
+    case "set_robust_list":
+      return `${addrOf(ev.args.head)} ${ev.args.len}`;
+    case "exec":
+      return flag(ev.args.fail);
+    case "signal":
+      return ev.args.sig === "kill" ? "0" : "1";
+    default:
+      return argValues(ev)
+        .map((x) => (isAddr(x) ? String(addrOf(x)) : typeof x === "number" ? String(x) : ""))
+        .join(" ")
+        .trim();
+  }
+}
+
+/** The user words an event names (a robust mutex: its word and node; a head: its three words). */
+function touched(ev: Event): number[] {
+  const out: number[] = [];
+  for (const x of argValues(ev)) if (isAddr(x)) out.push(addrOf(x) & ~3);
+  if (!out.length) return out;
+  const base = out[0]!;
+  if (ev.op === "robust_lock" || ev.op === "robust_unlock" || ev.op === "robust_pending") out.push(base + 4);
+  if (ev.op === "robust_init" || ev.op === "set_robust_list") out.push(base + 4, base + 8);
+  return out.filter((w) => (w & 0xfff) <= 0xffc);
+}
+
+/**
+ * Where each `@0` event runs on the host: at the first later `run` of its task, when nothing else
+ * names that task before it. Anything else with a stop is not host-runnable.
+ */
+function placeStops(p: Program): Map<number, number> | string {
+  const moved = new Map<number, number>();
+  p.events.forEach((ev, i) => {
+    if (ev.stop === undefined) return;
+    if (ev.stop !== 0) return;
+    for (let j = i + 1; j < p.events.length; j++) {
+      const e = p.events[j]!;
+      if (e.task !== ev.task && !(e.op === "get_robust_list" && e.args.pid === ev.task)) continue;
+      if (e.op === "run") moved.set(i, j);
+      return;
+    }
+  });
+  for (const [i, ev] of p.events.entries()) {
+    if (ev.stop !== undefined && !moved.has(i)) return `'@${ev.stop}' stops a call after ${ev.stop} preemption points, which the host does not expose`;
+  }
+  return moved;
+}
+
+export function planHost(p: Program, hostCpus: number): PlanResult {
+  // auto-scaling sizes the hash roundup_pow_of_two(4 * min(threads, online CPUs)), at least 16:
+  // 16 whatever the thread count while both CPU counts are at most 4
+  if (p.cpus !== hostCpus && (p.cpus > 4 || hostCpus > 4))
+    return { skip: `config cpus=${p.cpus}, the host has ${hostCpus} online CPUs (hash auto-scaling depends on it)` };
+  for (const ev of p.events) {
+    const why = NOT_ON_HOST[ev.op];
+    if (why) return { skip: why };
+  }
+  const moved = placeStops(p);
+  if (typeof moved === "string") return { skip: moved };
+  const at = new Map<number, number>();
+  for (const [i, j] of moved) at.set(j, i);
+  const lines = [`cpus ${p.cpus}`];
+  const words = new Set<number>();
+  p.events.forEach((ev, i) => {
+    for (const w of touched(ev)) words.add(w);
+    if (moved.has(i)) return;
+    if (ev.op === "run") {
+      const from = at.get(i);
+      if (from === undefined) {
+        lines.push(`e ${i} 0 ${ev.task ?? 0} run`); // let its call in flight finish, if it can
+        return;
+      }
+      const e = p.events[from]!;
+      lines.push(`e ${from} 1 ${e.task ?? 0} ${e.op} ${args(e)}`.trimEnd());
+      return;
+    }
+    lines.push(`e ${i} 0 ${ev.task ?? 0} ${ev.op} ${args(ev)}`.trimEnd());
+  });
+  const sorted = [...words].sort((a, b) => a - b);
+  lines.splice(1, 0, `words ${sorted.join(" ")}`);
+  return { plan: { input: lines.join("\n") + "\n", words: sorted, moved } };
+}

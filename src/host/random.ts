@@ -1,0 +1,70 @@
+// Random programs from the part of the format the host runs exactly: seeded bytes through the
+// fuzzers' own decoder (with the event table cut down to host-runnable kinds), after a fixed
+// prelude (two threads and a process with robust list heads, anonymous and file regions). The
+// decoded events are pointed at those names (tasks that exist, regions that are mapped, the
+// first 16 bytes of a page, expected values mostly 0), so most events run and meet each other;
+// `@k` stops are dropped. At the end every wait gets a wake and every robust lock an unlock.
+import { decode } from "../program/codec.js";
+import { parse } from "../program/text.js";
+import { EVENT_KINDS, argValues, isAddr, isValue, makeEvent, type Arg } from "../program/events.js";
+import type { Event, Program } from "../program/types.js";
+import { randomBytes, xorshift } from "../fuzzing/generative.js";
+
+/** Kinds with no exact host meaning (see plan.ts). */
+const HOST_LESS = new Set(["step", "run", "irq", "fail_alloc"]);
+export const HOST_KINDS = EVENT_KINDS.filter((k) => !HOST_LESS.has(k.name));
+
+const PRELUDE = parse(`t0 mmap m0 anon
+t0 mmap m1 file f0
+t0 mmap m2 anon
+t0 robust_init m2+0
+t0 spawn t1
+t1 robust_init m2+64
+t0 fork t2
+t2 robust_init m2+128
+`).events;
+
+/** The event with its names pointed at the ones the program has made so far. */
+function aim(ev: Event, tasks: number[], regions: number[]): Event {
+  const task = (n: number): number => tasks[n % tasks.length]!;
+  const creates = ev.op === "spawn" || ev.op === "fork";
+  // a new task is made by one that exists
+  const by = creates ? task(ev.task ?? 0) : ev.task === undefined ? undefined : task(ev.task);
+  const values = argValues(ev).map((a, i): Arg => {
+    if (isAddr(a)) {
+      const off = a.off % 16; // misaligned only within the first word: -EINVAL stays reachable
+      return { region: regions[a.region % regions.length]!, off: off < 4 ? off : off & ~3 };
+    }
+    if (isValue(a) && a.tid !== undefined) return { tid: task(a.tid), bits: a.bits };
+    // a wait's or cmp_requeue's expected value: small plain values become 0, what most words
+    // hold, so that waits sleep and wakes find them (the dictionary's TIDs and flags stay)
+    if (isValue(a) && a.bits < 4 && (ev.op === "futex_wait" || ev.op === "futex_cmp_requeue")) return { bits: 0 };
+    if (i === 0 && typeof a === "number" && ev.op === "get_robust_list") return task(a);
+    return a;
+  });
+  return makeEvent(ev.op, values, by);
+}
+
+/** The i-th program of a seeded stream: a pure function of (seed, i, cpus). */
+export function randomHostProgram(seed: number, i: number, cpus: number): Program {
+  const r = xorshift((seed * 0x9e3779b1 + i * 0x85ebca6b + 1) >>> 0);
+  const decoded = decode(randomBytes(r, 8 + (r() % 56)), HOST_KINDS).events;
+  const tasks = [0, 1, 2];
+  const regions = [0, 1, 2];
+  const events: Event[] = [...PRELUDE];
+  for (const raw of decoded) {
+    const ev = aim(raw, tasks, regions); // `@k` stops are dropped
+    if ((ev.op === "spawn" || ev.op === "fork") && !tasks.includes(ev.args.child)) tasks.push(ev.args.child);
+    if (ev.op === "mmap" && !regions.includes(ev.args.region)) regions.push(ev.args.region);
+    events.push(ev);
+  }
+  // close what the events opened, so sleepers meet their wakers: every wait gets a wake of the
+  // same word by the next task, every robust lock an unlock by its owner
+  const closing: Event[] = [];
+  for (const ev of events.slice(PRELUDE.length)) {
+    const t = ev.task ?? 0;
+    if (ev.op === "futex_wait") closing.push({ op: "futex_wake", task: tasks[(tasks.indexOf(t) + 1) % tasks.length]!, args: { addr: ev.args.addr, nr_wake: 1, shared: ev.args.shared } });
+    if (ev.op === "robust_lock") closing.push({ op: "robust_unlock", task: t, args: { addr: ev.args.addr } });
+  }
+  return { cpus, events: [...events, ...closing] };
+}
