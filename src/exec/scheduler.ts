@@ -165,22 +165,21 @@ export class Scheduler {
    */
   gracePeriod(n: number): boolean {
     const rcu = this.k.rcu;
-    const blocked = this.k.taskList.filter((o) => o.state === "busy" && !this.ready(o));
+    const blocked = this.blocked;
+    blocked.length = 0;
+    for (const o of this.k.taskList) if (o.state === "busy" && !this.ready(o)) blocked.push(o);
     for (let i = 0; i < n; i++) {
-      let ran = false;
-      const done = rcu.advance((cb) => {
-        ran = true;
-        this.runCallback(cb);
-      });
-      if (!done) return false;
-      if (ran || blocked.some((o) => this.ready(o))) return true;
+      const before = this.callbacksRun;
+      if (!rcu.advance(this.runCallback)) return false;
+      if (this.callbacksRun !== before) return true;
+      for (const o of blocked) if (this.ready(o)) return true;
     }
     return false;
   }
 
   /** The `gp` event: one grace period, then its callbacks and any deferred work. */
   gpEvent(): boolean {
-    const done = this.k.rcu.advance((cb) => this.runCallback(cb));
+    const done = this.k.rcu.advance(this.runCallback);
     while (this.k.work.length) {
       const w = this.k.work.shift()!;
       this.runSoftirq(["process_one_work", w.label], w.fn);
@@ -188,9 +187,15 @@ export class Scheduler {
     return done;
   }
 
-  private runCallback(cb: RcuCallback): void {
+  /** RCU callbacks run so far (gracePeriod tells progress by it) */
+  private callbacksRun = 0;
+  /** gracePeriod's list of the tasks blocked before it (reused: it runs whenever nothing else can) */
+  private readonly blocked: Task[] = [];
+
+  private readonly runCallback = (cb: RcuCallback): void => {
+    this.callbacksRun++;
     this.runSoftirq(["rcu_do_batch", cb.label], cb.fn);
-  }
+  };
 
   private runSoftirq(frames: string[], fn: () => void): void {
     const ctx = this.k.softirq;
