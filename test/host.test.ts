@@ -2,12 +2,15 @@
 // its rules, and that no input leaves a process behind. These tests run programs on the real
 // kernel (root, Linux with PR_FUTEX_HASH); FUTEX_FUZZ_NO_HOST=1 leaves them out explicitly.
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import { runnerBinary } from "../src/host/build.js";
 import { diffRuns } from "../src/host/compare.js";
-import { diffProgram } from "../src/host/diff.js";
+import { diffProgram, writeDifference } from "../src/host/diff.js";
+import { parseCorpusFile } from "../src/corpus/file.js";
 import { planHost } from "../src/host/plan.js";
 import { randomHostProgram } from "../src/host/random.js";
 import { hostCpus, runOnHost } from "../src/host/runner.js";
@@ -169,6 +172,20 @@ t0 hash_set_slots 6
     if (d.status === "skipped") throw new Error(d.reason);
     expect(d.status).toBe("agree");
     expect([...d.applied]).toEqual([["exec-fail-errno", 1]]);
+  });
+
+  it("a difference is minimized and written with the host's values as its # expect ret lines", () => {
+    // without its rule, exec fail's errno is a real difference (v7.2 -ENOMEM, 6.18 -ENOEXEC)
+    const p = prog("t0 mmap m0 anon\nt0 store m0+0 7\nt0 spawn t1\nt1 load m0+0\nt0 exec fail\nt0 load m0+0\n");
+    expect(diffProgram(p, bin, CPUS, []).status).toBe("differ");
+    const dir = mkdtempSync(join(tmpdir(), "ff-kd-"));
+    const path = writeDifference(dir, p, bin, CPUS, []);
+    const f = parseCorpusFile(readFileSync(path, "utf8"), path);
+    // one event is left (the minimizer also lowers the CPU count, which the host rule ignores)
+    expect(print(f.program).split("\n").slice(1)).toEqual(["t0 exec fail", ""]);
+    expect(f.expects).toMatchObject([{ kind: "ret", task: 0, event: "exec fail", value: -8 }]);
+    // with the rules it agrees: the written file is exactly what the named rule explains
+    expect(diffProgram(f.program, bin, CPUS).status).toBe("agree");
   });
 
   it("random host programs are seeded and mostly run", () => {

@@ -1,16 +1,12 @@
 // futex-fuzz kernel-diff [FILES|DIRS] [--random N] [--seed S] [--out DIR] [--json]
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { parseCorpusFile, formatCorpusFile, type Expect } from "../corpus/file.js";
-import { contentHash } from "../corpus/store.js";
-import { writeAtomic } from "../corpus/atomic.js";
+import { parseCorpusFile } from "../corpus/file.js";
 import { listCorpusFiles } from "../corpus/walk.js";
 import { loadProgramFile } from "../program/load.js";
 import type { Program } from "../program/types.js";
-import { minimize } from "../minimize/minimize.js";
 import { HostUnavailable, runnerBinary } from "../host/build.js";
-import { describeDiff, diffProgram, stillDiffers, type ProgramDiff } from "../host/diff.js";
+import { describeDiff, diffProgram, writeDifference, type ProgramDiff } from "../host/diff.js";
 import { randomHostProgram } from "../host/random.js";
 import { HOST_RULES } from "../host/rules.js";
 import { HostRunError, hostCpus } from "../host/runner.js";
@@ -45,26 +41,6 @@ interface Totals {
   /** host runs that failed once and were run again */
   retried: number;
   rules: Record<string, number>;
-}
-
-function hostExpects(p: Program, d: ProgramDiff): Expect[] {
-  if (d.status === "skipped") return [];
-  return d.host.syscalls.map((s) => ({ kind: "ret", task: s.task, event: s.event, value: s.ret }));
-}
-
-function writeDifference(dir: string, p: Program, bin: string, cpus: number): string {
-  const m = minimize(p, stillDiffers(bin, cpus), { budget: 300 }).program;
-  const d = diffProgram(m, bin, cpus);
-  const text = formatCorpusFile({
-    program: m,
-    title: "kernel-diff: the simulator and the host kernel disagree",
-    expects: hostExpects(m, d),
-    comment: ["The expected return values are the host kernel's.", ...describeDiff(m, d)].join("\n"),
-  });
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${contentHash(m)}.fz`);
-  writeAtomic(path, text);
-  return path;
 }
 
 export function kernelDiffCommand(argv: string[], io: Io): number {

@@ -3,6 +3,7 @@
 // is a finding of kernel-diff. docs/host-rules.md describes every rule.
 import { FUTEX_WAITERS, type Addr, type Program } from "../program/types.js";
 import { regionAddress } from "../kernel/memory.js";
+import { ENOEXEC, ENOMEM } from "../kernel/errno.js";
 import type { Difference } from "./compare.js";
 
 export interface HostRule {
@@ -12,8 +13,6 @@ export interface HostRule {
   matches(p: Program, d: Difference): boolean;
 }
 
-const ENOMEM = -12;
-const ENOEXEC = -8;
 
 function addrOf(a: Addr): number {
   return regionAddress(a.region) + (a.off & ~3);
@@ -55,10 +54,10 @@ export interface Classified {
   applied: Map<string, number>;
 }
 
-export function classify(p: Program, diffs: readonly Difference[]): Classified {
+export function classify(p: Program, diffs: readonly Difference[], rules: readonly HostRule[] = HOST_RULES): Classified {
   const out: Classified = { unexplained: [], applied: new Map() };
   for (const d of diffs) {
-    const r = HOST_RULES.find((rule) => rule.matches(p, d));
+    const r = rules.find((rule) => rule.matches(p, d));
     if (r) out.applied.set(r.name, (out.applied.get(r.name) ?? 0) + 1);
     else out.unexplained.push(d);
   }

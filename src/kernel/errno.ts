@@ -5,6 +5,7 @@ export const EPERM = -1;
 export const ESRCH = -3;
 export const EINTR = -4;
 export const EAGAIN = -11;
+export const ENOEXEC = -8;
 export const ENOMEM = -12;
 export const EFAULT = -14;
 export const EBUSY = -16;
