@@ -27,7 +27,7 @@ import { bugInfo } from "../../src/bugs/registry.js";
 import { parseBugs } from "../../src/bugs/switches.js";
 import { execute } from "../../src/exec/executor.js";
 import { runCampaign } from "../../src/fuzzing/campaign.js";
-import { triageArtifact } from "../../src/fuzzing/crash.js";
+import { triageFile } from "../../src/corpus/intake.js";
 import { parseArtifact, startJazzer } from "../../src/fuzzing/jazzer.js";
 import { SEED_DIRS, targetModule, workDirs } from "../../src/fuzzing/paths.js";
 import { prepareWorkDir } from "../../src/fuzzing/seeds.js";
@@ -186,7 +186,7 @@ export async function jazzerCampaign(spec: CampaignSpec): Promise<CampaignRun> {
           ...(failed ? { error: `jazzer exited with ${res.signal ?? res.code} and no artifact: ${[...why, ...res.tail.slice(-3)].join(" | ")}` } : {}),
         };
       }
-      const t = triageArtifact(art, spec.target, bugs);
+      const t = triageFile(art, { target: spec.target, bugs: [...bugs].join(","), by: "campaign" });
       if (t.kind === "finding" && expect.includes(t.finding.kind))
         return { ...spec, found: true, seconds: ((foundAt ?? performance.now()) - t0) / 1000, execs, signature: t.signature, others };
       if (t.kind === "finding") {

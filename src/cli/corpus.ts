@@ -1,4 +1,5 @@
 // futex-fuzz corpus check|stats|import: the corpus as a test suite, its shape, and crash intake.
+import { UnknownBugError } from "../bugs/switches.js";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { relative, sep } from "node:path";
 import { parseCorpusFile } from "../corpus/file.js";
@@ -137,7 +138,9 @@ function importCrashes(dir: string, to: string, flags: InputFlags, budget: numbe
     try {
       o = intake(f, flags, { dest: { regressions: to }, budget });
     } catch (e) {
-      if (!(e instanceof ProgramFileError || e instanceof ParseError)) throw e;
+      // one bad file (unreadable, malformed, an unknown switch in its header or sidecar) is
+      // skipped and counted; the rest of the directory is still imported
+      if (!(e instanceof ProgramFileError || e instanceof ParseError || e instanceof UnknownBugError)) throw e;
       unreadable++;
       io.err(`skip ${e.message}\n`);
       continue;

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { parseBugs } from "../bugs/switches.js";
 import { TARGETS } from "../program/targets.js";
 import { runCampaign, type CampaignResult } from "../fuzzing/campaign.js";
-import { isFinding } from "../corpus/outcome.js";
+import { isFinding, outcomeStatus } from "../corpus/outcome.js";
 import { EXIT, EXIT_HELP, worst } from "./exit.js";
 import { DEFAULT_REGRESSIONS, DEFAULT_WORK_DIR, displayPath, targetModule } from "../fuzzing/paths.js";
 import { fmtInt, fmtSecs } from "../fuzzing/progress.js";
@@ -122,7 +122,7 @@ export async function fuzzCommand(argv: string[], io: Io): Promise<number> {
   );
   io.out(formatSummary(r));
   if (r.interrupted) return EXIT.interrupted;
-  return worst(r.errors.length ? EXIT.harness : EXIT.clean, ...r.outcomes.map((o) => (isFinding(o) ? EXIT.finding : o.kind === "clean" ? EXIT.clean : EXIT.harness)));
+  return worst(r.errors.length ? EXIT.harness : EXIT.clean, ...r.outcomes.map(outcomeStatus));
 }
 
 function enginesFlag(v: string | undefined): EngineName[] {

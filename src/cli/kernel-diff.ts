@@ -1,4 +1,5 @@
 // futex-fuzz kernel-diff [FILES|DIRS] [--random N] [--seed S] [--out DIR] [--json]
+import { EXIT, worst } from "./exit.js";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseCorpusFile } from "../corpus/file.js";
@@ -30,7 +31,8 @@ skipped with the reason.
   --json       print one JSON object instead of text (counts, rules, programs/s, and every
                program that did not agree, with the reason)
 
-exit status: 0 all agree, 1 a difference, 2 usage error, 3 the host cannot run programs
+exit status: 0 all agree, 1 a difference, 2 usage error, 3 the host cannot run programs (or a host run
+failed twice)
 `;
 
 interface Totals {
@@ -116,7 +118,8 @@ export function kernelDiffCommand(argv: string[], io: Io): number {
     io.out(`[kernel-diff] ${ran} programs diffed in ${secs.toFixed(1)}s (${rate.toFixed(1)} programs/s): ${t.agree} agree, ${t.differ} differ; ${t.skipped} skipped, ${t.errors} host errors (${t.retried} runs retried)\n`);
     io.out(`[kernel-diff] host-version rules applied: ${Object.entries(t.rules).map(([r, n]) => `${r} ${n}`).join(", ")}\n`);
   }
-  return t.differ || t.errors ? 1 : 0;
+  // a difference is a finding (1); a host run that failed twice is a harness failure (3)
+  return worst(t.differ ? EXIT.finding : EXIT.clean, t.errors ? EXIT.harness : EXIT.clean);
 }
 
 function loadProgramText(path: string): string {

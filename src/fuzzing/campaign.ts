@@ -239,7 +239,7 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
       for (const a of arts) claimed.add(a);
       if (!crashed) {
         if (!stopping && (res.code !== 0 || res.signal)) {
-          const why = `jazzer (seed ${seed}) exited with ${res.signal ?? `status ${res.code}`} and no artifact`;
+          const why = `${engine} (seed ${seed}) exited with ${res.signal ?? `status ${res.code}`} and no artifact`;
           errors.push(why);
           io.err(`[fuzz] ${why}; its last lines:\n${res.tail.map((l) => `  | ${l}`).join("\n")}\n`);
           return;
@@ -254,8 +254,14 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
         return;
       }
       const side: Sidecar = { target: o.target, bugs, seed };
-      // the sidecar names the artifact's target and switches for a later run/minimize/import
-      for (const a of arts) writeAtomic(sidecarPath(a), JSON.stringify(side) + "\n");
+      // the sidecar names the artifact's target and switches for a later run/minimize/import; a
+      // failure to write it loses a convenience, not the finding
+      for (const a of arts)
+        try {
+          writeAtomic(sidecarPath(a), JSON.stringify(side) + "\n");
+        } catch (e) {
+          io.err(`[fuzz] could not write the sidecar of ${displayPath(a)}: ${e instanceof Error ? e.message : String(e)}\n`);
+        }
       const triaged: Triage[] = arts.map((a) => triageFile(a, { target: o.target, bugs: bugs.join(","), by: "campaign" }));
       for (const t of triaged) if (t.kind === "finding") found.add(t.signature);
       tally[engine].findings += triaged.filter((t) => t.kind === "finding").length;
@@ -286,7 +292,8 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
   } finally {
     clearInterval(tick);
     process.off("SIGINT", onSigint);
-    for (const r of running) r.interrupt();
+    // a worker that threw must not leave the others launching new processes
+    stopAll();
   }
   const t = totals(stats);
   log.progress(Date.now(), t, findings());

@@ -79,9 +79,17 @@ const loaded = new Set<string>();
 function reload(): void {
   // sorted: the same corpus gives the same pool order, so a seed replays
   for (const n of readdirSync(corpusDir).sort()) {
-    if (n.startsWith(".") || loaded.has(n)) continue;
+    if (n.startsWith(".") || n.includes(".tmp-") || loaded.has(n)) continue;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(join(corpusDir, n));
+    } catch (e) {
+      // jazzer in the same corpus may remove an input it reduced between the listing and the read
+      if (e instanceof Error && "code" in e && e.code === "ENOENT") continue;
+      throw e;
+    }
     loaded.add(n);
-    src.add(decode(readFileSync(join(corpusDir, n)), table));
+    src.add(decode(bytes, table));
   }
 }
 
