@@ -44,7 +44,7 @@ export interface ExecOptions {
   /** preemption points per run before the executor gives up */
   budget?: number;
   /** kernel code-path choices (tests select historical paths at their seams with this) */
-  kernel?: KernelOptions;
+  kernel?: Omit<KernelOptions, "hooks">;
 }
 
 export const DEFAULT_BUDGET = 100_000;

@@ -66,12 +66,14 @@ export function cReproducer(p: Program, title?: string): string {
     "Program:",
     ...print(p).trimEnd().split("\n").map((l) => `  ${l}`),
     "",
+    // the runner's event numbers (R IDX, S IDX) count the events it replays
+    ...(q.events.length !== p.events.length ? ["As replayed (the numbers R and S print count these):", ...print(q).trimEnd().split("\n").map((l) => `  ${l}`), ""] : []),
     ...(notes.length ? ["Not replayed exactly:", ...notes.map((n) => `  - ${n}`), ""] : []),
     "What the simulated v7.2 kernel returned:",
     ...sim.map((l) => `  ${l}`),
   ];
   const header = `/*\n${comment.map((l) => ` * ${l.replace(/\*\//g, "* /")}`.trimEnd()).join("\n")}\n */\n`;
-  const labels = p.events.map((ev) => `  "${printEvent(ev)}",`).join("\n");
+  const labels = q.events.map((ev) => `  "${printEvent(ev)}",`).join("\n");
   const program = [
     `static const char futex_runner_program[] =\n${cString(planned.plan.input)};`,
     `static const char *const futex_runner_labels[] = {\n${labels}\n};`,

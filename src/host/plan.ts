@@ -15,6 +15,11 @@ export interface HostPlan {
   moved: Map<number, number>;
 }
 
+/** native/futex-runner.c: MAXE events, MAXW words read back, MAXT * 4 + 1 address spaces */
+const RUNNER_MAX_EVENTS = 1024;
+const RUNNER_MAX_WORDS = 512;
+const RUNNER_MAX_MMS = 16 * 4 + 1;
+
 export type PlanResult = { plan: HostPlan } | { skip: string };
 
 const NOT_ON_HOST: Record<string, string> = {
@@ -111,6 +116,11 @@ export function planHost(p: Program, hostCpus: number): PlanResult {
     const why = NOT_ON_HOST[ev.op];
     if (why) return { skip: why };
   }
+  // the runner's fixed tables (native/futex-runner.c MAXE, and one slot per address space:
+  // MAXT * 4 + 1, the first process included)
+  if (p.events.length > RUNNER_MAX_EVENTS) return { skip: `${p.events.length} events, the runner takes at most ${RUNNER_MAX_EVENTS}` };
+  const newMms = p.events.filter((ev) => ev.op === "fork" || (ev.op === "exec" && !ev.args.fail)).length;
+  if (newMms > RUNNER_MAX_MMS - 1) return { skip: `${newMms} forks and execs, the runner tracks at most ${RUNNER_MAX_MMS} address spaces` };
   const moved = placeStops(p);
   if (typeof moved === "string") return { skip: moved };
   const at = new Map<number, number>();
@@ -133,6 +143,7 @@ export function planHost(p: Program, hostCpus: number): PlanResult {
     lines.push(`e ${i} 0 ${ev.task ?? 0} ${ev.op} ${args(ev)}`.trimEnd());
   });
   const sorted = [...words].sort((a, b) => a - b);
+  if (sorted.length > RUNNER_MAX_WORDS) return { skip: `${sorted.length} user words to read back, the runner takes at most ${RUNNER_MAX_WORDS}` };
   lines.splice(1, 0, `words ${sorted.join(" ")}`);
   return { plan: { input: lines.join("\n") + "\n", words: sorted, moved } };
 }

@@ -1,7 +1,7 @@
 // Run a planned program on the host kernel through the native runner, and read its answer in the
 // simulator's terms: per-syscall results in program order, and the final user words.
 import { spawnSync } from "node:child_process";
-import { availableParallelism } from "node:os";
+import { cpus } from "node:os";
 import type { SyscallResult } from "../exec/executor.js";
 import { printEventBody } from "../program/text.js";
 import type { Program } from "../program/types.js";
@@ -25,8 +25,9 @@ export class HostRunError extends Error {}
 
 export const HOST_TIMEOUT_MS = 90_000;
 
+/** The host's online CPUs, which the kernel sizes the private hash by (not this process's affinity). */
 export function hostCpus(): number {
-  return availableParallelism();
+  return cpus().length;
 }
 
 export function wordKey(task: number, addr: number): string {

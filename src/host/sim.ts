@@ -37,7 +37,7 @@ function readWords(k: Kernel, addrs: readonly number[], into: Words): void {
 export function eagerExits(p: Program): Program {
   const group = new Map<number, number>([[0, 0]]);
   const events: Event[] = [];
-  const run = (task: number): Event => ({ op: "run", task, args: [] });
+  const run = (task: number): Event => ({ op: "run", task, args: {} });
   for (const ev of p.events) {
     events.push(ev);
     const t = ev.task;

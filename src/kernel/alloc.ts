@@ -37,13 +37,13 @@ export class Heap {
   }
 
   free(obj: KObj, ctx: LockOwner): void {
-    this.hooks.free(obj, ctx, false);
+    this.hooks.free(obj, ctx);
     obj.state = "freed";
   }
 
   /** kvfree_rcu: the object stays readable until a grace period passes; then `rcuFreeDone`. */
   freeRcu(obj: KObj, ctx: LockOwner): void {
-    this.hooks.free(obj, ctx, true);
+    this.hooks.free(obj, ctx);
     obj.state = "rcu-pending";
   }
 

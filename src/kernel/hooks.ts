@@ -12,8 +12,8 @@ import type { Task } from "./task.js";
 import type { FutexQ } from "./futex/hb.js";
 
 /**
- * The fuzzer's view: told at a few sites that a transition happened (`site` is one of OBS in
- * kernel.ts; `ctx` the context that runs it; `obj` what it is about). Unset in normal runs.
+ * The fuzzer's view: told at a few sites that a transition happened (`site` is one of the OBS
+ * sites below; `ctx` the context that runs it; `obj` what it is about). Unset in normal runs.
  */
 export type Observe = (site: number, ctx: LockOwner | null, obj?: object | number) => void;
 
@@ -84,8 +84,8 @@ export interface Hooks extends ShadowView {
   // -- the heap (KASAN, kmemleak) --
   /** `obj` was just allocated by ctx */
   alloc(obj: KObj, ctx: LockOwner): void;
-  /** ctx is about to free `obj`, now (kvfree) or after a grace period (kvfree_rcu) */
-  free(obj: KObj, ctx: LockOwner, rcu: boolean): void;
+  /** ctx is about to free `obj` (kvfree; or kvfree_rcu, whose memory goes after a grace period) */
+  free(obj: KObj, ctx: LockOwner): void;
   /** ctx touches `obj` (`what`: the access, as the kernel source spells it) */
   access(obj: KObj, what: string, ctx: LockOwner): void;
 

@@ -1,5 +1,5 @@
 // kernel/fork.c mm lifecycle: mm_alloc/mm_init, mmget/mmput/__mmput/mmput_async,
-// mmgrab/mmdrop/__mmdrop, dup_mm.
+// mmdrop/__mmdrop, dup_mm.
 import { KObj } from "./alloc.js";
 import { AddressSpace } from "./memory.js";
 import { inFrame, run_atomic, type KGen, type LockOwner } from "./sched.js";
@@ -62,10 +62,6 @@ export function* mm_init(k: Kernel, ctx: LockOwner, mm: Mm): KGen<boolean> {
 
 export function mmget(mm: Mm): void {
   mm.users++;
-}
-
-export function mmgrab(mm: Mm): void {
-  mm.count++;
 }
 
 /** mmput(): drop a user; the last one tears the address space down (__mmput). */

@@ -186,10 +186,6 @@ export function isSyscall(ev: Event): ev is EventOf<SyscallName> {
   return kindOf(ev.op).form === "syscall";
 }
 
-export function isControl(ev: Event): ev is EventOf<ControlName> {
-  return kindOf(ev.op).form === "control";
-}
-
 // ---- argument values: the positional view generic code uses, and the checked constructors ----
 
 export function isAddr(v: Arg | undefined): v is Addr {

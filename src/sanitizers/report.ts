@@ -22,7 +22,7 @@ export interface Finding {
   title: string;
   /** simulated kernel stack, innermost frame last */
   stack: string[];
-  /** index of the program event being run, or -1 while draining, -2 at teardown */
+  /** index of the program event being run, or a phase around the events (src/kernel/phase.ts: -3 boot, -1 drain, -2 teardown) */
   event: number;
   /** the task (tN) on whose behalf the kernel ran, if any */
   task?: number;

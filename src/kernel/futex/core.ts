@@ -38,13 +38,6 @@ export function* futex_hash(k: Kernel, t: Task, key: FutexKey): KGen<HashRef> {
   }
 }
 
-/** futex_hash_get() (v6.16-6.19): an extra reference; the caller must already hold one. */
-export function* futex_hash_get(k: Kernel, t: Task, ref: HashRef): KGen {
-  if (!ref.fph) return;
-  const ok = yield* futex_private_hash_get(k, t, ref.fph);
-  k.warnOn(!ok, "futex_hash_get: extra reference failed although one is held", t);
-}
-
 /** futex_hash_put(): drop the reference futex_hash() took (the CLASS(hbr) destructor). */
 export function* futex_hash_put(k: Kernel, t: Task, ref: HashRef): KGen {
   yield* k.seams.futexPrivateHashPut(k, t, ref.fph);
