@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -650,12 +651,37 @@ int main(int argc, char **argv) {
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
   alarm(70);
+  /* no stop signal may land between fork() and `inner` being known (the outer would exit and
+   * leave the controller running), nor before the controller has asked to die with the outer */
+  sigset_t stops, old;
+  sigemptyset(&stops);
+  sigaddset(&stops, SIGTERM);
+  sigaddset(&stops, SIGINT);
+  sigaddset(&stops, SIGALRM);
+  sigprocmask(SIG_BLOCK, &stops, &old);
+  /* the outer holds the write end of `alive`: once the controller has asked to die with the
+   * outer, a hang-up on the read end means the outer was already gone (getppid() is 0 for the
+   * init of a new pid namespace, so it cannot tell) */
+  int alive[2];
+  if (pipe(alive)) die3("pipe failed");
   inner = fork();
   if (inner < 0) die3("fork failed");
   if (inner == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    close(alive[1]);
+    struct pollfd pf = {.fd = alive[0], .events = POLLIN};
+    if (poll(&pf, 1, 0) > 0 && (pf.revents & POLLHUP)) _exit(4);
+    close(alive[0]);
+    sa.sa_handler = SIG_DFL;
+    sigaction(SIGALRM, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    alarm(0);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     _exit(controller());
   }
+  close(alive[0]);
+  sigprocmask(SIG_SETMASK, &old, NULL);
   int st = 0;
   while (waitpid(inner, &st, 0) < 0 && errno == EINTR) {}
   unlink("not-an-executable");
