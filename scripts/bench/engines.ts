@@ -31,11 +31,10 @@ import { triageFile } from "../../src/corpus/intake.js";
 import { parseArtifact, startJazzer } from "../../src/fuzzing/jazzer.js";
 import { SEED_DIRS, targetModule, workDirs } from "../../src/fuzzing/paths.js";
 import { prepareWorkDir } from "../../src/fuzzing/seeds.js";
-import { decode } from "../../src/program/codec.js";
 import type { Program } from "../../src/program/types.js";
 import { signature, type Finding } from "../../src/sanitizers/report.js";
 import { arbUsefulProgram } from "./arb.js";
-import { randomBytes, xorshift } from "../../src/fuzzing/generative.js";
+import { randomBytesProgram, xorshift } from "../../src/fuzzing/generative.js";
 
 export const ENGINES = ["jazzer", "jazzer-edges", "jazzer-nodict", "blind", "fastcheck", "portfolio"] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -69,9 +68,6 @@ export interface CampaignRun extends CampaignSpec {
   foundBy?: string;
 }
 
-/** libFuzzer's default -max_len when the corpus has nothing longer */
-export const MAX_LEN = 4096;
-
 function expectedKinds(bug: string): readonly string[] {
   const b = bugInfo(bug);
   if (!b) throw new Error(`unknown bug switch '${bug}'`);
@@ -101,15 +97,11 @@ function inProcess(spec: CampaignSpec, next: () => Program): CampaignRun {
   return { ...spec, found: false, seconds: (performance.now() - t0) / 1000, execs, others: [...others] };
 }
 
-/** blind: random bytes, length log-uniform in [1, MAX_LEN], decoded with the target's kinds. */
+/** blind: random bytes, length log-uniform in [1, 4096] (libFuzzer's default -max_len), decoded with the target's kinds (the generative engine's random half). */
 export function blindCampaign(spec: CampaignSpec): CampaignRun {
   const table = TARGET_EVENTS[spec.target]!;
   const r = xorshift(spec.seed * 0x9e3779b1);
-  const logMax = Math.log(MAX_LEN);
-  return inProcess(spec, () => {
-    const len = Math.max(1, Math.floor(Math.exp(((r() >>> 8) / (1 << 24)) * logMax)));
-    return decode(randomBytes(r, len), table);
-  });
+  return inProcess(spec, () => randomBytesProgram(r, table));
 }
 
 /** fastcheck: programs from arbUsefulProgram with the target's event kinds, seeded batches. */

@@ -29,6 +29,16 @@ export function randomBytes(r: () => number, n: number): Uint8Array {
   return b;
 }
 
+/**
+ * Random bytes of a log-uniform length in [MIN_BYTES, MAX_BYTES], decoded with `table`: what
+ * the bench's blind engine runs, and the random half of the generative engine.
+ */
+export function randomBytesProgram(r: () => number, table: readonly EventKind[]): Program {
+  const span = Math.log(MAX_BYTES / MIN_BYTES);
+  const len = Math.floor(MIN_BYTES * Math.exp(((r() >>> 8) / (1 << 24)) * span));
+  return decode(randomBytes(r, len), table);
+}
+
 /** random-byte programs: lengths log-uniform in [MIN_BYTES, MAX_BYTES] (libFuzzer's default -max_len),
  * as the blind-random benchmark engine draws them */
 export const MIN_BYTES = 1;
@@ -52,8 +62,8 @@ export class GenerativeSource {
     seed: number,
   ) {
     this.r = xorshift(Math.imul(seed, 0x9e3779b1) ^ 0x5bd1e995);
-    // the perturbations only insert kinds the area has
-    for (const k of CONTROL) if (!table.some((t) => t.name === k)) throw new Error(`generative engine: the area has no '${k}' events`);
+    // the perturbations only insert kinds the target has
+    for (const k of CONTROL) if (!table.some((t) => t.name === k)) throw new Error(`generative engine: the target has no '${k}' events`);
   }
 
   /** a program the next ones may be perturbations of (corpus inputs) */
@@ -100,11 +110,7 @@ export class GenerativeSource {
 
   /** random bytes through the decoder, lengths log-uniform */
   randomProgram(): Program {
-    const span = Math.log(MAX_BYTES / MIN_BYTES);
-    const len = Math.floor(MIN_BYTES * Math.exp(((this.r() >>> 8) / (1 << 24)) * span));
-    const b = new Uint8Array(len);
-    for (let i = 0; i < len; i++) b[i] = this.r() & 0xff;
-    return decode(b, this.table);
+    return randomBytesProgram(this.r, this.table);
   }
 
   /** 1..4 schedule perturbations of a copy of `base` */

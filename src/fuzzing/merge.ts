@@ -6,7 +6,7 @@
 //
 // The swap is two renames: corpus -> .merge-old, .merge-new -> corpus, then .merge-old is deleted.
 // A merge interrupted between them is repaired by the next one (the old corpus is put back when
-// there is no corpus dir). Do not merge a target's corpus while a campaign is fuzzing it.
+// there is no corpus dir). A campaign's lock on the target refuses a merge while it fuzzes.
 import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { countInputs } from "./campaign.js";

@@ -5,7 +5,7 @@
 // abstract states it reached as extra libFuzzer features.
 //
 // How: the run installs a Kernel observer (KernelOptions.observer, one optional callback); at a
-// handful of kernel sites (OBS in src/kernel/kernel.ts) and at quiescence it turns the state it
+// handful of kernel sites (OBS in src/kernel/hooks.ts) and at quiescence it turns the state it
 // is told about into a 12-bit abstract state and records the feature (site, state) in a per-run
 // set. After the run, each feature of the set goes to libFuzzer through jazzer.js's tracer:
 // `tracePcIndir(id, state)` is `__sanitizer_cov_trace_pc_indir_with_pc(id, state)`, which sets
