@@ -52,6 +52,18 @@
 #define CTL_FD 200
 #define FILE_FD 201
 #define PR_FUTEX_HASH 78
+/* PI futex ops (the host's headers may predate them) */
+#ifndef FUTEX_LOCK_PI
+#define FUTEX_LOCK_PI 6
+#define FUTEX_UNLOCK_PI 7
+#endif
+#ifndef FUTEX_TRYLOCK_PI
+#define FUTEX_TRYLOCK_PI 8
+#endif
+#ifndef FUTEX_WAIT_REQUEUE_PI
+#define FUTEX_WAIT_REQUEUE_PI 11
+#define FUTEX_CMP_REQUEUE_PI 12
+#endif
 #define WAITERS 0x80000000u
 #define OWNER_DIED 0x40000000u
 #define TID_MASK 0x3fffffffu
@@ -61,12 +73,14 @@
 
 enum { OP_MMAP, OP_MUNMAP, OP_STORE, OP_LOAD, OP_SPAWN, OP_FORK, OP_WAIT, OP_WAKE, OP_REQUEUE,
        OP_CMP_REQUEUE, OP_SET_SLOTS, OP_GET_SLOTS, OP_RINIT, OP_RLOCK, OP_RUNLOCK, OP_RPENDING,
-       OP_GET_RL, OP_SET_RL, OP_EXEC, OP_EXIT, OP_SIGNAL, OP_GP, OP_CPU, OP_RUN, NOPS };
+       OP_GET_RL, OP_SET_RL, OP_EXEC, OP_EXIT, OP_SIGNAL, OP_GP, OP_CPU, OP_RUN,
+       OP_LOCK_PI, OP_TRYLOCK_PI, OP_UNLOCK_PI, OP_WAIT_REQUEUE_PI, OP_CMP_REQUEUE_PI, NOPS };
 static const char *const OPS[NOPS] = {
   "mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "futex_requeue",
   "futex_cmp_requeue", "hash_set_slots", "hash_get_slots", "robust_init", "robust_lock",
   "robust_unlock", "robust_pending", "get_robust_list", "set_robust_list", "exec", "exit",
-  "signal", "gp", "cpu", "run"};
+  "signal", "gp", "cpu", "run",
+  "futex_lock_pi", "futex_trylock_pi", "futex_unlock_pi", "futex_wait_requeue_pi", "futex_cmp_requeue_pi"};
 
 struct slot {
   volatile int32_t cmd_seq;  /* bumped by the controller: a command is waiting (futex word) */
@@ -223,6 +237,21 @@ static long run_op(int id, struct slot *s) {
   case OP_CMP_REQUEUE:
     priv = a[6] ? 0 : FUTEX_PRIVATE_FLAG;
     return futex(word(a[0]), FUTEX_CMP_REQUEUE | priv, (uint32_t)a[2], (unsigned long)a[3], word(a[1]), tid_value(a[4], a[5]));
+  case OP_LOCK_PI: case OP_TRYLOCK_PI:
+    priv = a[1] ? 0 : FUTEX_PRIVATE_FLAG;
+    return futex(word(a[0]), (s->op == OP_LOCK_PI ? FUTEX_LOCK_PI : FUTEX_TRYLOCK_PI) | priv, 0, 0, NULL, 0);
+  case OP_UNLOCK_PI:
+    priv = a[1] ? 0 : FUTEX_PRIVATE_FLAG;
+    /* | FUTEX_ROBUST_UNLOCK | FUTEX_ROBUST_LIST32 (v7.2; kernel-diff does not run it on 6.18):
+     * pop = the 32-bit list_op_pending of the head robust_init registered */
+    if (a[2]) return futex(word(a[0]), FUTEX_UNLOCK_PI | 512 | 1024 | priv, 0, 0, s->head ? (void *)(uintptr_t)(s->head + 8) : NULL, 0);
+    return futex(word(a[0]), FUTEX_UNLOCK_PI | priv, 0, 0, NULL, 0);
+  case OP_WAIT_REQUEUE_PI:
+    priv = a[4] ? 0 : FUTEX_PRIVATE_FLAG;
+    return futex(word(a[0]), FUTEX_WAIT_REQUEUE_PI | priv, tid_value(a[1], a[2]), 0, word(a[3]), 0);
+  case OP_CMP_REQUEUE_PI:
+    priv = a[6] ? 0 : FUTEX_PRIVATE_FLAG;
+    return futex(word(a[0]), FUTEX_CMP_REQUEUE_PI | priv, (uint32_t)a[2], (unsigned long)a[3], word(a[1]), tid_value(a[4], a[5]));
   case OP_SET_SLOTS: { long r = prctl(PR_FUTEX_HASH, 1, (unsigned long)a[0], 0, 0); return r < 0 ? -errno : r; }
   case OP_GET_SLOTS: { long r = prctl(PR_FUTEX_HASH, 2, 0, 0, 0); return r < 0 ? -errno : r; }
   case OP_RINIT: {
@@ -440,7 +469,11 @@ static const char *precondition(struct ev *e) {
     return mm_regions[t->mm] >> e->a[0] & 1 ? NULL : "region is not mapped";
   case OP_STORE: case OP_LOAD: case OP_WAIT: case OP_WAKE:
     return is_mapped(t->mm, e->a[0]) ? NULL : "region is not mapped";
-  case OP_REQUEUE: case OP_CMP_REQUEUE:
+  case OP_LOCK_PI: case OP_TRYLOCK_PI: case OP_UNLOCK_PI:
+    return is_mapped(t->mm, e->a[0]) ? NULL : "region is not mapped";
+  case OP_WAIT_REQUEUE_PI:
+    return is_mapped(t->mm, e->a[0]) && is_mapped(t->mm, e->a[3]) ? NULL : "region is not mapped";
+  case OP_REQUEUE: case OP_CMP_REQUEUE: case OP_CMP_REQUEUE_PI:
     return is_mapped(t->mm, e->a[0]) && is_mapped(t->mm, e->a[1]) ? NULL : "region is not mapped";
   case OP_SPAWN: case OP_FORK:
     return T[e->a[0]].exists ? "task already exists" : NULL;

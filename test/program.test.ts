@@ -42,6 +42,15 @@ fail_alloc 2
 t1 get_robust_list t0
 t0 set_robust_list m0+96 12
 t0 robust_pending m0+32 @1
+t1 futex_lock_pi m0+0
+t1 futex_lock_pi m1+0 shared @2
+t2 futex_trylock_pi m0+0
+t1 futex_unlock_pi m0+0
+t1 futex_unlock_pi m1+0 shared robust
+t1 futex_unlock_pi m0+0 robust
+t0 futex_wait_requeue_pi m0+0 0 m0+4
+t0 futex_wait_requeue_pi m1+0 0 m1+4 shared
+t1 futex_cmp_requeue_pi m0+0 m0+4 1 2 0
 `;
 
 describe("program text", () => {

@@ -2,7 +2,7 @@
 // host, compare, and explain what the host-version rules explain.
 import type { Program } from "../program/types.js";
 import { describe, diffRuns, type Difference } from "./compare.js";
-import { planHost } from "./plan.js";
+import { hostKernelLacks, planHost } from "./plan.js";
 import { classify, HOST_RULES, type HostRule } from "./rules.js";
 import { join } from "node:path";
 import { formatCorpusFile, type Expect } from "../corpus/file.js";
@@ -18,6 +18,8 @@ export type ProgramDiff =
 
 /** `rules`: the host-version rules that explain differences (tests pass fewer, to make one) */
 export function diffProgram(p: Program, bin: string, cpus: number = hostCpus(), rules: readonly HostRule[] = HOST_RULES): ProgramDiff {
+  const lacks = hostKernelLacks(p);
+  if (lacks) return { status: "skipped", reason: lacks };
   const planned = planHost(p, cpus);
   if ("skip" in planned) return { status: "skipped", reason: planned.skip };
   const sim = runOnSim(p, planned.plan.words);

@@ -60,6 +60,19 @@ function args(ev: Event): string {
       const a = ev.args;
       return `${addrOf(a.addr)} ${addrOf(a.addr2)} ${a.nr_wake} ${a.nr_requeue} ${val(a.value)} ${flag(a.shared)}`;
     }
+    case "futex_lock_pi":
+    case "futex_trylock_pi":
+      return `${addrOf(ev.args.addr)} ${flag(ev.args.shared)}`;
+    case "futex_unlock_pi":
+      return `${addrOf(ev.args.addr)} ${flag(ev.args.shared)} ${flag(ev.args.robust)}`;
+    case "futex_wait_requeue_pi": {
+      const a = ev.args;
+      return `${addrOf(a.addr)} ${val(a.value)} ${addrOf(a.addr2)} ${flag(a.shared)}`;
+    }
+    case "futex_cmp_requeue_pi": {
+      const a = ev.args;
+      return `${addrOf(a.addr)} ${addrOf(a.addr2)} ${a.nr_wake} ${a.nr_requeue} ${val(a.value)} ${flag(a.shared)}`;
+    }
     case "set_robust_list":
       return `${addrOf(ev.args.head)} ${ev.args.len}`;
     case "exec":
@@ -105,6 +118,16 @@ function placeStops(p: Program): Map<number, number> | string {
     if (ev.stop !== undefined && !moved.has(i)) return `'@${ev.stop}' stops a call after ${ev.stop} preemption points, which the host does not expose`;
   }
   return moved;
+}
+
+/**
+ * Why the host kernel (6.18) cannot run a program that the runner can (a reproducer for a v7.2
+ * kernel still can): null when it can.
+ */
+export function hostKernelLacks(p: Program): string | null {
+  for (const ev of p.events)
+    if (ev.op === "futex_unlock_pi" && ev.args.robust) return "`futex_unlock_pi robust`: FUTEX_ROBUST_UNLOCK is v7.2; the host kernel (6.18) has no such flag";
+  return null;
 }
 
 export function planHost(p: Program, hostCpus: number): PlanResult {

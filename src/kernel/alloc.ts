@@ -36,6 +36,13 @@ export class Heap {
     return obj;
   }
 
+  /** An object that is not slab memory but whose lifetime KASAN tracks (a stack frame): never fails. */
+  track<T extends KObj>(obj: T, ctx: LockOwner): T {
+    obj.hid = this.next++;
+    this.hooks.alloc(obj, ctx);
+    return obj;
+  }
+
   free(obj: KObj, ctx: LockOwner): void {
     this.hooks.free(obj, ctx);
     obj.state = "freed";

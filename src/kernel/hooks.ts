@@ -9,7 +9,8 @@ import type { AddressSpace } from "./memory.js";
 import type { Mm } from "./mm.js";
 import type { LockOwner } from "./sched.js";
 import type { Task } from "./task.js";
-import type { FutexQ } from "./futex/hb.js";
+import type { FutexKey, FutexQ } from "./futex/hb.js";
+import type { FutexPiState } from "./futex/pi_state.js";
 
 /**
  * The fuzzer's view: told at a few sites that a transition happened (`site` is one of the OBS
@@ -96,6 +97,8 @@ export interface Hooks extends ShadowView {
   fphPut(ctx: LockOwner): void;
   /** t is returning to user space from a syscall */
   userReturn(t: Task): void;
+  /** a private-hash reference `from` took is now `to`'s to drop (q->drop_fph) */
+  fphTransfer(from: LockOwner, to: LockOwner): void;
   /** mm->futex.phash.atomic was just updated by `op` */
   refAtomic(mm: Mm, op: string, ctx: LockOwner): void;
 
@@ -126,6 +129,16 @@ export interface Hooks extends ShadowView {
   kernelRobustWrite(as: AddressSpace, addr: number): void;
   /** dup_mmap copied `from` into `to` (anonymous pages copied, file pages shared) */
   mmapCopied(from: AddressSpace, to: AddressSpace): void;
+
+  // -- PI futexes (the PI sanitizer) --
+  /** the kernel stored `value` into a PI futex word through `key` (lock, unlock, owner fixup) */
+  piWordWrite(as: AddressSpace, addr: number, value: number, key: FutexKey): void;
+  /** put_pi_state() dropped a reference of `ps` (its refcount is already decremented) */
+  piStatePut(ps: FutexPiState, ctx: LockOwner): void;
+  /** the bucket lock is dropped with the PI futex word at uaddr and `ps` settled by ctx */
+  piSettled(ps: FutexPiState, as: AddressSpace, uaddr: number, ctx: LockOwner): void;
+  /** the rt_mutex of `ps` gained or lost a waiter (lock, requeue) */
+  piWaiters(ps: FutexPiState, ctx: LockOwner): void;
 
   // -- the run's phases (told by the executor) --
   /** every event has run and the kernel drained (end-of-run checks of a live system) */
@@ -168,6 +181,7 @@ export class NoHooks implements Hooks {
   fphGet(): void {}
   fphPut(): void {}
   userReturn(): void {}
+  fphTransfer(): void {}
   refAtomic(): void {}
   sleep(): void {}
   woken(): void {}
@@ -183,6 +197,10 @@ export class NoHooks implements Hooks {
   userStore(): void {}
   kernelRobustWrite(): void {}
   mmapCopied(): void {}
+  piWordWrite(): void {}
+  piStatePut(): void {}
+  piSettled(): void {}
+  piWaiters(): void {}
   quiescent(): void {}
   tornDown(): void {}
 }

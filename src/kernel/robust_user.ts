@@ -52,6 +52,14 @@ function putMeta(k: Kernel, t: Task, addr: number, v: number, tag: WordTag): boo
   return true;
 }
 
+/** A store of user data (no robust-list provenance) by the robust mutex code. */
+function putData(k: Kernel, t: Task, addr: number, v: number): boolean {
+  addr >>>= 0;
+  if (addr & 3 || !t.mm || !t.mm.as.write(addr, v)) return false;
+  k.hooks.userStore(t.mm.as, addr, v);
+  return true;
+}
+
 /** The mutex word changes hands in user space (cmpxchg by the mutex code). */
 function putLock(k: Kernel, t: Task, lock: number, v: number): boolean {
   if (!t.mm || !t.mm.as.write(lock, v)) return false;
@@ -70,7 +78,11 @@ function syscall_exit_kills(t: Task): boolean {
 function list_add(k: Kernel, t: Task, head: number, node: number): boolean {
   if (t.mm) k.hooks.robustListAdd(t, t.mm.as, head, node);
   const first = read(t, head + HEAD_NEXT);
-  return first !== null && putMeta(k, t, node, first, WordTag.RobustNode) && putMeta(k, t, head + HEAD_NEXT, node, WordTag.RobustHead);
+  if (first === null) return false;
+  // node->next = head->next: a pointer the user forged into the head stays forged in the node
+  const forged = !!t.mm && !k.hooks.robustTrusted(t.mm.as, head + HEAD_NEXT, t.tid, "head");
+  if (forged ? !putData(k, t, node, first) : !putMeta(k, t, node, first, WordTag.RobustNode)) return false;
+  return putMeta(k, t, head + HEAD_NEXT, node, WordTag.RobustHead);
 }
 
 /** DEQUEUE_MUTEX: unlink the node (the list is singly linked here, so walk to its predecessor). */

@@ -17,6 +17,8 @@ import {
   type ResizeStrategy,
 } from "./futex/resize.js";
 import { futex_unqueue, type FutexUnqueue } from "./futex/core.js";
+import { futex_lock_pi_forget_exiting, type FutexLockPiRetry } from "./futex/pi.js";
+import { requeue_pi_wake_futex, type RequeuePiWakeFutex } from "./futex/requeue_pi.js";
 
 export interface Seams {
   /** exit_to_user_mode: clear list_op_pending of an interrupted robust unlock (7010c39d) */
@@ -37,6 +39,10 @@ export interface Seams {
   futexPrivateHashPut: FutexPrivateHashPut;
   /** futex_unqueue: a waiter takes itself off its bucket through q->lock_ptr */
   futexUnqueue: FutexUnqueue;
+  /** futex_lock_pi: the exiting owner pointer after wait_for_owner_exiting, before the retry */
+  futexLockPiRetry: FutexLockPiRetry;
+  /** requeue_pi_wake_futex: wake a requeue-PI waiter the requeue took the PI futex for */
+  requeuePiWakeFutex: RequeuePiWakeFutex;
 }
 
 /** The fixed kernel (Linux v7.2). */
@@ -50,4 +56,6 @@ export const V7_2: Seams = {
   futexPivotPending: futex_pivot_pending,
   futexPrivateHashPut: futex_private_hash_put,
   futexUnqueue: futex_unqueue,
+  futexLockPiRetry: futex_lock_pi_forget_exiting,
+  requeuePiWakeFutex: requeue_pi_wake_futex,
 };

@@ -15,6 +15,9 @@ import { futex_wait, futex_wake } from "./futex/waitwake.js";
 import { sys_get_robust_list, sys_set_robust_list } from "./futex/robust.js";
 import { robust_mutex_precondition, user_robust_init, user_robust_lock, user_robust_pending, user_robust_unlock } from "./robust_user.js";
 import { futex_requeue } from "./futex/requeue.js";
+import { futex_unlock_pi, sys_futex_lock_pi } from "./futex/pi.js";
+import { futex_cmp_requeue_pi, sys_futex_wait_requeue_pi } from "./futex/requeue_pi.js";
+import { HEAD_LIST_OP_PENDING } from "./futex/robust.js";
 import { PR_FUTEX_HASH_GET_SLOTS, PR_FUTEX_HASH_SET_SLOTS, futex_hash_prctl } from "./futex/resize.js";
 
 /** The implementation of syscall-form event N; it receives the event's typed arguments. */
@@ -120,6 +123,21 @@ export const SYSCALLS: { [N in SyscallName]: Syscall<N> } = {
   robust_pending: { precondition: (_k, t, { addr }) => robust_mutex_precondition(t, addr, "mutex"), run: (k, t, { addr }) => user_robust_pending(k, t, addr) },
   get_robust_list: { run: (k, t, { pid }) => instant(() => sys_get_robust_list(k, t, pid)) },
   set_robust_list: { run: (_k, t, { head, len }) => instant(() => sys_set_robust_list(t, uaddr(head), len)) },
+  futex_lock_pi: { precondition: (_k, t, { addr }) => unmapped(t, addr), run: (k, t, { addr, shared }) => sys_futex_lock_pi(k, t, uaddr(addr), shared, false) },
+  futex_trylock_pi: { precondition: (_k, t, { addr }) => unmapped(t, addr), run: (k, t, { addr, shared }) => sys_futex_lock_pi(k, t, uaddr(addr), shared, true) },
+  futex_unlock_pi: {
+    precondition: (_k, t, { addr }) => unmapped(t, addr),
+    // FUTEX_ROBUST_UNLOCK's pop: &head->list_op_pending of the registered robust list (0 without one)
+    run: (k, t, { addr, shared, robust }) => futex_unlock_pi(k, t, uaddr(addr), shared, robust ? (t.robust ? (t.robust.head + HEAD_LIST_OP_PENDING) >>> 0 : 0) : null),
+  },
+  futex_wait_requeue_pi: {
+    precondition: (_k, t, { addr, addr2 }) => unmapped(t, addr, addr2),
+    run: (k, t, { addr, value, addr2, shared }) => sys_futex_wait_requeue_pi(k, t, uaddr(addr), uval(value), uaddr(addr2), shared),
+  },
+  futex_cmp_requeue_pi: {
+    precondition: (_k, t, { addr, addr2 }) => unmapped(t, addr, addr2),
+    run: (k, t, { addr, addr2, nr_wake, nr_requeue, value, shared }) => futex_cmp_requeue_pi(k, t, uaddr(addr), uaddr(addr2), shared, nr_wake, nr_requeue, uval(value)),
+  },
   exec: { run: (k, t, { fail }) => do_execve(k, t, fail) },
   exit: { run: (k, t) => do_exit(k, t) },
 };

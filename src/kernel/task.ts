@@ -1,7 +1,8 @@
 // Tasks and thread groups (task_struct / signal_struct, the parts futex code touches).
 import type { Mm } from "./mm.js";
-import type { LockOwner, KGen, Wait } from "./sched.js";
+import { Mutex, type LockOwner, type KGen, type Wait } from "./sched.js";
 import type { RcuReader } from "./rcu.js";
+import type { FutexPiState } from "./futex/pi_state.js";
 
 export type TaskState =
   /** in user space, ready for its next event */
@@ -81,6 +82,16 @@ export class Task implements LockOwner, RcuReader {
   exiting = false;
   exitCode = 0;
 
+  // -- PI futexes (futex/pi_state.ts) --
+  /** tsk->futex_state: FUTEX_STATE_OK, _EXITING (futex_cleanup_begin), _DEAD (exit done) */
+  futexState: "ok" | "exiting" | "dead" = "ok";
+  /** tsk->futex_exit_mutex: held across the exit-time futex cleanup (wait_for_owner_exiting) */
+  readonly futexExitMutex: Mutex;
+  /** tsk->pi_state_list: the pi_states this task owns, oldest first */
+  readonly piStateList: FutexPiState[] = [];
+  /** tsk->pi_state_cache (refill_pi_state_cache) */
+  piStateCache: FutexPiState | null = null;
+
   constructor(
     /** program name tN */
     readonly id: number,
@@ -89,7 +100,9 @@ export class Task implements LockOwner, RcuReader {
     public group: ThreadGroup,
     public mm: Mm | null,
     public cpu: number,
-  ) {}
+  ) {
+    this.futexExitMutex = new Mutex(`t${id}->futex_exit_mutex`);
+  }
 
   get name(): string {
     return `t${this.id}`;

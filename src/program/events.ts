@@ -46,7 +46,7 @@ export type ArgKind =
   | { name: string; k: "enum"; values: readonly string[] }
   | { name: string; k: "flag"; word: string };
 
-export type Group = "memory" | "task" | "futex" | "hash" | "robust" | "sched";
+export type Group = "memory" | "task" | "futex" | "hash" | "robust" | "sched" | "pi";
 
 export interface EventKind {
   name: string;
@@ -107,6 +107,15 @@ export const EVENT_KINDS = [
     args: [addr("head"), { name: "len", k: "int", min: 0, max: 0xffff, dict: [12, 24, 0, 11, 13] }],
   },
   { name: "robust_pending", form: "syscall", args: [addr("addr")], group: "robust", doc: "half a robust lock: list_op_pending = mutex, cmpxchg(0 -> TID); never linked, pending never cleared" },
+  // PI futexes and requeue-PI (appended)
+  { name: "futex_lock_pi", form: "syscall", args: [addr("addr"), shared], group: "pi", doc: "FUTEX_LOCK_PI(_PRIVATE): take a PI futex (word = TID), blocking on its rt_mutex" },
+  { name: "futex_trylock_pi", form: "syscall", args: [addr("addr"), shared], group: "pi", doc: "FUTEX_TRYLOCK_PI(_PRIVATE): take a PI futex or -EAGAIN (-EWOULDBLOCK)" },
+  {
+    name: "futex_unlock_pi", form: "syscall", group: "pi", doc: "FUTEX_UNLOCK_PI(_PRIVATE); with robust, | FUTEX_ROBUST_UNLOCK: the robust list's pending op is cleared after the unlock",
+    args: [addr("addr"), shared, { name: "robust", k: "flag", word: "robust" }],
+  },
+  { name: "futex_wait_requeue_pi", form: "syscall", args: [addr("addr"), value, addr("addr2"), shared], group: "pi", doc: "FUTEX_WAIT_REQUEUE_PI: wait on a non-PI word, return owning the PI futex addr2" },
+  { name: "futex_cmp_requeue_pi", form: "syscall", args: [addr("addr"), addr("addr2"), count("nr_wake"), count("nr_requeue"), value, shared], group: "pi", doc: "FUTEX_CMP_REQUEUE_PI: take addr2 for the top waiter, queue up to nr_requeue more on its rt_mutex" },
 ] as const satisfies readonly EventKind[];
 
 // ---- types derived from the rows ----

@@ -8,6 +8,11 @@ export const TARGET_EVENTS: Readonly<Record<string, readonly EventKind[]>> = {
   "hash-resize": kindsNamed(["mmap", "store", "spawn", "futex_wait", "futex_wake", "futex_requeue", "futex_cmp_requeue", "hash_set_slots", "hash_get_slots", "exit", "step", "run", "cpu", "gp", "fail_alloc"]),
   "fork-lifecycle": kindsNamed(["mmap", "store", "spawn", "fork", "futex_wait", "futex_wake", "hash_set_slots", "exec", "exit", "signal", "step", "run", "cpu", "gp", "fail_alloc"]),
   "robust-unlock": kindsNamed(["mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "robust_init", "robust_lock", "robust_unlock", "exit", "step", "run", "cpu", "irq", "signal", "gp"]),
+  pi: kindsNamed([
+    "mmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "robust_init", "robust_lock", "robust_unlock", "exec", "exit",
+    "futex_lock_pi", "futex_trylock_pi", "futex_unlock_pi", "futex_wait_requeue_pi", "futex_cmp_requeue_pi",
+    "hash_set_slots", "step", "run", "cpu", "signal", "gp", "fail_alloc",
+  ]),
 };
 
 /** The names of the fuzz targets, in TARGET_EVENTS order. */

@@ -36,6 +36,12 @@ export class RefcountShadow {
     this.counts.set(ctx, n);
   }
 
+  /** a reference ctx took is dropped by `to` (q->drop_fph: the waker takes it for the waiter) */
+  transfer(from: LockOwner, to: LockOwner): void {
+    this.counts.set(from, (this.counts.get(from) ?? 0) - 1);
+    this.counts.set(to, (this.counts.get(to) ?? 0) + 1);
+  }
+
   userReturn(t: Task): void {
     const n = this.counts.get(t) ?? 0;
     if (n !== 0)

@@ -1,19 +1,23 @@
 // The sanitizers of one run, as the kernel's Hooks: KASAN and kmemleak (kasan.ts), the private
-// hash refcount (refcount.ts), lost waiters (waiters.ts), the robust list (robust.ts). Each owns
+// hash refcount (refcount.ts), lost waiters (waiters.ts), the robust list (robust.ts), PI state
+// and rt_mutex waiters (pi.ts). Each owns
 // its shadow state. The executor builds one per run and asks for the end-of-run checks.
 import type { KObj } from "../kernel/alloc.js";
-import type { Hooks, Observe, RobustUserOp, WordTag } from "../kernel/hooks.js";
+import { WordTag, type Hooks, type Observe, type RobustUserOp } from "../kernel/hooks.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { AddressSpace } from "../kernel/memory.js";
 import type { Mm } from "../kernel/mm.js";
 import type { LockOwner } from "../kernel/sched.js";
 import type { Task } from "../kernel/task.js";
-import type { FutexQ } from "../kernel/futex/hb.js";
+import type { FutexKey, FutexQ } from "../kernel/futex/hb.js";
+import { FUTEX_TID_MASK } from "../program/types.js";
 import { Kasan, callers, describeObj } from "./kasan.js";
 import { RefcountShadow } from "./refcount.js";
 import { RobustShadow, robust_meta_trusted } from "./robust.js";
 import { Sleepers } from "./waiters.js";
 import { WordTags } from "./wordtags.js";
+import { PiShadow } from "./pi.js";
+import type { FutexPiState } from "../kernel/futex/pi_state.js";
 
 export class Sanitizers implements Hooks {
   private readonly kasan: Kasan;
@@ -21,6 +25,7 @@ export class Sanitizers implements Hooks {
   private readonly sleeping: Sleepers;
   private readonly robust: RobustShadow;
   private readonly tags = new WordTags();
+  private readonly pi: PiShadow;
 
   constructor(
     k: Kernel,
@@ -31,6 +36,7 @@ export class Sanitizers implements Hooks {
     this.refs = new RefcountShadow(k);
     this.sleeping = new Sleepers(k);
     this.robust = new RobustShadow(k, this.tags);
+    this.pi = new PiShadow(k);
   }
 
   alloc(obj: KObj, ctx: LockOwner): void {
@@ -47,6 +53,9 @@ export class Sanitizers implements Hooks {
   }
   fphPut(ctx: LockOwner): void {
     this.refs.put(ctx);
+  }
+  fphTransfer(from: LockOwner, to: LockOwner): void {
+    this.refs.transfer(from, to);
   }
   userReturn(t: Task): void {
     this.refs.userReturn(t);
@@ -80,9 +89,25 @@ export class Sanitizers implements Hooks {
   }
   userRobustWrite(as: AddressSpace, addr: number, tag: WordTag, owner: number): void {
     this.tags.set(as, addr, tag, owner);
+    this.pi.userWrite(as, addr);
   }
   userStore(as: AddressSpace, addr: number, value: number): void {
     this.tags.userStore(as, addr, value);
+    this.pi.userWrite(as, addr);
+  }
+  piWordWrite(as: AddressSpace, addr: number, value: number, key: FutexKey): void {
+    this.pi.kernelWrite(as, addr, key);
+    // a PI lock word is a mutex word owned by the TID in it (glibc's PI robust mutexes)
+    this.tags.set(as, addr, WordTag.RobustMutex, value & FUTEX_TID_MASK);
+  }
+  piStatePut(ps: FutexPiState, ctx: LockOwner): void {
+    this.pi.put(ps, ctx);
+  }
+  piSettled(ps: FutexPiState, as: AddressSpace, uaddr: number, ctx: LockOwner): void {
+    this.pi.settled(ps, as, uaddr, ctx);
+  }
+  piWaiters(ps: FutexPiState, ctx: LockOwner): void {
+    this.pi.waiters(ps, ctx);
   }
   kernelRobustWrite(as: AddressSpace, addr: number): void {
     this.tags.kernelWrite(as, addr);

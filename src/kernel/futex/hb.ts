@@ -6,6 +6,9 @@ import type { Kernel } from "../kernel.js";
 import type { Mm } from "../mm.js";
 import { SpinLock, spin_lock, spin_unlock, type KGen, type LockOwner } from "../sched.js";
 import type { Task } from "../task.js";
+import type { RtMutexWaiter } from "../rtmutex.js";
+import type { FutexPiState } from "./pi_state.js";
+import type { FutexPrivateHash } from "./private.js";
 
 /**
  * union futex_key. `private`: PROCESS_PRIVATE ops (mm, address). `mmshared`: a shared op on an
@@ -50,6 +53,18 @@ export function futex_private_key_hash(addr: number): number {
 export class FutexQ {
   /** the bucket lock this q is queued under; null once woken (futex_wake_mark) */
   lock_ptr: FutexHashBucket | null = null;
+  /** PI: the pi_state this waiter is attached to (futex_lock_pi; requeue-PI once requeued) */
+  pi_state: FutexPiState | null = null;
+  /** requeue-PI: the rt_mutex waiter on the waiter's stack (futex_wait_requeue_pi) */
+  rt_waiter: RtMutexWaiter | null = null;
+  /** requeue-PI: the key of the PI futex it is to be requeued to */
+  requeue_pi_key: FutexKey | null = null;
+  /** requeue-PI: q->requeue_state (Q_REQUEUE_PI_*, requeue_pi.ts) */
+  requeue_state = 0;
+  /** the extra private-hash reference a waker took for this waiter (dropped by the waiter) */
+  drop_fph: FutexPrivateHash | null = null;
+  /** the stack frame q lives in, when KASAN is to see it die with the syscall (requeue-PI waiters) */
+  frame: KObj | null = null;
   constructor(
     readonly task: Task,
     public key: FutexKey,

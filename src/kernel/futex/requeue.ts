@@ -11,20 +11,20 @@ import { futex_hb_check, futex_hb_lock, futex_hb_unlock, futex_hb_waiters_dec, f
 import { futex_get_value } from "./waitwake.js";
 
 /** double_lock_hb(): lower address first; one lock if both keys share a bucket. */
-function* double_lock_hb(k: Kernel, t: Task, hb1: FutexHashBucket, hb2: FutexHashBucket): KGen {
+export function* double_lock_hb(k: Kernel, t: Task, hb1: FutexHashBucket, hb2: FutexHashBucket): KGen {
   const [a, b] = hb1.addr <= hb2.addr ? [hb1, hb2] : [hb2, hb1];
   yield* futex_hb_lock(k, t, a);
   if (a !== b) yield* futex_hb_lock(k, t, b); // spin_lock_nested
 }
 
 /** double_unlock_hb() */
-function double_unlock_hb(k: Kernel, t: Task, hb1: FutexHashBucket, hb2: FutexHashBucket): void {
+export function double_unlock_hb(k: Kernel, t: Task, hb1: FutexHashBucket, hb2: FutexHashBucket): void {
   futex_hb_unlock(k, t, hb1);
   if (hb1 !== hb2) futex_hb_unlock(k, t, hb2);
 }
 
 /** requeue_futex(): move q from hb1 to hb2 (both locked) and give it key2. */
-function requeue_futex(k: Kernel, t: Task, q: FutexQ, hb1: FutexHashBucket, hb2: FutexHashBucket, key2: FutexKey): void {
+export function requeue_futex(k: Kernel, t: Task, q: FutexQ, hb1: FutexHashBucket, hb2: FutexHashBucket, key2: FutexKey): void {
   if (hb1 !== hb2) {
     futex_hb_check(k, t, hb1, "plist_del(&q->list, &hb1->chain)");
     hb1.chain.splice(hb1.chain.indexOf(q), 1);
@@ -82,6 +82,11 @@ export function* futex_requeue(
       for (const q of [...hb1.chain]) {
         if (task_count - nr_wake >= nr_requeue) break;
         if (!match_futex(q.key, key1)) continue;
+        // FUTEX_WAIT_REQUEUE_PI waiters pair only with FUTEX_CMP_REQUEUE_PI
+        if (q.rt_waiter || q.pi_state) {
+          ret = EINVAL;
+          break;
+        }
         yield "futex_requeue: wake or requeue one waiter";
         if (++task_count <= nr_wake) futex_wake_mark(k, t, q);
         else requeue_futex(k, t, q, hb1, hb2, key2);

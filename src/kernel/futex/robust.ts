@@ -6,17 +6,17 @@
 //   +0 list.next        (u32 pointer: first node, or the head itself when empty)
 //   +4 futex_offset     (s32: mutex word = node + futex_offset)
 //   +8 list_op_pending  (u32 pointer: the node being locked/unlocked, or 0)
-// Bit 0 of a node pointer flags a PI futex (FUTEX_ROBUST_MOD_PI). PI futexes are left out: the
-// bit is honoured by the walk (OWNER_DIED without a wake) but nothing here locks PI futexes and
-// exit_pi_state_list is not modelled.
+// Bit 0 of a node pointer flags a PI futex (FUTEX_ROBUST_MOD_PI): the walk marks its word
+// OWNER_DIED without a wake; exit_pi_state_list (pi_state.ts) hands its rt_mutex to the waiters.
 import type { Kernel } from "../kernel.js";
 import { OBS } from "../hooks.js";
-import type { KGen } from "../sched.js";
+import { mutex_unlock, waitUntil, type KGen } from "../sched.js";
 import { tidOf, type Task } from "../task.js";
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from "../../program/types.js";
 import { EINVAL, ESRCH } from "../errno.js";
 import { get_futex_key } from "./core.js";
 import { futex_wake } from "./waitwake.js";
+import { exit_pi_state_list, free_pi_state_cache } from "./pi_state.js";
 
 export const HEAD_NEXT = 0;
 export const HEAD_FUTEX_OFFSET = 4;
@@ -47,11 +47,12 @@ export function sys_get_robust_list(k: Kernel, _t: Task, pid: number): number {
   return p.robust ? p.robust.head : 0;
 }
 
-/** futex_exit_release(): the robust list (and pending op) of a dying task; PI states not modelled. */
+/** futex_exit_release(): the robust list (and pending op) and the PI states of a dying task. */
 export function* futex_exit_release(k: Kernel, t: Task): KGen {
   t.frames.push("futex_exit_release");
   try {
-    yield* futex_cleanup(k, t);
+    yield* futex_cleanup(k, t, "dead");
+    free_pi_state_cache(k, t);
   } finally {
     t.frames.pop();
   }
@@ -61,19 +62,31 @@ export function* futex_exit_release(k: Kernel, t: Task): KGen {
 export function* futex_exec_release(k: Kernel, t: Task): KGen {
   t.frames.push("futex_exec_release");
   try {
-    yield* futex_cleanup(k, t);
+    yield* futex_cleanup(k, t, "ok");
   } finally {
     t.frames.pop();
   }
 }
 
-function* futex_cleanup(k: Kernel, t: Task): KGen {
+/**
+ * futex_cleanup_begin() .. futex_cleanup_end(): under tsk->futex_exit_mutex with futex_state
+ * EXITING (a PI locker that finds this owner waits for the mutex: wait_for_owner_exiting), walk
+ * the robust list, then hand off the PI states (exit_pi_state_list); DEAD at exit, OK at exec.
+ */
+function* futex_cleanup(k: Kernel, t: Task, end: "dead" | "ok"): KGen {
+  const m = t.futexExitMutex;
   yield "futex_cleanup_begin: mutex_lock(&tsk->futex_exit_mutex)";
+  yield* waitUntil(m.sleepLabel, () => m.owner === null, "uninterruptible");
+  m.owner = t;
+  t.futexState = "exiting";
   if (t.robust) {
     yield* exit_robust_list(k, t);
     t.robust = null;
   }
+  if (t.piStateList.length) yield* exit_pi_state_list(k, t);
   yield "futex_cleanup_end: futex_state = FUTEX_STATE_DEAD";
+  t.futexState = end;
+  mutex_unlock(t, m);
 }
 
 /** A pointer fetched from user memory, with its provenance for the sanitizer. */

@@ -10,7 +10,7 @@ import type { KGen } from "../sched.js";
 import type { Task } from "../task.js";
 import { unlock_cs_within } from "../vdso.js";
 import { FUTEX_WAITERS } from "../../program/types.js";
-import { EAGAIN, EFAULT } from "../errno.js";
+import { EAGAIN, EFAULT, EINVAL } from "../errno.js";
 import { futex_hash, futex_hash_put, get_futex_key } from "./core.js";
 import { futex_hb_lock, futex_hb_unlock, futex_wake_mark, match_futex } from "./hb.js";
 import { HEAD_LIST_OP_PENDING } from "./robust.js";
@@ -101,6 +101,12 @@ function* __futex_robust_unlock(
     // no lockless waiters check: the store below must happen under the bucket lock
     yield* futex_hb_lock(k, t, hb);
     // count the waiters on this key; the ones beyond nr_wake keep FUTEX_WAITERS set
+    // a PI waiter on the key: this is no robust non-PI futex
+    if (hb.chain.some((q) => match_futex(q.key, key) && (q.pi_state || q.rt_waiter))) {
+      futex_hb_unlock(k, t, hb);
+      yield* futex_hash_put(k, t, ref);
+      return EINVAL;
+    }
     const wakees = hb.chain.filter((q) => match_futex(q.key, key) && (q.bitset & bitset) !== 0);
     const waiters = hb.chain.filter((q) => match_futex(q.key, key)).length;
     const woken = Math.min(wakees.length, nr_wake);

@@ -3,7 +3,7 @@
 import type { Kernel } from "../kernel.js";
 import { waitUntil, type KGen } from "../sched.js";
 import type { Task } from "../task.js";
-import { EAGAIN, EFAULT, EINTR } from "../errno.js";
+import { EAGAIN, EFAULT, EINTR, EINVAL } from "../errno.js";
 import { FutexQ, __futex_queue, futex_hb_lock, futex_hb_unlock, futex_hb_waiters_dec, futex_hb_waiters_inc, futex_hb_waiters_pending, futex_wake_mark, match_futex, type FutexKey } from "./hb.js";
 import { futex_hash, futex_hash_put } from "./core.js";
 
@@ -17,10 +17,9 @@ export function futex_get_value(t: Task, uaddr: number): number | null {
  * at the bucket, lock), compare the user value under the lock, queue, unlock, drop the reference.
  * Returns the queued q, or an errno (-EAGAIN when the word differs from `val`).
  */
-function* futex_wait_setup(k: Kernel, t: Task, uaddr: number, val: number, key: FutexKey): KGen<FutexQ | number> {
+export function* futex_wait_setup(k: Kernel, t: Task, uaddr: number, val: number, key: FutexKey, q = new FutexQ(t, key)): KGen<FutexQ | number> {
   t.frames.push("futex_wait_setup");
   try {
-    const q = new FutexQ(t, key);
     const ref = yield* futex_hash(k, t, key);
     const hb = ref.hb;
     // futex_q_lock()
@@ -86,8 +85,15 @@ export function* futex_wake(k: Kernel, t: Task, key: FutexKey, nr: number, bitse
     }
     yield* futex_hb_lock(k, t, hb);
     let woken = 0;
+    let ret = 0;
     for (const q of [...hb.chain]) {
-      if (!match_futex(q.key, key) || !(q.bitset & bitset)) continue;
+      if (!match_futex(q.key, key)) continue;
+      // a PI waiter (futex_lock_pi, futex_wait_requeue_pi) is not for FUTEX_WAKE
+      if (q.pi_state || q.rt_waiter) {
+        ret = EINVAL;
+        break;
+      }
+      if (!(q.bitset & bitset)) continue;
       futex_wake_mark(k, t, q);
       // as in the kernel, the count is checked after a wake: nr_wake 0 still wakes one
       if (++woken >= nr) break;
@@ -95,7 +101,7 @@ export function* futex_wake(k: Kernel, t: Task, key: FutexKey, nr: number, bitse
     futex_hb_unlock(k, t, hb);
     yield "futex_wake: wake_up_q";
     yield* futex_hash_put(k, t, ref);
-    return woken;
+    return ret || woken;
   } finally {
     t.frames.pop();
   }
