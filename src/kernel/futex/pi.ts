@@ -100,43 +100,41 @@ function* fixup_pi_state_owner(k: Kernel, t: Task, uaddr: number, q: FutexQ, arg
 
 /** __fixup_pi_state_owner(), with the pi_mutex wait_lock and q->lock_ptr held (dropped and retaken to retry). */
 function* __fixup_pi_state_owner(k: Kernel, t: Task, uaddr: number, q: FutexQ, argowner: Task | null): KGen<number> {
-  {
-    const ps = q.pi_state!;
-    const oldowner = ps.owner;
-    for (;;) {
-      let newowner: Task;
-      if (!argowner) {
-        if (oldowner !== t) return 0;
-        if (rt_mutex_futex_trylock(ps.pi_mutex, t)) return 1;
-        const o = ps.pi_mutex.owner;
-        if (!o) {
-          // the top waiter has not taken the lock yet: drop the locks and try again
-          spin_unlock(t, ps.pi_mutex.wait_lock);
-          futex_hb_unlock(k, t, q.lock_ptr!);
-          yield new Wait("__fixup_pi_state_owner: cond_resched", () => lockTaken(ps.pi_mutex), "spin");
-          yield* futex_q_lockptr_lock(k, t, q);
-          yield* spin_lock(t, ps.pi_mutex.wait_lock);
-          if (ps.owner !== oldowner) return 0;
-          continue;
-        }
-        newowner = o;
-      } else {
-        k.warnOn(argowner !== t, "__fixup_pi_state_owner: WARN_ON_ONCE(argowner != current)", t);
-        if (oldowner === t) return 1;
-        newowner = argowner;
+  const ps = q.pi_state!;
+  const oldowner = ps.owner;
+  for (;;) {
+    let newowner: Task;
+    if (!argowner) {
+      if (oldowner !== t) return 0;
+      if (rt_mutex_futex_trylock(ps.pi_mutex, t)) return 1;
+      const o = ps.pi_mutex.owner;
+      if (!o) {
+        // the top waiter has not taken the lock yet: drop the locks and try again
+        spin_unlock(t, ps.pi_mutex.wait_lock);
+        futex_hb_unlock(k, t, q.lock_ptr!);
+        yield new Wait("__fixup_pi_state_owner: cond_resched", () => lockTaken(ps.pi_mutex), "spin");
+        yield* futex_q_lockptr_lock(k, t, q);
+        yield* spin_lock(t, ps.pi_mutex.wait_lock);
+        if (ps.owner !== oldowner) return 0;
+        continue;
       }
-      let newtid = newowner.tid | FUTEX_WAITERS;
-      if (!ps.owner) newtid |= FUTEX_OWNER_DIED;
-      yield "__fixup_pi_state_owner: futex_cmpxchg_value_locked";
-      const uval = futex_get_value_locked(t, uaddr);
-      if (uval === null || !futex_put_value_locked(k, t, uaddr, (uval & FUTEX_OWNER_DIED) | newtid, q.key)) {
-        // fault_in_user_writeable() fails: keep the kernel state consistent, user state is hosed
-        if (ps.pi_mutex.owner) pi_state_update_owner(k, t, ps, ps.pi_mutex.owner);
-        return EFAULT;
-      }
-      pi_state_update_owner(k, t, ps, newowner);
-      return argowner === t ? 1 : 0;
+      newowner = o;
+    } else {
+      k.warnOn(argowner !== t, "__fixup_pi_state_owner: WARN_ON_ONCE(argowner != current)", t);
+      if (oldowner === t) return 1;
+      newowner = argowner;
     }
+    let newtid = newowner.tid | FUTEX_WAITERS;
+    if (!ps.owner) newtid |= FUTEX_OWNER_DIED;
+    yield "__fixup_pi_state_owner: futex_cmpxchg_value_locked";
+    const uval = futex_get_value_locked(t, uaddr);
+    if (uval === null || !futex_put_value_locked(k, t, uaddr, (uval & FUTEX_OWNER_DIED) | newtid, q.key)) {
+      // fault_in_user_writeable() fails: keep the kernel state consistent, user state is hosed
+      if (ps.pi_mutex.owner) pi_state_update_owner(k, t, ps, ps.pi_mutex.owner);
+      return EFAULT;
+    }
+    pi_state_update_owner(k, t, ps, newowner);
+    return argowner === t ? 1 : 0;
   }
 }
 
