@@ -34,6 +34,10 @@ describe("FUTEX_LOCK_PI / TRYLOCK_PI / UNLOCK_PI errnos (pi.c)", () => {
     const r = rets(PRE + `t0 store m0+0 7\nt0 futex_lock_pi m0+0\nt0 store m0+4 ${FUTEX_OWNER_DIED}\nt0 futex_lock_pi m0+4\nt0 load m0+4\n`);
     expect(r.slice(3)).toEqual([0, -3, 0, 0, (FUTEX_OWNER_DIED | 1000) >>> 0]);
   });
+  it("a private PI futex owned by a task of another process is -EPERM; through a shared key it attaches", () => {
+    const r = rets("config cpus=1\nt0 mmap m0 file f0\nt0 fork t1\nt0 futex_trylock_pi m0+0\nt1 futex_trylock_pi m0+0\nt1 futex_trylock_pi m0+0 shared\n");
+    expect(r.slice(2)).toEqual([0, -1, -11]);
+  });
   it("a non-PI waiter on the word: FUTEX_LOCK_PI and FUTEX_UNLOCK_PI see inconsistent state (-EINVAL)", () => {
     const r = rets(PRE + "t1 futex_wait m0+0 0\nt0 futex_lock_pi m0+0\nt0 store m0+0 tid:t0\nt0 futex_unlock_pi m0+0\nt0 futex_wake m0+0 1\n");
     expect(r.slice(3)).toEqual([0, -22, 0, -22, 1]);

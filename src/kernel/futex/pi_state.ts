@@ -12,7 +12,7 @@ import type { Kernel } from "../kernel.js";
 import { RtMutex, __rt_mutex_futex_unlock, rt_mutex_init_proxy_locked, rt_mutex_proxy_unlock } from "../rtmutex.js";
 import { mutex_lock, mutex_unlock, spin_lock, spin_unlock, type KGen } from "../sched.js";
 import type { Task } from "../task.js";
-import { EAGAIN, EBUSY, EDEADLK, EFAULT, EINVAL, ENOMEM, ESRCH } from "../errno.js";
+import { EAGAIN, EBUSY, EDEADLK, EFAULT, EINVAL, ENOMEM, EPERM, ESRCH } from "../errno.js";
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from "../../program/types.js";
 import { futex_hb_lock, futex_hb_unlock, match_futex, type FutexHashBucket, type FutexKey, type FutexQ } from "./hb.js";
 import { futex_private_hash } from "./core.js";
@@ -189,6 +189,9 @@ function* attach_to_pi_owner(k: Kernel, t: Task, uaddr: number, uval: number, ke
     if (ret === EBUSY) out.exiting = p;
     return ret;
   }
+  // a private key points at the waiter's mm without a reference: an owner in another address
+  // space must not get it (its exit cleanup would reach the private hash after that mm is gone)
+  if (key.type === "private" && p.mm !== key.mm) return EPERM;
   __attach_to_pi_owner(k, t, p, key, out);
   return 0;
 }
