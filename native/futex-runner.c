@@ -435,15 +435,17 @@ static void settle(void) {
 
 /* Let a task's call finish, as the simulator does before a new event on a busy task and at the
  * end: a parked robust_lock goes on; a call asleep outside a futex wait (SET_SLOTS waiting for
- * the old hash's references) gets grace periods until it returns. A futex wait stays asleep. */
+ * the old hash's references) gets grace periods until it returns. A futex wait (FUTEX_WAIT, a
+ * robust lock's, FUTEX_LOCK_PI on its rt_mutex, FUTEX_WAIT_REQUEUE_PI) stays asleep. */
 static void complete(int id) {
   struct tstate *t = &T[id];
   for (int tries = 0; t->ev >= 0 && !t->dead && tries < 200; tries++) {
     if (ctl->s[id].parked) {
       __atomic_store_n(&ctl->s[id].parked, 0, __ATOMIC_SEQ_CST);
       futex(&ctl->s[id].parked, FUTEX_WAKE, 1, 0, NULL, 0);
-    } else if (evs[t->ev].op == OP_WAIT || evs[t->ev].op == OP_RLOCK) {
-      return;
+    } else if (evs[t->ev].op == OP_WAIT || evs[t->ev].op == OP_RLOCK || evs[t->ev].op == OP_LOCK_PI ||
+               evs[t->ev].op == OP_WAIT_REQUEUE_PI) {
+      return; /* a futex sleep: only another event ends it */
     } else {
       syscall(SYS_membarrier, 1 /* MEMBARRIER_CMD_GLOBAL */, 0, 0);
       struct timespec d = {0, 1000000};

@@ -4,7 +4,7 @@
 // (started, nothing run yet) followed by `run tN` with nothing else on tN in between is the
 // same as issuing the call at the `run` (nothing observable happened before its first point).
 import { regionAddress } from "../kernel/memory.js";
-import type { Addr, Event, Program, Value } from "../program/types.js";
+import { FUTEX_TID_MASK, type Addr, type Event, type Program, type Value } from "../program/types.js";
 import { argValues, isAddr } from "../program/events.js";
 
 /** A program the host can run: the runner's stdin and the user words to read back. */
@@ -120,13 +120,22 @@ function placeStops(p: Program): Map<number, number> | string {
   return moved;
 }
 
+const PI_LOCKERS = new Set(["futex_lock_pi", "futex_trylock_pi", "futex_cmp_requeue_pi"]);
+
 /**
- * Why the host kernel (6.18) cannot run a program that the runner can (a reproducer for a v7.2
- * kernel still can): null when it can.
+ * Why kernel-diff cannot compare a program that the runner can run (a C reproducer for a v7.2
+ * kernel still can): null when it can. FUTEX_ROBUST_UNLOCK is v7.2 only; and a PI lock of a word
+ * holding TID 1 meets the runner's controller, pid 1 of its pid namespace, where the simulator
+ * has no such task.
  */
 export function hostKernelLacks(p: Program): string | null {
-  for (const ev of p.events)
+  const pid1 = new Set<number>();
+  for (const ev of p.events) {
     if (ev.op === "futex_unlock_pi" && ev.args.robust) return "`futex_unlock_pi robust`: FUTEX_ROBUST_UNLOCK is v7.2; the host kernel (6.18) has no such flag";
+    if (ev.op === "store" && ev.args.value.tid === undefined && (ev.args.value.bits & FUTEX_TID_MASK) === 1) pid1.add(addrOf(ev.args.addr) & ~3);
+    if (PI_LOCKERS.has(ev.op) && argValues(ev).some((a) => isAddr(a) && pid1.has(addrOf(a) & ~3)))
+      return `a PI lock of a word holding TID 1: on the host that is the runner's controller (pid 1 of its namespace)`;
+  }
   return null;
 }
 

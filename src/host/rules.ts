@@ -1,7 +1,7 @@
 // Host-version rules: each known difference between the modelled kernel (v7.2) and the host
 // kernel (6.18) is one named rule, matched by event and condition. A difference no rule explains
 // is a finding of kernel-diff. docs/host-rules.md describes every rule.
-import { FUTEX_WAITERS, type Addr, type Program } from "../program/types.js";
+import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, type Addr, type Program } from "../program/types.js";
 import { regionAddress } from "../kernel/memory.js";
 import { ENOEXEC, ENOMEM } from "../kernel/errno.js";
 import type { Difference } from "./compare.js";
@@ -43,6 +43,16 @@ export const HOST_RULES: readonly HostRule[] = [
       if (d.kind === "word") return unlocked.has(wordAddr(d.key));
       const ev = p.events[d.index]!;
       return d.kind === "ret" && ev.op === "load" && unlocked.has(addrOf(ev.args.addr));
+    },
+  },
+  {
+    name: "killed-pi-waiter-vs-owner-exit",
+    doc: "a group killed while one thread waits in FUTEX_LOCK_PI on a word another thread of it owns: the simulator runs the waiter's exit first (it leaves the rt_mutex, the word keeps OWNER_DIED with TID 0); on the host the owner's exit_pi_state_list may hand it the lock first (its fixup writes its TID before it dies)",
+    matches: (p, d) => {
+      if (d.kind !== "word" || d.sim === undefined || d.host === undefined) return false;
+      if ((d.sim & FUTEX_TID_MASK) !== 0 || !(d.sim & FUTEX_OWNER_DIED) || ((d.sim ^ d.host) & ~FUTEX_TID_MASK) !== 0) return false;
+      const w = wordAddr(d.key);
+      return p.events.some((ev) => ev.op === "signal" && ev.args.sig === "kill") && p.events.some((ev) => ev.op === "futex_lock_pi" && addrOf(ev.args.addr) === w);
     },
   },
 ];
