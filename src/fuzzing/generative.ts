@@ -116,7 +116,7 @@ export class GenerativeSource {
   /** 1..4 schedule perturbations of a copy of `base` */
   perturb(base: Program): Program {
     // a perturbation changes an event's `stop`, never its arguments: a shallow copy of each event
-    const p: Program = { cpus: base.cpus, events: base.events.map((e) => ({ ...e })) };
+    const p: Program = { ...base, events: base.events.map((e) => ({ ...e })) };
     const n = 1 + this.below(4);
     for (let i = 0; i < n; i++) this.perturbOnce(p);
     return p;

@@ -2,7 +2,7 @@
 // bytes that decode back to it. Mutation power lives here: operands are mostly picked among names
 // already used, offsets are mostly aligned, values come from a small dictionary.
 //
-// Layout: [cpus] then per event: [kind] [task?] [args...] [stop?]; bytes past the end read as 0.
+// Layout: [cpus | (nodes - 1) << 3] then per event: [kind] [task?] [args...] [stop?]; bytes past the end read as 0.
 import { EVENT_KINDS, LIMITS, VALUES, argValues, isAddr, isMapping, isValue, eventOf, kindOf, type Arg, type ArgKind, type EventKind } from "./events.js";
 import type { Addr, Event, Mapping, Program } from "./types.js";
 
@@ -164,7 +164,9 @@ function writeStop(out: number[], stop: number | undefined): void {
 export function decode(bytes: Uint8Array, kinds: readonly EventKind[] = EVENT_KINDS): Program {
   const r = new Reader(bytes);
   const names = new Names();
-  const cpus = CPUS[r.byte() & 7]!;
+  const first = r.byte();
+  const cpus = CPUS[first & 7]!;
+  const nodes = ((first >> 3) & 3) + 1;
   const events: Event[] = [];
   while (!r.done && events.length < LIMITS.decodeEvents) {
     const kind = kinds[r.byte() % kinds.length]!;
@@ -178,11 +180,11 @@ export function decode(bytes: Uint8Array, kinds: readonly EventKind[] = EVENT_KI
     }
     events.push(ev);
   }
-  return { cpus, events };
+  return nodes === 1 ? { cpus, events } : { cpus, nodes, events };
 }
 
 export function encode(p: Program, kinds: readonly EventKind[] = EVENT_KINDS): Uint8Array {
-  const out: number[] = [CPUS.indexOf(p.cpus)];
+  const out: number[] = [CPUS.indexOf(p.cpus) | (((p.nodes ?? 1) - 1) << 3)];
   for (const chunk of encodeEvents(p, kinds)) out.push(...chunk);
   return Uint8Array.from(out);
 }
