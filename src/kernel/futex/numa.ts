@@ -4,7 +4,7 @@
 // written back, node numbers checked against node_possible_map. A key with a node bypasses the
 // private hash and lives in that node's global table (hb.ts GlobalHash, private.ts __futex_hash).
 import type { Kernel } from "../kernel.js";
-import type { LockOwner } from "../sched.js";
+import { inFrame, type LockOwner } from "../sched.js";
 import type { Task } from "../task.js";
 import { EFAULT, EINVAL } from "../errno.js";
 import { get_futex_key } from "./core.js";
@@ -95,6 +95,10 @@ export function futex_node_invalid_pre_8337204c5889(k: Kernel, ctx: LockOwner, n
  * and written back, then the key as for sys_futex. -EINVAL, -EFAULT.
  */
 export function get_futex_key_flags(k: Kernel, t: Task, uaddr: number, flags: number): FutexKey | number {
+  return inFrame(t, "get_futex_key", () => futex_key_of(k, t, uaddr, flags));
+}
+
+function futex_key_of(k: Kernel, t: Task, uaddr: number, flags: number): FutexKey | number {
   let size = futex_size(flags);
   if (flags & FLAGS_NUMA) size *= 2;
   if (uaddr % size !== 0) return EINVAL;
