@@ -11,7 +11,7 @@ export const FUTEX2_BUGS = [
     title: "sys_futex_requeue with different flags requeues a shared futex's waiter into the caller's private hash",
     introduced: "0f4b5f972216 futex: Add sys_futex_requeue() (v6.7)",
     fixed: "19f94b390586 futex: Require sys_futex_requeue() to have identical flags (2026-03, CVE-2026-31554)",
-    expect: ["use-after-free"],
+    expect: ["use-after-free", "lost-waiter"],
     mechanism:
       "sys_futex_requeue took the flags of its two futex_waitv entries separately (for futexes of " +
       "different sizes) and handed both to futex_requeue. With entry 0 shared and entry 1 private, " +
@@ -19,7 +19,9 @@ export const FUTEX2_BUGS = [
       "key of the caller: into a bucket of the caller's private hash. That hash belongs to the " +
       "caller's mm; when the caller's process exits, __mmput -> futex_hash_free frees it while the " +
       "waiter still sleeps with q->lock_ptr pointing into it. When the waiter is woken by a signal, " +
-      "futex_unqueue locks the freed bucket.",
+      "futex_unqueue locks the freed bucket. " +
+      "(Requeued while the caller has no private hash yet, the waiter lands in the global hash with " +
+      "a private key; once the caller's private hash exists, a wake of that key looks there: a lost waiter.)",
     inferred:
       "The fix's message says only that an LLM found a use-after-free with different flags. The " +
       "path to the free (the requeuer's mm exiting, futex_hash_free of its private hash) is the " +
