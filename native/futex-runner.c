@@ -534,7 +534,7 @@ static void control(struct ev *e) {
 }
 
 static void read_program(void) {
-  char line[512];
+  char line[8192]; /* the words line: up to MAXW addresses */
 #ifdef FUTEX_RUNNER_PROGRAM /* a standalone reproducer (futex-fuzz c): the program is built in */
   FILE *in = fmemopen((void *)FUTEX_RUNNER_PROGRAM, strlen(FUTEX_RUNNER_PROGRAM), "r");
 #else
