@@ -158,6 +158,15 @@ function writeStop(out: number[], stop: number | undefined): void {
 }
 
 /**
+ * The node count is only read from the bytes when the kinds can make a NUMA futex (a `numa`
+ * flag): without one, more nodes only reshuffle the global hash, and the bytes of the targets
+ * that have none keep meaning what they meant.
+ */
+function hasNuma(kinds: readonly EventKind[]): boolean {
+  return kinds.some((k) => k.args.some((a) => a.k === "flag" && a.word === "numa"));
+}
+
+/**
  * Total: every byte string is a program. `kinds` restricts the event kinds a fuzz target draws
  * from (the fuzz targets); encode must be given the same list.
  */
@@ -166,7 +175,7 @@ export function decode(bytes: Uint8Array, kinds: readonly EventKind[] = EVENT_KI
   const names = new Names();
   const first = r.byte();
   const cpus = CPUS[first & 7]!;
-  const nodes = ((first >> 3) & 3) + 1;
+  const nodes = hasNuma(kinds) ? ((first >> 3) & 3) + 1 : 1;
   const events: Event[] = [];
   while (!r.done && events.length < LIMITS.decodeEvents) {
     const kind = kinds[r.byte() % kinds.length]!;
@@ -184,6 +193,7 @@ export function decode(bytes: Uint8Array, kinds: readonly EventKind[] = EVENT_KI
 }
 
 export function encode(p: Program, kinds: readonly EventKind[] = EVENT_KINDS): Uint8Array {
+  if ((p.nodes ?? 1) !== 1 && !hasNuma(kinds)) throw new Error(`config nodes=${p.nodes}: this codec's kind list has no NUMA event, its bytes mean one node`);
   const out: number[] = [CPUS.indexOf(p.cpus) | (((p.nodes ?? 1) - 1) << 3)];
   for (const chunk of encodeEvents(p, kinds)) out.push(...chunk);
   return Uint8Array.from(out);
