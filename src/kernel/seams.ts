@@ -17,6 +17,8 @@ import {
   type ResizeStrategy,
 } from "./futex/resize.js";
 import { futex_unqueue, type FutexUnqueue } from "./futex/core.js";
+import { futex2_requeue_flags, type Futex2RequeueFlags } from "./futex/futex2.js";
+import { futex_node_invalid, type FutexNodeInvalid } from "./futex/numa.js";
 
 export interface Seams {
   /** exit_to_user_mode: clear list_op_pending of an interrupted robust unlock (7010c39d) */
@@ -37,6 +39,10 @@ export interface Seams {
   futexPrivateHashPut: FutexPrivateHashPut;
   /** futex_unqueue: a waiter takes itself off its bucket through q->lock_ptr */
   futexUnqueue: FutexUnqueue;
+  /** get_futex_key, FUTEX2_NUMA: reject a user-supplied node word (8337204c5889) */
+  futexNodeInvalid: FutexNodeInvalid;
+  /** sys_futex_requeue: the two futex_waitv entries' flags must match (19f94b390586) */
+  futex2RequeueFlags: Futex2RequeueFlags;
 }
 
 /** The fixed kernel (Linux v7.2). */
@@ -50,4 +56,6 @@ export const V7_2: Seams = {
   futexPivotPending: futex_pivot_pending,
   futexPrivateHashPut: futex_private_hash_put,
   futexUnqueue: futex_unqueue,
+  futexNodeInvalid: futex_node_invalid,
+  futex2RequeueFlags: futex2_requeue_flags,
 };
