@@ -87,15 +87,19 @@ describe("the event registry", () => {
   it("keeps the byte codes of the kinds the corpora were written with", () => {
     // the byte codec numbers kinds by registry row: new kinds are appended, never inserted
     expect(EVENT_KINDS.map((k) => k.name).slice(0, 4)).toEqual(["mmap", "munmap", "store", "load"]);
-    // (the robust block was the registry's end; kinds appended since come after it)
     expect(EVENT_KINDS.map((k) => k.name).slice(24, 27)).toEqual(["get_robust_list", "set_robust_list", "robust_pending"]);
-    // PI futexes and requeue-PI, appended after the robust block
-    expect(EVENT_KINDS.map((k) => k.name).slice(27, 32)).toEqual(["futex_lock_pi", "futex_trylock_pi", "futex_unlock_pi", "futex_wait_requeue_pi", "futex_cmp_requeue_pi"]);
+    expect(EVENT_KINDS.map((k) => k.name).slice(27, 33)).toEqual(["futex_wake_op", "futex2_wait", "futex2_wake", "waitv_entry", "futex_waitv", "futex2_requeue"]);
+    // PI futexes and requeue-PI, appended after the futex2 block
+    expect(EVENT_KINDS.map((k) => k.name).slice(33, 38)).toEqual(["futex_lock_pi", "futex_trylock_pi", "futex_unlock_pi", "futex_wait_requeue_pi", "futex_cmp_requeue_pi"]);
     // bytes written by the build before the registry had named arguments
     const hex = (text: string) => Buffer.from(encode(parse(text))).toString("hex");
     expect(hex("config cpus=2\nt0 mmap m0 anon\nt0 spawn t1\nt1 futex_wait m0+0 0\ngp\n")).toBe("000000800000040081000601000000000016");
     expect(hex("config cpus=2\nt0 robust_pending m0+32 @1\nt1 get_robust_list t0\nt0 set_robust_list m0+96 12\nirq t1 3 kill\n")).toBe(
       "001a008008811881000019000018000014010000",
+    );
+    // FUTEX_WAKE_OP and futex2 (appended after robust_pending); nodes=2 in the cpus byte
+    expect(hex("config cpus=2 nodes=2\nt0 futex_wake_op m0+0 m0+4 1 1 add 1 shl gt 0\nt0 waitv_entry m0+8 0 u32 private numa\nt0 futex_waitv @0\n")).toBe(
+      "081b00800000010000010101040000001e00000200000101001f0080",
     );
   });
 
@@ -115,7 +119,7 @@ describe("the event registry", () => {
   it("fuzz targets' event sets are registry kinds; an unknown target names the known ones", () => {
     for (const kinds of Object.values(TARGET_EVENTS)) for (const k of kinds) expect(kindOf(k.name)).toBe(k);
     expect(targetEvents("all")).toBe(EVENT_KINDS);
-    expect(() => targetEvents("nope")).toThrow("unknown target 'nope' (known: all, hash-resize, fork-lifecycle, robust-unlock, pi)");
+    expect(() => targetEvents("nope")).toThrow("unknown target 'nope' (known: all, hash-resize, fork-lifecycle, robust-unlock, futex2, pi)");
   });
 });
 

@@ -17,6 +17,8 @@ import {
   type ResizeStrategy,
 } from "./futex/resize.js";
 import { futex_unqueue, type FutexUnqueue } from "./futex/core.js";
+import { futex2_requeue_flags, type Futex2RequeueFlags } from "./futex/futex2.js";
+import { futex_node_invalid, type FutexNodeInvalid } from "./futex/numa.js";
 import { futex_lock_pi_forget_exiting, type FutexLockPiRetry } from "./futex/pi.js";
 import { requeue_pi_wake_futex, type RequeuePiWakeFutex } from "./futex/requeue_pi.js";
 
@@ -39,6 +41,10 @@ export interface Seams {
   futexPrivateHashPut: FutexPrivateHashPut;
   /** futex_unqueue: a waiter takes itself off its bucket through q->lock_ptr */
   futexUnqueue: FutexUnqueue;
+  /** get_futex_key, FUTEX2_NUMA: reject a user-supplied node word (8337204c5889) */
+  futexNodeInvalid: FutexNodeInvalid;
+  /** sys_futex_requeue: the two futex_waitv entries' flags must match (19f94b390586) */
+  futex2RequeueFlags: Futex2RequeueFlags;
   /** futex_lock_pi: the exiting owner pointer after wait_for_owner_exiting, before the retry */
   futexLockPiRetry: FutexLockPiRetry;
   /** requeue_pi_wake_futex: wake a requeue-PI waiter the requeue took the PI futex for */
@@ -56,6 +62,8 @@ export const V7_2: Seams = {
   futexPivotPending: futex_pivot_pending,
   futexPrivateHashPut: futex_private_hash_put,
   futexUnqueue: futex_unqueue,
+  futexNodeInvalid: futex_node_invalid,
+  futex2RequeueFlags: futex2_requeue_flags,
   futexLockPiRetry: futex_lock_pi_forget_exiting,
   requeuePiWakeFutex: requeue_pi_wake_futex,
 };

@@ -81,6 +81,8 @@ export class Task implements LockOwner, RcuReader {
   /** the exit path has started (do_exit) */
   exiting = false;
   exitCode = 0;
+  /** user space's struct futex_waitv array (waitv_entry events), read by futex_waitv / futex2_requeue */
+  waitv: { val: number; uaddr: number; flags: number }[] = [];
 
   // -- PI futexes (futex/pi_state.ts) --
   /** tsk->futex_state: FUTEX_STATE_OK, _EXITING (futex_cleanup_begin), _DEAD (exit done) */
