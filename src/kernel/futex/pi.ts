@@ -291,7 +291,8 @@ function* __futex_unlock_pi(k: Kernel, t: Task, uaddr: number, shared: boolean):
   for (;;) {
     // retry:
     yield "futex_unlock_pi: get_user(uval, uaddr)";
-    const uval = futex_get_value_locked(t, uaddr);
+    // before any alignment check: a misaligned word not holding our TID is -EPERM
+    const uval = t.mm ? t.mm.as.readUnaligned(uaddr) : null;
     if (uval === null) return EFAULT;
     if ((uval & FUTEX_TID_MASK) !== t.tid) return EPERM;
     const key = get_futex_key(t, uaddr, shared);
