@@ -15,19 +15,19 @@ import { futex_hash_peek } from "../kernel/futex/core.js";
 import { keyText, type FutexKey } from "../kernel/futex/hb.js";
 
 export class PiShadow {
-  /** per page: the word indices the kernel wrote last, with the key it wrote them through */
-  private readonly kernelWords = new Map<Page, Map<number, string>>();
+  /** per page: the PI futex words the kernel wrote, with the key it wrote them through and the value */
+  private readonly kernelWords = new Map<Page, Map<number, { key: string; value: number }>>();
   /** the page each pi_state's word was on when first seen settled (a remap since is the user's doing) */
   private readonly pages = new Map<FutexPiState, Page>();
 
   constructor(private readonly k: Kernel) {}
 
-  kernelWrite(as: AddressSpace, addr: number, key: FutexKey): void {
+  kernelWrite(as: AddressSpace, addr: number, value: number, key: FutexKey): void {
     const page = as.pageAt(addr);
     if (!page) return;
     let s = this.kernelWords.get(page);
     if (!s) this.kernelWords.set(page, (s = new Map()));
-    s.set((addr & 4095) >>> 2, keyText(key));
+    s.set((addr & 4095) >>> 2, { key: keyText(key), value: value >>> 0 });
   }
 
   userWrite(as: AddressSpace, addr: number): void {
@@ -49,11 +49,11 @@ export class PiShadow {
     const first = this.pages.get(ps);
     if (!first) this.pages.set(ps, page);
     else if (first !== page) return;
-    // written last by the kernel, through this pi_state's key (a user mixing private and shared
-    // ops on one word makes two futexes of it)
-    if (this.kernelWords.get(page)?.get((uaddr & 4095) >>> 2) !== keyText(ps.key)) return;
+    // written last by the PI code, through this pi_state's key, and unchanged since (a user store,
+    // a non-PI op or a key of other flags on the same word is the user's own doing)
+    const last = this.kernelWords.get(page)?.get((uaddr & 4095) >>> 2);
     const uval = as.read(uaddr);
-    if (uval === null) return;
+    if (uval === null || !last || last.key !== keyText(ps.key) || last.value !== uval) return;
     const tid = uval & FUTEX_TID_MASK;
     if (tid === ps.owner.tid || (tid === 0 && uval & FUTEX_OWNER_DIED)) return;
     this.k.report(

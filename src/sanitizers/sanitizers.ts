@@ -99,7 +99,7 @@ export class Sanitizers implements Hooks {
     this.pi.userWrite(as, addr);
   }
   piWordWrite(as: AddressSpace, addr: number, value: number, key: FutexKey): void {
-    this.pi.kernelWrite(as, addr, key);
+    this.pi.kernelWrite(as, addr, value, key);
     // a PI lock word is a mutex word owned by the TID in it (glibc's PI robust mutexes)
     this.tags.set(as, addr, WordTag.RobustMutex, value & FUTEX_TID_MASK);
   }
