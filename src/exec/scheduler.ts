@@ -3,7 +3,7 @@
 // round-robin over the other tasks, then deferred work, then RCU grace periods.
 import type { Kernel } from "../kernel/kernel.js";
 import { OBS } from "../kernel/hooks.js";
-import { Wait } from "../kernel/sched.js";
+import { SOFTIRQ_OFFSET, Wait } from "../kernel/sched.js";
 import type { Task } from "../kernel/task.js";
 import { exit_to_user_mode, kick_killed } from "../kernel/signal.js";
 import type { RcuCallback } from "../kernel/rcu.js";
@@ -194,16 +194,22 @@ export class Scheduler {
 
   private readonly runCallback = (cb: RcuCallback): void => {
     this.callbacksRun++;
-    this.runSoftirq(["rcu_do_batch", cb.label], cb.fn);
+    this.runSoftirq(["rcu_do_batch", cb.label], cb.fn, SOFTIRQ_OFFSET);
   };
 
-  private runSoftirq(frames: string[], fn: () => void): void {
+  /** Run an RCU callback (in a softirq: `preempt` SOFTIRQ_OFFSET) or a work item (a kworker: 0). */
+  private runSoftirq(frames: string[], fn: () => void, preempt = 0): void {
     const ctx = this.k.softirq;
     ctx.frames = frames;
+    ctx.preemptCount = preempt;
     this.k.hooks.observe?.(OBS.DEFERRED, ctx, frames);
     this.k.trace?.push({ task: -1, cpu: 0, label: frames.join(": "), event: this.k.eventIndex });
-    fn();
-    ctx.frames = [];
+    try {
+      fn();
+    } finally {
+      ctx.frames = [];
+      ctx.preemptCount = 0;
+    }
   }
 
   /** Run everything that can run until nothing can (quiescence). */

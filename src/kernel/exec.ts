@@ -2,7 +2,7 @@
 // exec that fails early after mm_alloc drops the new mm with mmdrop only.
 import type { Kernel } from "./kernel.js";
 import { mm_alloc, mmdrop, mmput } from "./mm.js";
-import { waitUntil, type KGen } from "./sched.js";
+import { might_sleep, waitUntil, type KGen } from "./sched.js";
 import type { Task } from "./task.js";
 import { ENOMEM } from "./errno.js";
 import { futex_exec_release } from "./futex/robust.js";
@@ -33,6 +33,7 @@ export function* do_execve(k: Kernel, t: Task, fail: boolean): KGen<number> {
       }
       // sig->notify_count drops in __exit_signal (release_task): exec goes on once the other
       // threads are gone, not merely past exit_mm (and the leader a zombie: exit_notify)
+      might_sleep(k, t, "schedule");
       yield* waitUntil("de_thread: wait for other threads", () => others.every((o) => o.state === "exited"), "uninterruptible");
     }
     // de_thread(): a non-leader takes over the leader's TID (exchange_tids, transfer_pid) before

@@ -127,6 +127,10 @@ export interface Hooks extends ShadowView {
   /** dup_mmap copied `from` into `to` (anonymous pages copied, file pages shared) */
   mmapCopied(from: AddressSpace, to: AddressSpace): void;
 
+  // -- atomic context (the sleeping-in-atomic check) --
+  /** might_sleep(): ctx is about to call `fn`, which may sleep */
+  mightSleep(ctx: LockOwner, fn: string): void;
+
   // -- the run's phases (told by the executor) --
   /** every event has run and the kernel drained (end-of-run checks of a live system) */
   quiescent(): void;
@@ -183,6 +187,7 @@ export class NoHooks implements Hooks {
   userStore(): void {}
   kernelRobustWrite(): void {}
   mmapCopied(): void {}
+  mightSleep(): void {}
   quiescent(): void {}
   tornDown(): void {}
 }

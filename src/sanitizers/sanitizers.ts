@@ -1,6 +1,6 @@
 // The sanitizers of one run, as the kernel's Hooks: KASAN and kmemleak (kasan.ts), the private
-// hash refcount (refcount.ts), lost waiters (waiters.ts), the robust list (robust.ts). Each owns
-// its shadow state. The executor builds one per run and asks for the end-of-run checks.
+// hash refcount (refcount.ts), lost waiters (waiters.ts), the robust list (robust.ts), sleeping in
+// atomic context (atomic_sleep.ts). Each owns its shadow state. The executor builds one per run and asks for the end-of-run checks.
 import type { KObj } from "../kernel/alloc.js";
 import type { Hooks, Observe, RobustUserOp, WordTag } from "../kernel/hooks.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -9,6 +9,7 @@ import type { Mm } from "../kernel/mm.js";
 import type { LockOwner } from "../kernel/sched.js";
 import type { Task } from "../kernel/task.js";
 import type { FutexQ } from "../kernel/futex/hb.js";
+import { AtomicSleepCheck } from "./atomic_sleep.js";
 import { Kasan, callers, describeObj } from "./kasan.js";
 import { RefcountShadow } from "./refcount.js";
 import { RobustShadow, robust_meta_trusted } from "./robust.js";
@@ -21,6 +22,7 @@ export class Sanitizers implements Hooks {
   private readonly sleeping: Sleepers;
   private readonly robust: RobustShadow;
   private readonly tags = new WordTags();
+  private readonly atomicSleep: AtomicSleepCheck;
 
   constructor(
     k: Kernel,
@@ -31,6 +33,7 @@ export class Sanitizers implements Hooks {
     this.refs = new RefcountShadow(k);
     this.sleeping = new Sleepers(k);
     this.robust = new RobustShadow(k, this.tags);
+    this.atomicSleep = new AtomicSleepCheck(k);
   }
 
   alloc(obj: KObj, ctx: LockOwner): void {
@@ -89,6 +92,10 @@ export class Sanitizers implements Hooks {
   }
   mmapCopied(from: AddressSpace, to: AddressSpace): void {
     this.tags.copied(from, to);
+  }
+
+  mightSleep(ctx: LockOwner, fn: string): void {
+    this.atomicSleep.mightSleep(ctx, fn);
   }
 
   sleepers(): Iterable<FutexQ> {

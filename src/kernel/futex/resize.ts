@@ -95,7 +95,7 @@ export function* __futex_pivot_hash(k: Kernel, t: Task, mm: Mm, nw: FutexPrivate
 export function* futex_pivot_hash(k: Kernel, t: Task, mm: Mm): KGen {
   t.frames.push("futex_pivot_hash");
   try {
-    yield* mutex_lock(t, mm.futex.lock);
+    yield* mutex_lock(k, t, mm.futex.lock);
     yield "futex_pivot_hash: read mm->futex.phash.hash_new";
     k.hooks.access(mm, "mm->futex.phash.hash_new", t);
     const fph = mm.futex.hash_new;
@@ -119,7 +119,7 @@ export type FutexPivotPending = (k: Kernel, t: Task, mm: Mm) => KGen<boolean>;
 export function* futex_pivot_pending(k: Kernel, t: Task, mm: Mm): KGen<boolean> {
   t.frames.push("futex_pivot_pending");
   try {
-    yield* mutex_lock(t, mm.futex.lock);
+    yield* mutex_lock(k, t, mm.futex.lock);
     yield "futex_pivot_pending: read mm->futex.phash.hash_new";
     k.hooks.access(mm, "mm->futex.phash.hash_new", t);
     let r = true;
@@ -183,7 +183,7 @@ function kvzalloc_fph(k: Kernel, t: Task, mm: Mm, slots: number, custom: boolean
 function* futex_hash_allocate_wait(k: Kernel, t: Task, mm: Mm): KGen {
   const e = add_var_wait_queue(k, t, mm);
   yield "futex_hash_allocate: add_wait_queue(__var_waitqueue(mm)); smp_mb()";
-  while (!(yield* k.seams.futexPivotPending(k, t, mm))) yield* wait_woken(e, "futex_hash_allocate: wait_woken(TASK_UNINTERRUPTIBLE)");
+  while (!(yield* k.seams.futexPivotPending(k, t, mm))) yield* wait_woken(k, e, "futex_hash_allocate: wait_woken(TASK_UNINTERRUPTIBLE)");
   remove_var_wait_queue(k, e);
 }
 
@@ -264,7 +264,7 @@ export function* futex_hash_install(k: Kernel, t: Task, mm: Mm, first: FutexPriv
   for (;;) {
     // only the prctl waits and retries; clone() is never delayed
     if (custom) yield* futex_hash_allocate_wait(k, t, mm);
-    yield* mutex_lock(t, mm.futex.lock);
+    yield* mutex_lock(k, t, mm.futex.lock);
     yield "futex_hash_allocate: read mm->futex.phash.{hash,hash_new}";
     k.hooks.observe?.(OBS.HASH_ALLOC, t, mm);
     let to_free: FutexPrivateHash | null = null;
@@ -307,7 +307,7 @@ export function* futex_hash_install(k: Kernel, t: Task, mm: Mm, first: FutexPriv
  * futex_hash() looks any more. No request waits, none is "lesser": the last one wins.
  */
 export function* futex_hash_install_v4(k: Kernel, t: Task, mm: Mm, fph: FutexPrivateHash, _custom: boolean): KGen<number> {
-  yield* mutex_lock(t, mm.futex.lock); // down_write(&mm->futex_hash_lock)
+  yield* mutex_lock(k, t, mm.futex.lock); // down_write(&mm->futex_hash_lock)
   yield "futex_hash_allocate: old = mm->futex_hash_bucket";
   k.hooks.access(mm, "mm->futex_hash_bucket", t);
   const old = mm.futex.hash;

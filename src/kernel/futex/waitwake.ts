@@ -1,7 +1,7 @@
 // kernel/futex/waitwake.c: futex_wait (setup, queue, schedule, unqueue) and futex_wake.
 // Waiters hold no hash reference while asleep: only q->lock_ptr ties them to a bucket.
 import type { Kernel } from "../kernel.js";
-import { waitUntil, type KGen } from "../sched.js";
+import { might_sleep, waitUntil, type KGen } from "../sched.js";
 import type { Task } from "../task.js";
 import { EAGAIN, EFAULT, EINTR } from "../errno.js";
 import { FutexQ, __futex_queue, futex_hb_lock, futex_hb_unlock, futex_hb_waiters_dec, futex_hb_waiters_inc, futex_hb_waiters_pending, futex_wake_mark, match_futex, type FutexKey } from "./hb.js";
@@ -60,6 +60,7 @@ export function* futex_wait(k: Kernel, t: Task, uaddr: number, val: number, key:
       const q = yield* futex_wait_setup(k, t, uaddr, val, key);
       if (typeof q === "number") return q;
       // futex_do_wait(): schedule() unless already woken; a signal cuts the sleep short
+      might_sleep(k, t, "schedule");
       k.hooks.sleep(t, q);
       yield* waitUntil("futex_wait: schedule()", () => q.lock_ptr === null || t.signalPending() || t.wakeup, "interruptible");
       k.hooks.woken(t);

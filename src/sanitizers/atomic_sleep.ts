@@ -1,0 +1,25 @@
+// The sleeping-in-atomic check (kernel/sched/core.c __might_sleep / __might_resched): a function
+// that may sleep (might_sleep() in mutex_lock, vfree, GFP_KERNEL allocations, before schedule())
+// called with preemption disabled (a spinlock, preempt_disable), inside an RCU read-side section,
+// or in a softirq (RCU callbacks). Its shadow is the context's own preempt count and RCU depth.
+import type { Kernel } from "../kernel/kernel.js";
+import type { LockOwner } from "../kernel/sched.js";
+
+export class AtomicSleepCheck {
+  constructor(private readonly k: Kernel) {}
+
+  mightSleep(ctx: LockOwner, fn: string): void {
+    const preempt = ctx.preemptCount;
+    const rcu = ctx.rcuDepth ?? 0;
+    if (preempt === 0 && rcu === 0) return;
+    const who = ctx.id >= 0 ? `pid: ${1000 + ctx.id}, name: t${ctx.id}` : "pid: 0, name: kworker/softirq";
+    this.k.report(
+      "sleep-in-atomic",
+      `BUG: sleeping function called from invalid context at ${fn}`,
+      ctx,
+      `in_atomic(): ${preempt !== 0 ? 1 : 0}, irqs_disabled(): 0, non_block: 0, ${who}\n` +
+        `preempt_count: ${preempt.toString(16)}, expected: 0\n` +
+        `RCU nest depth: ${rcu}, expected: 0`,
+    );
+  }
+}
