@@ -49,7 +49,13 @@ export type Intent =
   | { k: "robust_unlock"; who: number; addr: number }
   | { k: "robust_pending"; who: number; addr: number }
   | { k: "set_robust_list"; who: number; head: number; len: number }
-  | { k: "get_robust_list"; who: number; of: number };
+  | { k: "get_robust_list"; who: number; of: number }
+  | { k: "twait"; who: number; addr: number; value: number; clock: TimeoutClockArg; shared: boolean }
+  | { k: "timeout"; who: number }
+  | { k: "sigaction"; who: number; restart: boolean }
+  | { k: "sigstop"; who: number };
+
+type TimeoutClockArg = "rel" | "abs" | "abs_realtime" | "rel_realtime" | "bad_nsec";
 
 const who = fc.nat({ max: 15 });
 /** an address index: region (3) x word offset */
@@ -96,6 +102,20 @@ const INTENTS: [number, fc.Arbitrary<Intent>][] = [
   [1, fc.record({ k: fc.constant("robust_pending" as const), who, addr })],
   [1, fc.record({ k: fc.constant("set_robust_list" as const), who, head: fc.nat({ max: HEAD_OFFS.length - 1 }), len: fc.constantFrom(12, 12, 24, 0) })],
   [1, fc.record({ k: fc.constant("get_robust_list" as const), who, of: fc.nat({ max: 15 }) })],
+  [
+    3,
+    fc.record({
+      k: fc.constant("twait" as const),
+      who,
+      addr,
+      value: fc.oneof({ weight: 4, arbitrary: fc.constant(4) }, { weight: 1, arbitrary: value }),
+      clock: fc.constantFrom<TimeoutClockArg>("rel", "rel", "abs", "abs_realtime", "rel_realtime", "bad_nsec"),
+      shared,
+    }),
+  ],
+  [2, fc.record({ k: fc.constant("timeout" as const), who })],
+  [1, fc.record({ k: fc.constant("sigaction" as const), who, restart: fc.boolean() })],
+  [1, fc.record({ k: fc.constant("sigstop" as const), who })],
 ];
 
 export interface GenOptions {
@@ -319,6 +339,31 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
         if (it.sig === "usr1") {
           if (m.ready(t)) emit({ op: "run", task: id, args: {} });
         } else for (const o of [...t.group.tasks].sort((x, y) => x.id - y.id)) emit({ op: "run", task: o.id, args: {} });
+        break;
+      case "twait": {
+        if (live().filter((u) => u.state === "user").length === 1 && it.who % 3 !== 0) break;
+        const a = addrOf(it.addr);
+        touch(a);
+        name(t, a, it.shared);
+        emit(sys(id, "futex_wait_timeout", a, valueOf(it.value, id, a), it.clock, it.shared));
+        break;
+      }
+      case "timeout": {
+        // mostly a task asleep in a timed wait
+        const timed = live().filter((u) => u.state === "waiting" && u.wait?.expiry);
+        const u = timed.length && it.who % 4 !== 0 ? timed[it.who % timed.length]! : t;
+        emit({ op: "timeout", task: u.id, args: {} });
+        // FOLLOW-UP: the timed-out waiter stays queued until it runs; run it now, as for signals
+        if (m.ready(u)) emit({ op: "run", task: u.id, args: {} });
+        break;
+      }
+      case "sigaction":
+        emit(sys(id, "sigaction", it.restart));
+        break;
+      case "sigstop":
+        emit({ op: "sigstop", task: id, args: {} });
+        // FOLLOW-UP: every interrupted wait of the group restarts when it runs: run them now
+        for (const o of [...t.group.tasks].sort((x, y) => x.id - y.id)) if (m.ready(o)) emit({ op: "run", task: o.id, args: {} });
         break;
       case "cpu":
         emit({ op: "cpu", task: id, args: { cpu: it.cpu } });

@@ -42,6 +42,12 @@ fail_alloc 2
 t1 get_robust_list t0
 t0 set_robust_list m0+96 12
 t0 robust_pending m0+32 @1
+t1 futex_wait_timeout m0+0 0 rel
+t1 futex_wait_timeout m1+0 0 abs_realtime shared
+timeout t1
+t0 sigaction restart
+t0 sigaction
+sigstop t1
 `;
 
 describe("program text", () => {

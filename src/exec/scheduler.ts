@@ -5,7 +5,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import { OBS } from "../kernel/hooks.js";
 import { SOFTIRQ_OFFSET, Wait } from "../kernel/sched.js";
 import type { Task } from "../kernel/task.js";
-import { exit_to_user_mode, kick_killed } from "../kernel/signal.js";
+import { exit_to_user_mode, is_restart_code, kick_killed, syscall_restart } from "../kernel/signal.js";
 import type { RcuCallback } from "../kernel/rcu.js";
 
 export class BudgetExceeded extends Error {}
@@ -84,6 +84,15 @@ export class Scheduler {
       this.onReturn(t, null);
       t.gen = null;
       return;
+    }
+    if (ret !== null && is_restart_code(ret)) {
+      const r = syscall_restart(this.k, t, ret);
+      if (typeof r !== "number") {
+        // restarted: the same event goes on (no return to user space yet)
+        t.gen = r;
+        return;
+      }
+      ret = r;
     }
     const more = exit_to_user_mode(this.k, t);
     if (more) {

@@ -11,7 +11,9 @@ import { clone_thread, fork_process } from "./fork.js";
 import { do_exit } from "./exit.js";
 import { do_execve } from "./exec.js";
 import { get_futex_key } from "./futex/core.js";
-import { futex_wait, futex_wake } from "./futex/waitwake.js";
+import { futex_wait, futex_wait_timed, futex_wake } from "./futex/waitwake.js";
+import { TimerExpiry } from "./futex/timeout.js";
+import { EINVAL, ENOSYS } from "./errno.js";
 import { sys_get_robust_list, sys_set_robust_list } from "./futex/robust.js";
 import { robust_mutex_precondition, user_robust_init, user_robust_lock, user_robust_pending, user_robust_unlock } from "./robust_user.js";
 import { futex_requeue } from "./futex/requeue.js";
@@ -121,5 +123,24 @@ export const SYSCALLS: { [N in SyscallName]: Syscall<N> } = {
   get_robust_list: { run: (k, t, { pid }) => instant(() => sys_get_robust_list(k, t, pid)) },
   set_robust_list: { run: (_k, t, { head, len }) => instant(() => sys_set_robust_list(t, uaddr(head), len)) },
   exec: { run: (k, t, { fail }) => do_execve(k, t, fail) },
+  futex_wait_timeout: {
+    precondition: (_k, t, { addr }) => unmapped(t, addr),
+    *run(k, t, { addr, value, clock, shared }) {
+      // sys_futex: futex_init_timeout() checks the timespec first (-EINVAL), then do_futex()
+      // refuses FUTEX_CLOCK_REALTIME on anything but the *_BITSET / PI2 / REQUEUE_PI waits
+      if (clock === "bad_nsec") return EINVAL;
+      if (clock === "rel_realtime") return ENOSYS;
+      const key = get_futex_key(t, uaddr(addr), shared);
+      if (typeof key === "number") return key;
+      return yield* futex_wait_timed(k, t, uaddr(addr), uval(value), shared, key, new TimerExpiry(clock));
+    },
+  },
+  sigaction: {
+    run: (_k, t, { restart }) =>
+      instant(() => {
+        t.group.saRestart = restart;
+        return 0;
+      }),
+  },
   exit: { run: (k, t) => do_exit(k, t) },
 };

@@ -2,6 +2,7 @@
 import type { Mm } from "./mm.js";
 import type { LockOwner, KGen, Wait } from "./sched.js";
 import type { RcuReader } from "./rcu.js";
+import type { HrtimerSleeper } from "./futex/timeout.js";
 
 export type TaskState =
   /** in user space, ready for its next event */
@@ -14,6 +15,8 @@ export class ThreadGroup {
   readonly tasks = new Set<Task>();
   /** SIGKILL delivered to the group: every thread exits at its next return to user space */
   killed = false;
+  /** the SIGUSR1 handler was installed with SA_RESTART (sighand, shared by the threads) */
+  saRestart = false;
   constructor(readonly tgid: number) {}
 }
 
@@ -55,8 +58,16 @@ export class Task implements LockOwner, RcuReader {
   preemptCount = 0;
   rcuDepth = 0;
   rcuExits = 0;
-  /** pending caught signal (SIGUSR1, handler without SA_RESTART) */
+  /** pending caught signal (SIGUSR1; its handler has SA_RESTART when group.saRestart) */
   sigusr1 = false;
+  /** a group stop (SIGSTOP, then SIGCONT) is pending: no handler runs, interrupted calls restart */
+  jobStop = false;
+  /** the syscall in flight from its start (the arch restart: ip -= 2, ax = orig_ax) */
+  restartSyscall: (() => KGen<number | null>) | null = null;
+  /** current->restart_block's function (set_restart_fn), for -ERESTART_RESTARTBLOCK */
+  restartBlock: (() => KGen<number | null>) | null = null;
+  /** the armed futex timer of the wait in flight (futex/timeout.ts), if any */
+  timer: HrtimerSleeper | null = null;
   /** index in Verdict.syscalls of the event in flight, -1 for none */
   inFlight = -1;
   /** preemption points spent in the event in flight */
@@ -101,7 +112,7 @@ export class Task implements LockOwner, RcuReader {
   }
 
   signalPending(): boolean {
-    return this.group.killed || this.sigusr1;
+    return this.group.killed || this.sigusr1 || this.jobStop;
   }
 }
 

@@ -19,10 +19,11 @@ import type { Addr, Event, Program } from "../program/types.js";
 import { futexKey, type Key } from "./keys.js";
 import { Files, Page, regionAddress, Space } from "./memory.js";
 import { Unsupported } from "./errors.js";
-import { EAGAIN, EINTR, ENOMEM } from "../kernel/errno.js";
+import { EAGAIN, ENOMEM } from "../kernel/errno.js";
 import { MAX_SLOTS, Proc, Group, MTask, tidOf, uval, type ModelSyscall, type ModelVerdict, type ModelOptions, type Waiter } from "./state.js";
 
 import { RobustModel, NODE_OFFSET } from "./robust.js";
+import { TimeoutModel } from "./timeout.js";
 
 export { Unsupported };
 export * from "./state.js";
@@ -52,6 +53,7 @@ export class Model {
   /** every sleeping waiter, oldest first (per key, this is the FIFO wake order) */
   readonly queue: Waiter[] = [];
   readonly robust: RobustModel;
+  readonly timeouts = new TimeoutModel(this);
   private nextProc = 0;
   private readonly maxSlots: number;
 
@@ -92,6 +94,10 @@ export class Model {
         return this.runEvent(t);
       case "signal":
         return this.signal(t, ev.args.sig);
+      case "timeout":
+        return this.timeouts.timeout(t);
+      case "sigstop":
+        return this.timeouts.stop(t);
     }
     return unmodelled(ev);
   }
@@ -175,8 +181,18 @@ export class Model {
         const c = this.newTask(ev.args.child, new Group(tidOf(ev.args.child)), this.newProc(sp.copy()));
         return this.setRet(i, c.tid);
       }
-      case "futex_wait":
-        return this.futexWait(t, i, ev.args.addr, uval(ev.args.value), ev.args.shared);
+      case "futex_wait": {
+        const { addr, value, shared } = ev.args;
+        t.wait = { addr, val: uval(value), shared, expiry: null };
+        this.futexWait(t, i, addr, uval(value), shared);
+        if (t.state !== "waiting") t.wait = null;
+        return;
+      }
+      case "futex_wait_timeout":
+        return this.timeouts.wait(t, i, ev.args);
+      case "sigaction":
+        t.group.saRestart = ev.args.restart;
+        return this.setRet(i, 0);
       case "futex_wake": {
         const { addr, nr_wake, shared } = ev.args;
         const key = futexKey(t.proc.id, sp, addr, shared);
@@ -383,7 +399,7 @@ export class Model {
       case "slots":
         return true;
       case "waiting":
-        return t.usr1 || t.group.killed;
+        return t.usr1 || t.group.killed || t.stopped || t.wait?.expiry?.passed === true;
       case "exec":
         return t.execOthers.every((o) => o.state === "exited");
       default:
@@ -392,11 +408,13 @@ export class Model {
   }
 
   /** The event in flight on t gets back to user space with `ret`; a killed task exits instead. */
-  private returnToUser(t: MTask, ret: number | null, alt?: (number | null)[]): void {
+  returnToUser(t: MTask, ret: number | null, alt?: (number | null)[]): void {
     if (t.group.killed) return this.doExit(t);
     this.setRet(t.entry, ret, alt);
     t.state = "user";
     t.usr1 = false;
+    t.stopped = false;
+    t.wait = null;
     t.entry = -1;
     t.maybeReturned = false;
   }
@@ -417,6 +435,7 @@ export class Model {
           // FUTEX_WAIT returned 0 to the lock loop in user space: a pending caught signal's
           // handler runs there, so it cannot cut the next sleep short
           t.usr1 = false;
+          t.stopped = false;
           t.state = "user";
           return this.robust.lockLoop(t); // the robust lock re-reads its word
         }
@@ -430,10 +449,11 @@ export class Model {
         if (t.lockOp) {
           // -EINTR inside robust_lock: the handler runs, the lock loop goes on
           t.usr1 = false;
+          t.stopped = false;
           t.state = "user";
           return this.robust.lockLoop(t);
         }
-        return this.returnToUser(t, EINTR);
+        return this.timeouts.interrupted(t);
       }
       case "exiting":
         return this.doExit(t);

@@ -107,6 +107,15 @@ export const EVENT_KINDS = [
     args: [addr("head"), { name: "len", k: "int", min: 0, max: 0xffff, dict: [12, 24, 0, 11, 13] }],
   },
   { name: "robust_pending", form: "syscall", args: [addr("addr")], group: "robust", doc: "half a robust lock: list_op_pending = mutex, cmpxchg(0 -> TID); never linked, pending never cleared" },
+  // timeouts and syscall restarts (lifecycle)
+  {
+    name: "futex_wait_timeout", form: "syscall", group: "futex",
+    doc: "a timed wait: rel = FUTEX_WAIT, abs = FUTEX_WAIT_BITSET, abs_realtime = FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME (the expiry passes at `timeout tN`); rel_realtime = FUTEX_WAIT|FUTEX_CLOCK_REALTIME (-ENOSYS); bad_nsec = tv_nsec 1e9 (-EINVAL)",
+    args: [addr("addr"), value, { name: "clock", k: "enum", values: ["rel", "abs", "abs_realtime", "rel_realtime", "bad_nsec"] }, shared],
+  },
+  { name: "timeout", form: "control", taskOperand: true, args: [], group: "futex", doc: "the clock passes the expiry of tN's timed wait: its timer fires (now if started, else when it starts)" },
+  { name: "sigaction", form: "syscall", args: [{ name: "restart", k: "flag", word: "restart" }], group: "task", doc: "rt_sigaction(SIGUSR1): a handler, with SA_RESTART when `restart` (shared by the thread group)" },
+  { name: "sigstop", form: "control", taskOperand: true, args: [], group: "task", doc: "SIGSTOP then SIGCONT to tN's thread group: interrupted calls restart (no handler runs)" },
 ] as const satisfies readonly EventKind[];
 
 // ---- types derived from the rows ----
