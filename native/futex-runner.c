@@ -61,12 +61,13 @@
 
 enum { OP_MMAP, OP_MUNMAP, OP_STORE, OP_LOAD, OP_SPAWN, OP_FORK, OP_WAIT, OP_WAKE, OP_REQUEUE,
        OP_CMP_REQUEUE, OP_SET_SLOTS, OP_GET_SLOTS, OP_RINIT, OP_RLOCK, OP_RUNLOCK, OP_RPENDING,
-       OP_GET_RL, OP_SET_RL, OP_EXEC, OP_EXIT, OP_SIGNAL, OP_GP, OP_CPU, OP_RUN, NOPS };
+       OP_GET_RL, OP_SET_RL, OP_EXEC, OP_EXIT, OP_SIGNAL, OP_GP, OP_CPU, OP_RUN,
+       OP_TWAIT, OP_TIMEOUT, OP_SIGACTION, OP_SIGSTOP, NOPS };
 static const char *const OPS[NOPS] = {
   "mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "futex_requeue",
   "futex_cmp_requeue", "hash_set_slots", "hash_get_slots", "robust_init", "robust_lock",
   "robust_unlock", "robust_pending", "get_robust_list", "set_robust_list", "exec", "exit",
-  "signal", "gp", "cpu", "run"};
+  "signal", "gp", "cpu", "run", "futex_wait_timeout", "timeout", "sigaction", "sigstop"};
 
 struct slot {
   volatile int32_t cmd_seq;  /* bumped by the controller: a command is waiting (futex word) */
@@ -106,20 +107,27 @@ static volatile uint32_t *word(int64_t addr) { return (volatile uint32_t *)(uint
 
 static void on_usr1(int sig) { (void)sig; }
 
-static void task_setup(int id) {
-  /* glibc registers its own (native) robust list; the program's list is the compat one */
-  syscall(SYS_set_robust_list, NULL, 24);
+static void set_usr1_handler(int restart) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_usr1; /* caught, without SA_RESTART: an interrupted wait returns -EINTR */
+  sa.sa_handler = on_usr1; /* caught; without SA_RESTART an interrupted wait returns -EINTR */
+  sa.sa_flags = restart ? SA_RESTART : 0;
   sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* handler: a new program installs its SIGUSR1 handler (the first task, an exec'd image); a
+ * thread shares its process's handlers and a forked child inherits a copy, SA_RESTART included */
+static void task_setup(int id, int handler) {
+  /* glibc registers its own (native) robust list; the program's list is the compat one */
+  syscall(SYS_set_robust_list, NULL, 24);
+  if (handler) set_usr1_handler(0);
   struct slot *s = &ctl->s[id];
   s->tid = (int32_t)syscall(SYS_gettid);
   s->tgid = getpid();
 }
 
 static void *task_loop(int id);
-static void *thread_main(void *arg) { int id = (int)(intptr_t)arg; task_setup(id); return task_loop(id); }
+static void *thread_main(void *arg) { int id = (int)(intptr_t)arg; task_setup(id, 0); return task_loop(id); }
 
 static uint32_t tid_value(int64_t task, int64_t bits) { return (uint32_t)((task >= 0 ? 1000 + task : 0) | bits); }
 
@@ -180,6 +188,25 @@ static void exec_self(int id, int fail) {
   else syscall(SYS_execveat, EXE_FD, "", argv, envp, AT_EMPTY_PATH);
 }
 
+/* futex_wait_timeout: a[0] addr, a[1..2] value, a[3] clock (0 rel, 1 abs, 2 abs_realtime,
+ * 3 rel_realtime, 4 bad_nsec), a[4] shared, a[5] the timeout in ms. The host's timer is real:
+ * the plan gives a short one (its expiry stands for the program's `timeout tN`) or an hour. */
+static long timed_wait(int64_t *a) {
+  int op = (a[4] ? 0 : FUTEX_PRIVATE_FLAG) | FUTEX_WAIT;
+  struct timespec ts = {a[5] / 1000, (a[5] % 1000) * 1000000L};
+  if (a[3] == 1 || a[3] == 2) {
+    struct timespec now;
+    clock_gettime(a[3] == 2 ? CLOCK_REALTIME : CLOCK_MONOTONIC, &now);
+    ts.tv_sec += now.tv_sec;
+    ts.tv_nsec += now.tv_nsec;
+    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+    op = (op & ~FUTEX_WAIT) | FUTEX_WAIT_BITSET | (a[3] == 2 ? FUTEX_CLOCK_REALTIME : 0);
+  }
+  if (a[3] == 3) op |= FUTEX_CLOCK_REALTIME;
+  if (a[3] == 4) { ts.tv_sec = 0; ts.tv_nsec = 1000000000L; }
+  return futex(word(a[0]), op, tid_value(a[1], a[2]), (unsigned long)(uintptr_t)&ts, NULL, 0xffffffffu);
+}
+
 static long run_op(int id, struct slot *s) {
   int64_t *a = s->a;
   int priv = 0;
@@ -207,7 +234,7 @@ static long run_op(int id, struct slot *s) {
     ctl->s[a[0]].ready = 0;
     pid_t p = fork();
     if (p < 0) return -errno;
-    if (p == 0) { task_setup((int)a[0]); task_loop((int)a[0]); _exit(0); }
+    if (p == 0) { task_setup((int)a[0], 0); task_loop((int)a[0]); _exit(0); }
     while (!ctl->s[a[0]].ready) sched_yield();
     return p;
   }
@@ -253,6 +280,8 @@ static long run_op(int id, struct slot *s) {
     exec_self(id, (int)a[0]);
     return -errno;
   case OP_EXIT: syscall(SYS_exit, 0); return 0;
+  case OP_TWAIT: return timed_wait(a);
+  case OP_SIGACTION: set_usr1_handler((int)a[0]); return 0;
   }
   return -ENOSYS;
 }
@@ -286,7 +315,7 @@ static void attach(void) {
 static int exec_task(int id) {
   attach();
   map_scratch();
-  task_setup(id);
+  task_setup(id, 1);
   struct slot *s = &ctl->s[id];
   s->head = 0;
   s->ret = 0;
@@ -413,7 +442,7 @@ static void complete(int id) {
     if (ctl->s[id].parked) {
       __atomic_store_n(&ctl->s[id].parked, 0, __ATOMIC_SEQ_CST);
       futex(&ctl->s[id].parked, FUTEX_WAKE, 1, 0, NULL, 0);
-    } else if (evs[t->ev].op == OP_WAIT || evs[t->ev].op == OP_RLOCK) {
+    } else if (evs[t->ev].op == OP_WAIT || evs[t->ev].op == OP_RLOCK || evs[t->ev].op == OP_TWAIT) {
       return;
     } else {
       syscall(SYS_membarrier, 1 /* MEMBARRIER_CMD_GLOBAL */, 0, 0);
@@ -429,7 +458,7 @@ static const char *precondition(struct ev *e) {
   if (e->op == OP_GP) return NULL;
   struct tstate *t = &T[e->task];
   if (!t->exists || t->dead) return snprintf(why, sizeof why, "t%d does not exist", e->task), why;
-  if (e->op == OP_SIGNAL || e->op == OP_RUN) return NULL;
+  if (e->op == OP_SIGNAL || e->op == OP_RUN || e->op == OP_TIMEOUT || e->op == OP_SIGSTOP) return NULL;
   if (e->op == OP_CPU) return e->a[0] >= cpus ? "no such cpu" : NULL;
   if (t->ev >= 0) complete(e->task);
   if (t->dead) return snprintf(why, sizeof why, "t%d has exited", e->task), why;
@@ -438,7 +467,7 @@ static const char *precondition(struct ev *e) {
   switch (e->op) {
   case OP_MUNMAP:
     return mm_regions[t->mm] >> e->a[0] & 1 ? NULL : "region is not mapped";
-  case OP_STORE: case OP_LOAD: case OP_WAIT: case OP_WAKE:
+  case OP_STORE: case OP_LOAD: case OP_WAIT: case OP_WAKE: case OP_TWAIT:
     return is_mapped(t->mm, e->a[0]) ? NULL : "region is not mapped";
   case OP_REQUEUE: case OP_CMP_REQUEUE:
     return is_mapped(t->mm, e->a[0]) && is_mapped(t->mm, e->a[1]) ? NULL : "region is not mapped";
@@ -481,12 +510,38 @@ static void hand(struct ev *e) {
   futex(&s->cmd_seq, FUTEX_WAKE, 1, 0, NULL, 0);
 }
 
+/* `timeout tN`: tN's timed wait has its short timer; the expiry passes when it returns */
+static void wait_timed_out(int id) {
+  struct tstate *t = &T[id];
+  struct timespec d = {0, 1000000};
+  for (int ms = 0; t->ev >= 0 && evs[t->ev].op == OP_TWAIT && ctl->s[id].done_seq != t->seq && ms < SETTLE_MS; ms++) nanosleep(&d, NULL);
+}
+
+/* `sigstop tN`: SIGSTOP to the process, until each of its live threads is stopped; then SIGCONT */
+static void stop_and_continue(pid_t tgid) {
+  kill(tgid, SIGSTOP);
+  struct timespec d = {0, 100000};
+  for (int spins = 0; spins * 100 < SETTLE_MS * 1000; spins++) {
+    int all = 1;
+    for (int id = 0; id < MAXT; id++) {
+      if (!T[id].exists || T[id].dead || ctl->s[id].tgid != tgid) continue;
+      char st = task_state(id);
+      if (st != 'T' && st != 't' && st != 0 && st != 'Z' && st != 'X') all = 0;
+    }
+    if (all) break;
+    nanosleep(&d, NULL);
+  }
+  kill(tgid, SIGCONT);
+}
+
 static void control(struct ev *e) {
   struct slot *s = &ctl->s[e->task];
   switch (e->op) {
   case OP_RUN: complete(e->task); break;
   case OP_GP: syscall(SYS_membarrier, 1 /* MEMBARRIER_CMD_GLOBAL */, 0, 0); break;
   case OP_SIGNAL: syscall(SYS_tgkill, s->tgid, s->tid, e->a[0] ? SIGUSR1 : SIGKILL); break;
+  case OP_TIMEOUT: wait_timed_out(e->task); break;
+  case OP_SIGSTOP: stop_and_continue(s->tgid); break;
   case OP_CPU: {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -573,13 +628,13 @@ static int controller(void) {
   next_tid(0);
   pid_t p0 = fork();
   if (p0 < 0) die3("fork failed");
-  if (p0 == 0) { map_scratch(); task_setup(0); task_loop(0); _exit(0); }
+  if (p0 == 0) { map_scratch(); task_setup(0, 1); task_loop(0); _exit(0); }
   while (!ctl->s[0].ready) sched_yield();
   for (int i = 0; i < nev; i++) {
     struct ev *e = &evs[i];
     const char *why = precondition(e);
     if (why) printf("S %d %s\n", e->idx, why);
-    else if (e->op == OP_GP || e->op == OP_SIGNAL || e->op == OP_CPU || e->op == OP_RUN) control(e);
+    else if (e->op == OP_GP || e->op == OP_SIGNAL || e->op == OP_CPU || e->op == OP_RUN || e->op == OP_TIMEOUT || e->op == OP_SIGSTOP) control(e);
     else hand(e);
     settle();
     /* the host's RCU runs in the background: a SET_SLOTS waiting for its pivot finishes on its

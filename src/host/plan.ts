@@ -36,8 +36,31 @@ function val(v: Value): string {
   return `${v.tid ?? -1} ${v.bits >>> 0}`;
 }
 
+/** futex_wait_timeout's clock, as the runner numbers it */
+const CLOCKS = ["rel", "abs", "abs_realtime", "rel_realtime", "bad_nsec"];
+
+/**
+ * The host has a clock: a timed wait's timeout is real. One the program times out (`timeout tN`
+ * before tN's next call) gets TIMEOUT_MS, which the events in between must not outlast (a few
+ * settles, each well under a millisecond; a hash resize's may take tens); one it never times out
+ * gets an hour, which no run reaches (the runner gives up after 60 s).
+ */
+export const TIMEOUT_MS = 250;
+const NEVER_MS = 3_600_000;
+
+function timeoutMs(p: Program, i: number): number {
+  const t = p.events[i]!.task;
+  for (let j = i + 1; j < p.events.length; j++) {
+    const e = p.events[j]!;
+    if (e.task !== t) continue;
+    if (e.op === "timeout") return TIMEOUT_MS;
+    if (e.op !== "run" && e.op !== "signal" && e.op !== "sigstop" && e.op !== "cpu") return NEVER_MS;
+  }
+  return NEVER_MS;
+}
+
 /** The runner's argument list for one event (see native/futex-runner.c). */
-function args(ev: Event): string {
+function args(ev: Event, p: Program, i: number): string {
   const flag = (x: boolean): string => (x ? "1" : "0");
   switch (ev.op) {
     case "mmap": {
@@ -50,6 +73,10 @@ function args(ev: Event): string {
       return `${addrOf(ev.args.addr)} ${val(ev.args.value)}`;
     case "futex_wait":
       return `${addrOf(ev.args.addr)} ${val(ev.args.value)} ${flag(ev.args.shared)}`;
+    case "futex_wait_timeout":
+      return `${addrOf(ev.args.addr)} ${val(ev.args.value)} ${CLOCKS.indexOf(ev.args.clock)} ${flag(ev.args.shared)} ${timeoutMs(p, i)}`;
+    case "sigaction":
+      return flag(ev.args.restart);
     case "futex_wake":
       return `${addrOf(ev.args.addr)} ${ev.args.nr_wake} ${flag(ev.args.shared)}`;
     case "futex_requeue": {
@@ -137,10 +164,10 @@ export function planHost(p: Program, hostCpus: number): PlanResult {
         return;
       }
       const e = p.events[from]!;
-      lines.push(`e ${from} 1 ${e.task ?? 0} ${e.op} ${args(e)}`.trimEnd());
+      lines.push(`e ${from} 1 ${e.task ?? 0} ${e.op} ${args(e, p, from)}`.trimEnd());
       return;
     }
-    lines.push(`e ${i} 0 ${ev.task ?? 0} ${ev.op} ${args(ev)}`.trimEnd());
+    lines.push(`e ${i} 0 ${ev.task ?? 0} ${ev.op} ${args(ev, p, i)}`.trimEnd());
   });
   const sorted = [...words].sort((a, b) => a - b);
   if (sorted.length > RUNNER_MAX_WORDS) return { skip: `${sorted.length} user words to read back, the runner takes at most ${RUNNER_MAX_WORDS}` };

@@ -38,7 +38,7 @@ function aim(ev: Event, tasks: number[], regions: number[]): Event {
     if (isValue(a) && a.tid !== undefined) return { tid: task(a.tid), bits: a.bits };
     // a wait's or cmp_requeue's expected value: small plain values become 0, what most words
     // hold, so that waits sleep and wakes find them (the dictionary's TIDs and flags stay)
-    if (isValue(a) && a.bits < 4 && (ev.op === "futex_wait" || ev.op === "futex_cmp_requeue")) return { bits: 0 };
+    if (isValue(a) && a.bits < 4 && (ev.op === "futex_wait" || ev.op === "futex_wait_timeout" || ev.op === "futex_cmp_requeue")) return { bits: 0 };
     if (i === 0 && typeof a === "number" && ev.op === "get_robust_list") return task(a);
     return a;
   });
@@ -63,7 +63,7 @@ export function randomHostProgram(seed: number, i: number, cpus: number): Progra
   const closing: Event[] = [];
   for (const ev of events.slice(PRELUDE.length)) {
     const t = ev.task ?? 0;
-    if (ev.op === "futex_wait") closing.push({ op: "futex_wake", task: tasks[(tasks.indexOf(t) + 1) % tasks.length]!, args: { addr: ev.args.addr, nr_wake: 1, shared: ev.args.shared } });
+    if (ev.op === "futex_wait" || ev.op === "futex_wait_timeout") closing.push({ op: "futex_wake", task: tasks[(tasks.indexOf(t) + 1) % tasks.length]!, args: { addr: ev.args.addr, nr_wake: 1, shared: ev.args.shared } });
     if (ev.op === "robust_lock") closing.push({ op: "robust_unlock", task: t, args: { addr: ev.args.addr } });
   }
   return { cpus, events: [...events, ...closing] };

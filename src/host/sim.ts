@@ -53,6 +53,17 @@ export function eagerExits(p: Program): Program {
       events.push({ op: "gp", args: {} }, { op: "gp", args: {} }, run(t));
       continue;
     }
+    if (ev.op === "timeout") {
+      // the host's timer fires at its (short) expiry and the waiter returns at once
+      events.push(run(t));
+      continue;
+    }
+    if (ev.op === "sigstop") {
+      // SIGCONT lets every stopped thread of the process go on at once (restarting its call)
+      const g = group.get(t);
+      for (const [m, gm] of [...group].sort((a, b) => a[0] - b[0])) if (gm === g) events.push(run(m));
+      continue;
+    }
     if (ev.op === "signal" && ev.args.sig === "usr1") {
       // the host runs the signalled task at once: an interrupted wait leaves its queue (-EINTR)
       // before a later wake could find it

@@ -49,6 +49,8 @@ export function* do_execve(k: Kernel, t: Task, fail: boolean): KGen<number> {
     // range); user space starts over without a robust list head
     map_vdso(mm);
     t.userHead = 0;
+    // flush_signal_handlers(): the new program installs its own handler (without SA_RESTART)
+    t.group.saRestart = false;
     k.hooks.robustUser(t, "exec", 0);
     return 0;
   } finally {

@@ -48,6 +48,8 @@ export function* fork_process(k: Kernel, t: Task, id: number): KGen<number> {
     }
     const child = k.newTask(id, null, mm, id);
     child.robust = null;
+    // copy_sighand(): the child gets a copy of the handlers, SA_RESTART included
+    child.group.saRestart = t.group.saRestart;
     return child.tid;
   } finally {
     t.frames.pop();

@@ -179,6 +179,7 @@ export class Model {
       }
       case "fork": {
         const c = this.newTask(ev.args.child, new Group(tidOf(ev.args.child)), this.newProc(sp.copy()));
+        c.group.saRestart = t.group.saRestart; // the handlers are copied
         return this.setRet(i, c.tid);
       }
       case "futex_wait": {
@@ -370,6 +371,7 @@ export class Model {
     if (leader) [t.tid, leader.tid] = [leader.tid, t.tid];
     this.robust.release(t);
     t.userHead = 0;
+    t.group.saRestart = false; // the new program's handler has no SA_RESTART
     t.proc = this.newProc(new Space());
     t.execOthers = [];
     t.state = "user";
