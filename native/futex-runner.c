@@ -62,12 +62,13 @@
 enum { OP_MMAP, OP_MUNMAP, OP_STORE, OP_LOAD, OP_SPAWN, OP_FORK, OP_WAIT, OP_WAKE, OP_REQUEUE,
        OP_CMP_REQUEUE, OP_SET_SLOTS, OP_GET_SLOTS, OP_RINIT, OP_RLOCK, OP_RUNLOCK, OP_RPENDING,
        OP_GET_RL, OP_SET_RL, OP_EXEC, OP_EXIT, OP_SIGNAL, OP_GP, OP_CPU, OP_RUN,
-       OP_TWAIT, OP_TIMEOUT, OP_SIGACTION, OP_SIGSTOP, NOPS };
+       OP_TWAIT, OP_TIMEOUT, OP_SIGACTION, OP_SIGSTOP, OP_SPAWN_CT, OP_SET_TID, NOPS };
 static const char *const OPS[NOPS] = {
   "mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "futex_requeue",
   "futex_cmp_requeue", "hash_set_slots", "hash_get_slots", "robust_init", "robust_lock",
   "robust_unlock", "robust_pending", "get_robust_list", "set_robust_list", "exec", "exit",
-  "signal", "gp", "cpu", "run", "futex_wait_timeout", "timeout", "sigaction", "sigstop"};
+  "signal", "gp", "cpu", "run", "futex_wait_timeout", "timeout", "sigaction", "sigstop",
+  "spawn_cleartid", "set_tid_address"};
 
 struct slot {
   volatile int32_t cmd_seq;  /* bumped by the controller: a command is waiting (futex word) */
@@ -78,6 +79,7 @@ struct slot {
   volatile int64_t ret;
   volatile uint32_t head;    /* user space's robust list head (robust_init), 0: none */
   volatile int32_t parked;   /* a woken robust_lock waits here until the controller lets it on */
+  volatile int64_t ctid;     /* spawn_cleartid: the new thread's clear_child_tid word, 0: none */
   int32_t op;
   int64_t a[10];
 };
@@ -127,7 +129,17 @@ static void task_setup(int id, int handler) {
 }
 
 static void *task_loop(int id);
-static void *thread_main(void *arg) { int id = (int)(intptr_t)arg; task_setup(id, 0); return task_loop(id); }
+static void *thread_main(void *arg) {
+  int id = (int)(intptr_t)arg;
+  int64_t ctid = ctl->s[id].ctid;
+  if (ctid) {
+    /* pthread_create's clone names glibc's own word: the program's word is given with
+     * set_tid_address, and the TID stored there (CLONE_PARENT_SETTID) before the spawn returns */
+    *word(ctid) = (uint32_t)syscall(SYS_set_tid_address, (void *)(uintptr_t)ctid);
+  }
+  task_setup(id, 0);
+  return task_loop(id);
+}
 
 static uint32_t tid_value(int64_t task, int64_t bits) { return (uint32_t)((task >= 0 ? 1000 + task : 0) | bits); }
 
@@ -220,12 +232,13 @@ static long run_op(int id, struct slot *s) {
   case OP_MUNMAP: return munmap((void *)(uintptr_t)(REGION_BASE + a[0] * PAGE), PAGE) ? -errno : 0;
   case OP_STORE: *word(a[0] & ~3L) = tid_value(a[1], a[2]); return 0;
   case OP_LOAD: return *word(a[0] & ~3L);
-  case OP_SPAWN: {
+  case OP_SPAWN: case OP_SPAWN_CT: {
     pthread_t th;
     pthread_attr_t at;
     pthread_attr_init(&at);
     pthread_attr_setstacksize(&at, 64 * 1024);
     ctl->s[a[0]].ready = 0;
+    ctl->s[a[0]].ctid = s->op == OP_SPAWN_CT ? a[1] : 0;
     if (pthread_create(&th, &at, thread_main, (void *)(intptr_t)a[0])) return -EAGAIN;
     while (!ctl->s[a[0]].ready) sched_yield(); /* spin, not sleep: a sleeping spawner looks blocked */
     return ctl->s[a[0]].tid;
@@ -282,6 +295,7 @@ static long run_op(int id, struct slot *s) {
   case OP_EXIT: syscall(SYS_exit, 0); return 0;
   case OP_TWAIT: return timed_wait(a);
   case OP_SIGACTION: set_usr1_handler((int)a[0]); return 0;
+  case OP_SET_TID: return syscall(SYS_set_tid_address, (void *)(uintptr_t)a[0]);
   }
   return -ENOSYS;
 }
@@ -473,6 +487,12 @@ static const char *precondition(struct ev *e) {
     return is_mapped(t->mm, e->a[0]) && is_mapped(t->mm, e->a[1]) ? NULL : "region is not mapped";
   case OP_SPAWN: case OP_FORK:
     return T[e->a[0]].exists ? "task already exists" : NULL;
+  case OP_SPAWN_CT:
+    if (T[e->a[0]].exists) return "task already exists";
+    if (!is_mapped(t->mm, e->a[1])) return "region is not mapped";
+    return e->a[1] % 4 ? "not aligned" : NULL;
+  case OP_SET_TID:
+    return e->a[0] % 4 ? "not aligned" : NULL;
   case OP_RINIT:
     if (!is_mapped(t->mm, e->a[0])) return "region is not mapped";
     return e->a[0] % 4 ? "head not aligned" : NULL;
@@ -490,7 +510,7 @@ static void hand(struct ev *e) {
   switch (e->op) {
   case OP_MMAP: mm_regions[t->mm] |= 1u << e->a[0]; break;
   case OP_MUNMAP: mm_regions[t->mm] &= ~(1u << e->a[0]); break;
-  case OP_SPAWN: case OP_FORK: {
+  case OP_SPAWN: case OP_FORK: case OP_SPAWN_CT: {
     struct tstate *n = &T[e->a[0]];
     n->exists = 1; n->ev = -1;
     ctl->s[e->a[0]].ready = 0;
@@ -575,7 +595,7 @@ static void read_program(void) {
       if (e->op < 0 || e->idx < 0 || e->idx >= MAXE || e->task < 0 || e->task >= MAXT) die3("bad event");
       p += n;
       for (e->na = 0; e->na < 10 && (e->a[e->na] = strtoll(p, &q, 0), q != p); p = q) e->na++;
-      if ((e->op == OP_SPAWN || e->op == OP_FORK) && (e->a[0] < 0 || e->a[0] >= MAXT)) die3("bad task");
+      if ((e->op == OP_SPAWN || e->op == OP_FORK || e->op == OP_SPAWN_CT) && (e->a[0] < 0 || e->a[0] >= MAXT)) die3("bad task");
     }
   }
 }

@@ -53,7 +53,10 @@ export type Intent =
   | { k: "twait"; who: number; addr: number; value: number; clock: TimeoutClockArg; shared: boolean }
   | { k: "timeout"; who: number }
   | { k: "sigaction"; who: number; restart: boolean }
-  | { k: "sigstop"; who: number };
+  | { k: "sigstop"; who: number }
+  | { k: "spawn_ct"; who: number; addr: number }
+  | { k: "set_tid"; who: number; addr: number }
+  | { k: "join"; who: number };
 
 type TimeoutClockArg = "rel" | "abs" | "abs_realtime" | "rel_realtime" | "bad_nsec";
 
@@ -116,6 +119,9 @@ const INTENTS: [number, fc.Arbitrary<Intent>][] = [
   [2, fc.record({ k: fc.constant("timeout" as const), who })],
   [1, fc.record({ k: fc.constant("sigaction" as const), who, restart: fc.boolean() })],
   [1, fc.record({ k: fc.constant("sigstop" as const), who })],
+  [2, fc.record({ k: fc.constant("spawn_ct" as const), who, addr })],
+  [1, fc.record({ k: fc.constant("set_tid" as const), who, addr })],
+  [2, fc.record({ k: fc.constant("join" as const), who })],
 ];
 
 export interface GenOptions {
@@ -360,6 +366,30 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
       case "sigaction":
         emit(sys(id, "sigaction", it.restart));
         break;
+      case "spawn_ct": {
+        const c = unused();
+        const a = addrOf(it.addr);
+        touch(a);
+        if (c !== null) emit(sys(id, "spawn_cleartid", c, a));
+        break;
+      }
+      case "set_tid": {
+        const a = addrOf(it.addr);
+        touch(a);
+        emit(sys(id, "set_tid_address", a));
+        break;
+      }
+      case "join": {
+        // pthread_join: sleep on a live thread's clear_child_tid word while it holds the TID
+        const joinable = live().filter((u) => u.clearTid && u.proc.space.mapped(u.clearTid) && u.proc.space.read(u.clearTid) === u.tid);
+        if (!joinable.length) break;
+        const u = joinable[it.who % joinable.length]!;
+        const joiner = live().find((v) => v !== u && v.state === "user" && v.proc === u.proc);
+        if (!joiner || live().filter((v) => v.state === "user").length === 1) break;
+        name(joiner, u.clearTid!, true);
+        emit(sys(joiner.id, "futex_wait", u.clearTid!, { tid: u.id, bits: 0 }, true));
+        break;
+      }
       case "sigstop":
         emit({ op: "sigstop", task: id, args: {} });
         // FOLLOW-UP: every interrupted wait of the group restarts when it runs: run them now

@@ -48,6 +48,8 @@ timeout t1
 t0 sigaction restart
 t0 sigaction
 sigstop t1
+t0 spawn_cleartid t3 m0+40
+t3 set_tid_address m0+44
 `;
 
 describe("program text", () => {

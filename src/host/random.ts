@@ -27,7 +27,7 @@ t2 robust_init m2+128
 /** The event with its names pointed at the ones the program has made so far. */
 function aim(ev: Event, tasks: number[], regions: number[]): Event {
   const task = (n: number): number => tasks[n % tasks.length]!;
-  const creates = ev.op === "spawn" || ev.op === "fork";
+  const creates = ev.op === "spawn" || ev.op === "fork" || ev.op === "spawn_cleartid";
   // a new task is made by one that exists
   const by = creates ? task(ev.task ?? 0) : ev.task === undefined ? undefined : task(ev.task);
   const values = argValues(ev).map((a, i): Arg => {
@@ -54,7 +54,7 @@ export function randomHostProgram(seed: number, i: number, cpus: number): Progra
   const events: Event[] = [...PRELUDE];
   for (const raw of decoded) {
     const ev = aim(raw, tasks, regions); // `@k` stops are dropped
-    if ((ev.op === "spawn" || ev.op === "fork") && !tasks.includes(ev.args.child)) tasks.push(ev.args.child);
+    if ((ev.op === "spawn" || ev.op === "fork" || ev.op === "spawn_cleartid") && !tasks.includes(ev.args.child)) tasks.push(ev.args.child);
     if (ev.op === "mmap" && !regions.includes(ev.args.region)) regions.push(ev.args.region);
     events.push(ev);
   }

@@ -42,9 +42,9 @@ export function eagerExits(p: Program): Program {
     events.push(ev);
     const t = ev.task;
     if (t === undefined) continue;
-    if (ev.op === "spawn" || ev.op === "fork") {
+    if (ev.op === "spawn" || ev.op === "fork" || ev.op === "spawn_cleartid") {
       const child = ev.args.child;
-      if (!group.has(child)) group.set(child, ev.op === "spawn" ? group.get(t) ?? t : 100 + child);
+      if (!group.has(child)) group.set(child, ev.op !== "fork" ? group.get(t) ?? t : 100 + child);
       continue;
     }
     if (ev.op === "hash_set_slots") {

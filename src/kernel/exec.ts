@@ -8,6 +8,7 @@ import { ENOMEM } from "./errno.js";
 import { futex_exec_release } from "./futex/robust.js";
 import { ThreadGroup } from "./task.js";
 import { map_vdso } from "./vdso.js";
+import { mm_release } from "./mm_release.js";
 
 export function* do_execve(k: Kernel, t: Task, fail: boolean): KGen<number> {
   t.frames.push("do_execve");
@@ -41,6 +42,8 @@ export function* do_execve(k: Kernel, t: Task, fail: boolean): KGen<number> {
     const leader = t.tid === t.group.tgid ? undefined : others.find((o) => o.tid === t.group.tgid) ?? [...k.tasks.values()].find((o) => o !== t && o.tid === t.group.tgid);
     if (leader) [t.tid, leader.tid] = [leader.tid, t.tid];
     yield* futex_exec_release(k, t);
+    // exec_mm_release(): mm_release() of the old mm (clear_child_tid, a vfork parent)
+    if (t.mm) yield* mm_release(k, t, t.mm);
     yield "exec_mmap";
     const old = t.mm;
     t.mm = mm;

@@ -40,6 +40,11 @@ function unmapped(t: Task, ...addrs: Addr[]): string | null {
   return null;
 }
 
+/** a TID word the kernel stores into (put_user of a u32): the simulator's memory is words */
+function misaligned(a: Addr): string | null {
+  return a.off % 4 ? `m${a.region}+${a.off} is not 4-byte aligned` : null;
+}
+
 function newTaskName(k: Kernel, _t: Task, { child }: { child: number }): string | null {
   return k.tasks.has(child) ? `t${child} already exists` : null;
 }
@@ -134,6 +139,18 @@ export const SYSCALLS: { [N in SyscallName]: Syscall<N> } = {
       if (typeof key === "number") return key;
       return yield* futex_wait_timed(k, t, uaddr(addr), uval(value), shared, key, new TimerExpiry(clock));
     },
+  },
+  spawn_cleartid: {
+    precondition: (k, t, { child, ctid }) => newTaskName(k, t, { child }) ?? unmapped(t, ctid) ?? misaligned(ctid),
+    run: (k, t, { child, ctid }) => clone_thread(k, t, child, uaddr(ctid)),
+  },
+  set_tid_address: {
+    precondition: (_k, _t, { tidptr }) => misaligned(tidptr),
+    run: (_k, t, { tidptr }) =>
+      instant(() => {
+        t.clear_child_tid = uaddr(tidptr);
+        return t.tid;
+      }),
   },
   sigaction: {
     run: (_k, t, { restart }) =>

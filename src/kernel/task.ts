@@ -88,6 +88,10 @@ export class Task implements LockOwner, RcuReader {
    * (a spurious wakeup: woken while still queued, as the v4 resize woke its old table's waiters).
    */
   wakeup = false;
+  /** tsk->clear_child_tid (CLONE_CHILD_CLEARTID, set_tid_address): 0 for none */
+  clear_child_tid = 0;
+  /** tsk->vfork_done: the vfork parent's completion, until mm_release completes it */
+  vfork_done: { done: boolean } | null = null;
   /** the exit path has started (do_exit) */
   exiting = false;
   exitCode = 0;

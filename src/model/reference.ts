@@ -24,6 +24,7 @@ import { MAX_SLOTS, Proc, Group, MTask, tidOf, uval, type ModelSyscall, type Mod
 
 import { RobustModel, NODE_OFFSET } from "./robust.js";
 import { TimeoutModel } from "./timeout.js";
+import { ClearTidModel } from "./cleartid.js";
 
 export { Unsupported };
 export * from "./state.js";
@@ -54,6 +55,7 @@ export class Model {
   readonly queue: Waiter[] = [];
   readonly robust: RobustModel;
   readonly timeouts = new TimeoutModel(this);
+  readonly clearTid = new ClearTidModel(this);
   private nextProc = 0;
   private readonly maxSlots: number;
 
@@ -123,6 +125,10 @@ export class Model {
       case "spawn":
       case "fork":
         return !this.tasks.has(ev.args.child);
+      case "spawn_cleartid":
+        return !this.tasks.has(ev.args.child) && t.proc.space.mapped(ev.args.ctid) && ev.args.ctid.off % 4 === 0;
+      case "set_tid_address":
+        return ev.args.tidptr.off % 4 === 0;
       case "munmap":
         return t.proc.space.regions.has(ev.args.region);
       case "mmap":
@@ -170,8 +176,10 @@ export class Model {
         return this.setRet(i, 0);
       case "load":
         return this.setRet(i, sp.read(ev.args.addr));
-      case "spawn": {
+      case "spawn":
+      case "spawn_cleartid": {
         const c = this.newTask(ev.args.child, t.group, t.proc);
+        if (ev.op === "spawn_cleartid") this.clearTid.spawned(c, ev.args.ctid);
         // the thread count the kernel sizes the hash by does not include the new thread yet, and
         // still includes a zombie leader (signal->nr_threads drops in __exit_signal, at reaping)
         t.proc.slots.onThreadCreate(t.group.tasks.size - 1 + (this.zombieLeader(t.group) ? 1 : 0), this.cpus);
@@ -194,6 +202,9 @@ export class Model {
       case "sigaction":
         t.group.saRestart = ev.args.restart;
         return this.setRet(i, 0);
+      case "set_tid_address":
+        t.clearTid = ev.args.tidptr;
+        return this.setRet(i, t.tid);
       case "futex_wake": {
         const { addr, nr_wake, shared } = ev.args;
         const key = futexKey(t.proc.id, sp, addr, shared);
@@ -370,6 +381,7 @@ export class Model {
     const leader = t.tid === t.group.tgid ? undefined : [...this.tasks.values()].find((o) => o !== t && o.tid === t.group.tgid);
     if (leader) [t.tid, leader.tid] = [leader.tid, t.tid];
     this.robust.release(t);
+    this.clearTid.release(t);
     t.userHead = 0;
     t.group.saRestart = false; // the new program's handler has no SA_RESTART
     t.proc = this.newProc(new Space());
@@ -382,6 +394,7 @@ export class Model {
   doExit(t: MTask): void {
     t.lockOp = null;
     this.robust.release(t);
+    this.clearTid.release(t);
     t.state = "exited";
     t.group.tasks.delete(t);
     if (t.entry >= 0) this.setRet(t.entry, null);

@@ -78,6 +78,8 @@ export class MTask {
   /** index of the syscall in flight in the verdict, -1 for none */
   entry = -1;
   usr1 = false;
+  /** clear_child_tid (spawn_cleartid, set_tid_address), null: none */
+  clearTid: Addr | null = null;
   /** a group stop (`sigstop`) interrupted its wait */
   stopped = false;
   /** the wait in flight, what a restart re-runs (expiry: a timed wait's, null for an untimed one) */

@@ -116,6 +116,9 @@ export const EVENT_KINDS = [
   { name: "timeout", form: "control", taskOperand: true, args: [], group: "futex", doc: "the clock passes the expiry of tN's timed wait: its timer fires (now if started, else when it starts)" },
   { name: "sigaction", form: "syscall", args: [{ name: "restart", k: "flag", word: "restart" }], group: "task", doc: "rt_sigaction(SIGUSR1): a handler, with SA_RESTART when `restart` (shared by the thread group)" },
   { name: "sigstop", form: "control", taskOperand: true, args: [], group: "task", doc: "SIGSTOP then SIGCONT to tN's thread group: interrupted calls restart (no handler runs)" },
+  // clear_child_tid (lifecycle)
+  { name: "spawn_cleartid", form: "syscall", args: [task("child", "creates"), addr("ctid")], group: "task", doc: "pthread_create's clone: a thread with CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID on the word (its TID is stored there; at exit 0 and a shared FUTEX_WAKE)" },
+  { name: "set_tid_address", form: "syscall", args: [addr("tidptr")], group: "task", doc: "set_tid_address(tidptr): clear_child_tid = tidptr; returns the TID" },
 ] as const satisfies readonly EventKind[];
 
 // ---- types derived from the rows ----
