@@ -62,13 +62,14 @@
 enum { OP_MMAP, OP_MUNMAP, OP_STORE, OP_LOAD, OP_SPAWN, OP_FORK, OP_WAIT, OP_WAKE, OP_REQUEUE,
        OP_CMP_REQUEUE, OP_SET_SLOTS, OP_GET_SLOTS, OP_RINIT, OP_RLOCK, OP_RUNLOCK, OP_RPENDING,
        OP_GET_RL, OP_SET_RL, OP_EXEC, OP_EXIT, OP_SIGNAL, OP_GP, OP_CPU, OP_RUN,
-       OP_TWAIT, OP_TIMEOUT, OP_SIGACTION, OP_SIGSTOP, OP_SPAWN_CT, OP_SET_TID, NOPS };
+       OP_TWAIT, OP_TIMEOUT, OP_SIGACTION, OP_SIGSTOP, OP_SPAWN_CT, OP_SET_TID, OP_CLONE_VM,
+       OP_VFORK, NOPS };
 static const char *const OPS[NOPS] = {
   "mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "futex_requeue",
   "futex_cmp_requeue", "hash_set_slots", "hash_get_slots", "robust_init", "robust_lock",
   "robust_unlock", "robust_pending", "get_robust_list", "set_robust_list", "exec", "exit",
   "signal", "gp", "cpu", "run", "futex_wait_timeout", "timeout", "sigaction", "sigstop",
-  "spawn_cleartid", "set_tid_address"};
+  "spawn_cleartid", "set_tid_address", "clone_vm", "vfork"};
 
 struct slot {
   volatile int32_t cmd_seq;  /* bumped by the controller: a command is waiting (futex word) */
@@ -219,6 +220,72 @@ static long timed_wait(int64_t *a) {
   return futex(word(a[0]), op, tid_value(a[1], a[2]), (unsigned long)(uintptr_t)&ts, NULL, 0xffffffffu);
 }
 
+/* ---- a process on its parent's mm (clone_vm, vfork): it shares the parent's memory, TLS
+ * included (no CLONE_SETTLS), so it must not touch errno or any libc state: raw syscalls only,
+ * and only the ops below (plan.ts keeps other events away from such tasks) ---- */
+
+static long raw6(long n, long a, long b, long c, long d, long e, long f) {
+  long r;
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  register long r9 __asm__("r9") = f;
+  __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9) : "rcx", "r11", "memory");
+  return r;
+}
+
+static char vm_argn[MAXT][4];
+
+static long vm_op(int id, struct slot *s) {
+  int64_t *a = s->a;
+  switch (s->op) {
+  case OP_STORE: *word(a[0] & ~3L) = tid_value(a[1], a[2]); return 0;
+  case OP_LOAD: return *word(a[0] & ~3L);
+  case OP_WAIT: return raw6(SYS_futex, a[0], FUTEX_WAIT | (a[3] ? 0 : FUTEX_PRIVATE_FLAG), tid_value(a[1], a[2]), 0, 0, 0);
+  case OP_WAKE: return raw6(SYS_futex, a[0], FUTEX_WAKE | (a[2] ? 0 : FUTEX_PRIVATE_FLAG), a[1], 0, 0, 0);
+  case OP_SET_SLOTS: return raw6(SYS_prctl, PR_FUTEX_HASH, 1, a[0], 0, 0, 0);
+  case OP_GET_SLOTS: return raw6(SYS_prctl, PR_FUTEX_HASH, 2, 0, 0, 0, 0);
+  case OP_EXIT: raw6(SYS_exit, 0, 0, 0, 0, 0, 0); return 0;
+  case OP_EXEC: {
+    char *n = vm_argn[id];
+    n[0] = (char)('0' + id / 10); n[1] = (char)('0' + id % 10); n[2] = 0;
+    char *argv[] = {"futex-runner", "--exec-task", id < 10 ? n + 1 : n, NULL};
+    char *envp[] = {NULL};
+    if (a[0]) return raw6(SYS_execve, (long)badexe, (long)(char *[]){badexe, NULL}, (long)envp, 0, 0, 0);
+    return raw6(SYS_execveat, EXE_FD, (long)"", (long)argv, (long)envp, AT_EMPTY_PATH, 0);
+  }
+  }
+  return -ENOSYS;
+}
+
+static int vm_child(void *arg) {
+  int id = (int)(intptr_t)arg;
+  struct slot *s = &ctl->s[id];
+  s->tid = (int32_t)raw6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+  s->tgid = (int32_t)raw6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+  s->ready = 1;
+  for (;;) {
+    int32_t seq = s->cmd_seq;
+    if (seq == s->ack_seq) { raw6(SYS_futex, (long)&s->cmd_seq, FUTEX_WAIT, (uint32_t)seq, 0, 0, 0); continue; }
+    __atomic_store_n(&s->ack_seq, seq, __ATOMIC_SEQ_CST);
+    long r = vm_op(id, s);
+    s->ret = r;
+    __atomic_store_n(&s->done_seq, seq, __ATOMIC_SEQ_CST);
+  }
+  return 0;
+}
+
+/* clone(CLONE_VM [| CLONE_VFORK] | SIGCHLD): the new process serves slot `child`; a vfork parent
+ * sleeps in the clone until the child execs or exits */
+static long clone_vm_task(int child, int vfork) {
+  char *stack = mmap(NULL, 64 * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) return -ENOMEM;
+  ctl->s[child].ready = 0;
+  int p = clone(vm_child, stack + 64 * 1024, CLONE_VM | (vfork ? CLONE_VFORK : 0) | SIGCHLD, (void *)(intptr_t)child);
+  if (p < 0) return -errno;
+  if (!vfork) while (!ctl->s[child].ready) sched_yield();
+  return p;
+}
+
 static long run_op(int id, struct slot *s) {
   int64_t *a = s->a;
   int priv = 0;
@@ -296,6 +363,7 @@ static long run_op(int id, struct slot *s) {
   case OP_TWAIT: return timed_wait(a);
   case OP_SIGACTION: set_usr1_handler((int)a[0]); return 0;
   case OP_SET_TID: return syscall(SYS_set_tid_address, (void *)(uintptr_t)a[0]);
+  case OP_CLONE_VM: case OP_VFORK: return clone_vm_task((int)a[0], s->op == OP_VFORK);
   }
   return -ENOSYS;
 }
@@ -485,7 +553,7 @@ static const char *precondition(struct ev *e) {
     return is_mapped(t->mm, e->a[0]) ? NULL : "region is not mapped";
   case OP_REQUEUE: case OP_CMP_REQUEUE:
     return is_mapped(t->mm, e->a[0]) && is_mapped(t->mm, e->a[1]) ? NULL : "region is not mapped";
-  case OP_SPAWN: case OP_FORK:
+  case OP_SPAWN: case OP_FORK: case OP_CLONE_VM: case OP_VFORK:
     return T[e->a[0]].exists ? "task already exists" : NULL;
   case OP_SPAWN_CT:
     if (T[e->a[0]].exists) return "task already exists";
@@ -510,7 +578,7 @@ static void hand(struct ev *e) {
   switch (e->op) {
   case OP_MMAP: mm_regions[t->mm] |= 1u << e->a[0]; break;
   case OP_MUNMAP: mm_regions[t->mm] &= ~(1u << e->a[0]); break;
-  case OP_SPAWN: case OP_FORK: case OP_SPAWN_CT: {
+  case OP_SPAWN: case OP_FORK: case OP_SPAWN_CT: case OP_CLONE_VM: case OP_VFORK: {
     struct tstate *n = &T[e->a[0]];
     n->exists = 1; n->ev = -1;
     ctl->s[e->a[0]].ready = 0;
@@ -595,7 +663,7 @@ static void read_program(void) {
       if (e->op < 0 || e->idx < 0 || e->idx >= MAXE || e->task < 0 || e->task >= MAXT) die3("bad event");
       p += n;
       for (e->na = 0; e->na < 10 && (e->a[e->na] = strtoll(p, &q, 0), q != p); p = q) e->na++;
-      if ((e->op == OP_SPAWN || e->op == OP_FORK || e->op == OP_SPAWN_CT) && (e->a[0] < 0 || e->a[0] >= MAXT)) die3("bad task");
+      if ((e->op == OP_SPAWN || e->op == OP_FORK || e->op == OP_SPAWN_CT || e->op == OP_CLONE_VM || e->op == OP_VFORK) && (e->a[0] < 0 || e->a[0] >= MAXT)) die3("bad task");
     }
   }
 }

@@ -89,6 +89,7 @@ describe("the event registry", () => {
     expect(EVENT_KINDS.map((k) => k.name).slice(0, 4)).toEqual(["mmap", "munmap", "store", "load"]);
     expect(EVENT_KINDS.map((k) => k.name).slice(24, 27)).toEqual(["get_robust_list", "set_robust_list", "robust_pending"]);
     expect(EVENT_KINDS.map((k) => k.name).slice(27, 31)).toEqual(["futex_wait_timeout", "timeout", "sigaction", "sigstop"]);
+    expect(EVENT_KINDS.map((k) => k.name).slice(31, 35)).toEqual(["spawn_cleartid", "clone_vm", "vfork", "set_tid_address"]);
     // bytes written by the build before the registry had named arguments
     const hex = (text: string) => Buffer.from(encode(parse(text))).toString("hex");
     expect(hex("config cpus=2\nt0 mmap m0 anon\nt0 spawn t1\nt1 futex_wait m0+0 0\ngp\n")).toBe("000000800000040081000601000000000016");

@@ -56,7 +56,8 @@ export type Intent =
   | { k: "sigstop"; who: number }
   | { k: "spawn_ct"; who: number; addr: number }
   | { k: "set_tid"; who: number; addr: number }
-  | { k: "join"; who: number };
+  | { k: "join"; who: number }
+  | { k: "clonevm"; who: number; vfork: boolean };
 
 type TimeoutClockArg = "rel" | "abs" | "abs_realtime" | "rel_realtime" | "bad_nsec";
 
@@ -122,6 +123,7 @@ const INTENTS: [number, fc.Arbitrary<Intent>][] = [
   [2, fc.record({ k: fc.constant("spawn_ct" as const), who, addr })],
   [1, fc.record({ k: fc.constant("set_tid" as const), who, addr })],
   [2, fc.record({ k: fc.constant("join" as const), who })],
+  [1, fc.record({ k: fc.constant("clonevm" as const), who, vfork: fc.boolean() })],
 ];
 
 export interface GenOptions {
@@ -371,6 +373,11 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
         const a = addrOf(it.addr);
         touch(a);
         if (c !== null) emit(sys(id, "spawn_cleartid", c, a));
+        break;
+      }
+      case "clonevm": {
+        const c = unused();
+        if (c !== null) emit(sys(id, it.vfork ? "vfork" : "clone_vm", c));
         break;
       }
       case "set_tid": {

@@ -50,6 +50,8 @@ t0 sigaction
 sigstop t1
 t0 spawn_cleartid t3 m0+40
 t3 set_tid_address m0+44
+t0 clone_vm t4
+t0 vfork t5
 `;
 
 describe("program text", () => {

@@ -134,6 +134,24 @@ function placeStops(p: Program): Map<number, number> | string {
   return moved;
 }
 
+/**
+ * What a task made by `clone_vm` or `vfork` can run on the host until it execs: the runner's
+ * child shares its parent's TLS (no CLONE_SETTLS), so it serves raw syscalls only.
+ */
+const VM_CHILD_OPS = new Set(["load", "store", "futex_wait", "futex_wake", "hash_set_slots", "hash_get_slots", "exit", "exec", "run", "cpu", "signal", "sigstop"]);
+
+function vmChildOp(p: Program): string | null {
+  const vmChildren = new Set<number>();
+  for (const ev of p.events) {
+    if (ev.op === "clone_vm" || ev.op === "vfork") vmChildren.add(ev.args.child);
+    else if (ev.task !== undefined && vmChildren.has(ev.task)) {
+      if (!VM_CHILD_OPS.has(ev.op)) return `'${ev.op}' by t${ev.task}, a process on its parent's mm, which the runner serves with raw syscalls only (shared TLS)`;
+      if (ev.op === "exec" && !ev.args.fail) vmChildren.delete(ev.task);
+    }
+  }
+  return null;
+}
+
 export function planHost(p: Program, hostCpus: number): PlanResult {
   // auto-scaling sizes the hash roundup_pow_of_two(4 * min(threads, online CPUs)), at least 16:
   // 16 whatever the thread count while both CPU counts are at most 4
@@ -143,6 +161,8 @@ export function planHost(p: Program, hostCpus: number): PlanResult {
     const why = NOT_ON_HOST[ev.op];
     if (why) return { skip: why };
   }
+  const vm = vmChildOp(p);
+  if (vm) return { skip: vm };
   // the runner's fixed tables (native/futex-runner.c MAXE, and one slot per address space:
   // MAXT * 4 + 1, the first process included)
   if (p.events.length > RUNNER_MAX_EVENTS) return { skip: `${p.events.length} events, the runner takes at most ${RUNNER_MAX_EVENTS}` };

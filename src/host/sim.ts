@@ -42,9 +42,10 @@ export function eagerExits(p: Program): Program {
     events.push(ev);
     const t = ev.task;
     if (t === undefined) continue;
-    if (ev.op === "spawn" || ev.op === "fork" || ev.op === "spawn_cleartid") {
+    if (ev.op === "spawn" || ev.op === "fork" || ev.op === "spawn_cleartid" || ev.op === "clone_vm" || ev.op === "vfork") {
       const child = ev.args.child;
-      if (!group.has(child)) group.set(child, ev.op !== "fork" ? group.get(t) ?? t : 100 + child);
+      const thread = ev.op === "spawn" || ev.op === "spawn_cleartid";
+      if (!group.has(child)) group.set(child, thread ? group.get(t) ?? t : 100 + child);
       continue;
     }
     if (ev.op === "hash_set_slots") {

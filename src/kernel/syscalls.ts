@@ -8,6 +8,7 @@ import type { KGen } from "./sched.js";
 import { force_sigsegv } from "./signal.js";
 import { tidOf, type Task } from "./task.js";
 import { clone_thread, fork_process } from "./fork.js";
+import { clone_vm } from "./clone_vm.js";
 import { do_exit } from "./exit.js";
 import { do_execve } from "./exec.js";
 import { get_futex_key } from "./futex/core.js";
@@ -144,6 +145,8 @@ export const SYSCALLS: { [N in SyscallName]: Syscall<N> } = {
     precondition: (k, t, { child, ctid }) => newTaskName(k, t, { child }) ?? unmapped(t, ctid) ?? misaligned(ctid),
     run: (k, t, { child, ctid }) => clone_thread(k, t, child, uaddr(ctid)),
   },
+  clone_vm: { precondition: newTaskName, run: (k, t, { child }) => clone_vm(k, t, child, false) },
+  vfork: { precondition: newTaskName, run: (k, t, { child }) => clone_vm(k, t, child, true) },
   set_tid_address: {
     precondition: (_k, _t, { tidptr }) => misaligned(tidptr),
     run: (_k, t, { tidptr }) =>

@@ -24,7 +24,7 @@ import { MAX_SLOTS, Proc, Group, MTask, tidOf, uval, type ModelSyscall, type Mod
 
 import { RobustModel, NODE_OFFSET } from "./robust.js";
 import { TimeoutModel } from "./timeout.js";
-import { ClearTidModel } from "./cleartid.js";
+import { MmReleaseModel } from "./mm_release.js";
 
 export { Unsupported };
 export * from "./state.js";
@@ -55,7 +55,7 @@ export class Model {
   readonly queue: Waiter[] = [];
   readonly robust: RobustModel;
   readonly timeouts = new TimeoutModel(this);
-  readonly clearTid = new ClearTidModel(this);
+  readonly mmRelease = new MmReleaseModel(this);
   private nextProc = 0;
   private readonly maxSlots: number;
 
@@ -127,6 +127,9 @@ export class Model {
         return !this.tasks.has(ev.args.child);
       case "spawn_cleartid":
         return !this.tasks.has(ev.args.child) && t.proc.space.mapped(ev.args.ctid) && ev.args.ctid.off % 4 === 0;
+      case "clone_vm":
+      case "vfork":
+        return !this.tasks.has(ev.args.child);
       case "set_tid_address":
         return ev.args.tidptr.off % 4 === 0;
       case "munmap":
@@ -179,7 +182,7 @@ export class Model {
       case "spawn":
       case "spawn_cleartid": {
         const c = this.newTask(ev.args.child, t.group, t.proc);
-        if (ev.op === "spawn_cleartid") this.clearTid.spawned(c, ev.args.ctid);
+        if (ev.op === "spawn_cleartid") this.mmRelease.spawned(c, ev.args.ctid);
         // the thread count the kernel sizes the hash by does not include the new thread yet, and
         // still includes a zombie leader (signal->nr_threads drops in __exit_signal, at reaping)
         t.proc.slots.onThreadCreate(t.group.tasks.size - 1 + (this.zombieLeader(t.group) ? 1 : 0), this.cpus);
@@ -205,6 +208,9 @@ export class Model {
       case "set_tid_address":
         t.clearTid = ev.args.tidptr;
         return this.setRet(i, t.tid);
+      case "clone_vm":
+      case "vfork":
+        return this.mmRelease.cloneVm(t, i, ev.args.child, ev.op === "vfork");
       case "futex_wake": {
         const { addr, nr_wake, shared } = ev.args;
         const key = futexKey(t.proc.id, sp, addr, shared);
@@ -256,7 +262,7 @@ export class Model {
     return unmodelled(ev);
   }
 
-  private newTask(id: number, g: Group, proc: Proc): MTask {
+  newTask(id: number, g: Group, proc: Proc): MTask {
     const c = new MTask(id, g, proc);
     g.tasks.add(c);
     this.tasks.set(id, c);
@@ -381,7 +387,7 @@ export class Model {
     const leader = t.tid === t.group.tgid ? undefined : [...this.tasks.values()].find((o) => o !== t && o.tid === t.group.tgid);
     if (leader) [t.tid, leader.tid] = [leader.tid, t.tid];
     this.robust.release(t);
-    this.clearTid.release(t);
+    this.mmRelease.release(t);
     t.userHead = 0;
     t.group.saRestart = false; // the new program's handler has no SA_RESTART
     t.proc = this.newProc(new Space());
@@ -394,7 +400,7 @@ export class Model {
   doExit(t: MTask): void {
     t.lockOp = null;
     this.robust.release(t);
-    this.clearTid.release(t);
+    this.mmRelease.release(t);
     t.state = "exited";
     t.group.tasks.delete(t);
     if (t.entry >= 0) this.setRet(t.entry, null);
@@ -417,6 +423,8 @@ export class Model {
         return t.usr1 || t.group.killed || t.stopped || t.wait?.expiry?.passed === true;
       case "exec":
         return t.execOthers.every((o) => o.state === "exited");
+      case "vfork":
+        return t.vforkChild === null || t.group.killed;
       default:
         return false;
     }
@@ -476,6 +484,12 @@ export class Model {
         return this.finishExec(t);
       case "slots":
         return this.returnToUser(t, this.out[t.entry]!.ret);
+      case "vfork": {
+        const c = t.vforkChild;
+        if (c) c.vforkParent = null; // killed first: child->vfork_done = NULL
+        t.vforkChild = null;
+        return this.returnToUser(t, this.out[t.entry]!.ret);
+      }
     }
   }
 

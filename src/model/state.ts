@@ -71,6 +71,8 @@ export type TaskState =
   | "exec"
   /** SET_SLOTS waiting for the old hash to die (needs grace periods) */
   | "slots"
+  /** a vfork parent waiting for its child's exec or exit */
+  | "vfork"
   | "exited";
 
 export class MTask {
@@ -78,6 +80,10 @@ export class MTask {
   /** index of the syscall in flight in the verdict, -1 for none */
   entry = -1;
   usr1 = false;
+  /** a vfork parent: the child it waits for (null once the child let go of the space) */
+  vforkChild: MTask | null = null;
+  /** a vfork child: the parent waiting for it */
+  vforkParent: MTask | null = null;
   /** clear_child_tid (spawn_cleartid, set_tid_address), null: none */
   clearTid: Addr | null = null;
   /** a group stop (`sigstop`) interrupted its wait */

@@ -118,6 +118,8 @@ export const EVENT_KINDS = [
   { name: "sigstop", form: "control", taskOperand: true, args: [], group: "task", doc: "SIGSTOP then SIGCONT to tN's thread group: interrupted calls restart (no handler runs)" },
   // clear_child_tid (lifecycle)
   { name: "spawn_cleartid", form: "syscall", args: [task("child", "creates"), addr("ctid")], group: "task", doc: "pthread_create's clone: a thread with CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID on the word (its TID is stored there; at exit 0 and a shared FUTEX_WAKE)" },
+  { name: "clone_vm", form: "syscall", args: [task("child", "creates")], group: "task", doc: "clone(CLONE_VM) without CLONE_THREAD: a new process on the same mm (allocates the default private hash)" },
+  { name: "vfork", form: "syscall", args: [task("child", "creates")], group: "task", doc: "vfork: a new process on the same mm; the parent sleeps until the child execs or exits" },
   { name: "set_tid_address", form: "syscall", args: [addr("tidptr")], group: "task", doc: "set_tid_address(tidptr): clear_child_tid = tidptr; returns the TID" },
 ] as const satisfies readonly EventKind[];
 
