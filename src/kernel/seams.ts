@@ -17,6 +17,7 @@ import {
   type ResizeStrategy,
 } from "./futex/resize.js";
 import { futex_unqueue, type FutexUnqueue } from "./futex/core.js";
+import { FUTEX_HASH_FREE_IN_MMPUT, type FutexHashFreeSite } from "./futex/private.js";
 
 export interface Seams {
   /** exit_to_user_mode: clear list_op_pending of an interrupted robust unlock (7010c39d) */
@@ -37,6 +38,9 @@ export interface Seams {
   futexPrivateHashPut: FutexPrivateHashPut;
   /** futex_unqueue: a waiter takes itself off its bucket through q->lock_ptr */
   futexUnqueue: FutexUnqueue;
+  // -- lifecycle --
+  /** futex_hash_free's caller: __mmput (v7.2) or __mmdrop (e703b7e24750) */
+  futexHashFreeSite: FutexHashFreeSite;
 }
 
 /** The fixed kernel (Linux v7.2). */
@@ -50,4 +54,5 @@ export const V7_2: Seams = {
   futexPivotPending: futex_pivot_pending,
   futexPrivateHashPut: futex_private_hash_put,
   futexUnqueue: futex_unqueue,
+  futexHashFreeSite: FUTEX_HASH_FREE_IN_MMPUT,
 };
