@@ -78,4 +78,15 @@ describe("sleeping in atomic context", () => {
     soft.preemptCount = SOFTIRQ_OFFSET;
     expect(finding(() => k.heap.alloc(new KObj("struct x", 8), soft))?.kind).toBe("sleep-in-atomic");
   });
+
+  it("a blocking call with the task state not TASK_RUNNING is a WARN (__might_sleep), in TASK_RUNNING none", () => {
+    const k = kernel();
+    const c = ctx(["futex_pivot_pending"]);
+    expect(finding(() => run_atomic(mutex_lock(k, c, new Mutex("m"))))).toBeNull();
+    c.stateSetAt = "prepare_to_wait_event";
+    const f = finding(() => run_atomic(mutex_lock(k, c, new Mutex("m2"))));
+    expect(f?.kind).toBe("warn");
+    expect(f?.title).toBe("WARNING in __might_sleep: do not call blocking ops when !TASK_RUNNING");
+    expect(f?.report).toContain("set at prepare_to_wait_event");
+  });
 });

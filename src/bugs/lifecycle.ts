@@ -2,6 +2,7 @@
 // row installs the historical code path at one seam (src/kernel/seams.ts).
 import type { BugInfo } from "./registry.js";
 import { FUTEX_HASH_FREE_IN_MMDROP_e703b7e24750 } from "../kernel/futex/private.js";
+import { futex_hash_allocate_wait_var_event } from "../kernel/futex/resize_wait.js";
 
 export const LIFECYCLE_BUGS = [
   {
@@ -25,5 +26,23 @@ export const LIFECYCLE_BUGS = [
       "off); kvmalloc is taken to vmalloc exactly above a page. The rest of the kernel is v7.2 " +
       "(lazy futex_ref), not the v6.17 tree of the time.",
     seams: { futexHashFreeSite: FUTEX_HASH_FREE_IN_MMDROP_e703b7e24750 },
+  },
+  {
+    id: "pivot-pending-might-sleep",
+    title: "wait_var_event(mm, futex_pivot_pending(mm)): the condition takes the hash mutex in TASK_UNINTERRUPTIBLE",
+    introduced: "futex: Fix race in futex_pivot_pending() during private hash resize (stable 19b4be0717fa: the predicate takes the mutex)",
+    fixed: "futex: Fix might_sleep() warning in futex_pivot_pending() (stable 36e6dc9f9cae)",
+    expect: ["warn"],
+    mechanism:
+      "A PR_FUTEX_HASH_SET_SLOTS that finds the previous replacement still pending waits with " +
+      "wait_var_event(mm, futex_pivot_pending(mm)). After the first check, ___wait_var_event sets " +
+      "TASK_UNINTERRUPTIBLE (prepare_to_wait_event) before each evaluation of the condition, and " +
+      "futex_pivot_pending (since the race fix) takes mm->futex.phash.lock with mutex_lock: " +
+      "__might_sleep warns 'do not call blocking ops when !TASK_RUNNING'. The fix open-codes the " +
+      "wait: add_wait_queue, the condition in TASK_RUNNING, wait_woken.",
+    inferred:
+      "Only the fix's title is verified; that the race fix introduced it is the stable list's order " +
+      "(research §3.2); the wait_var_event loop is the generic macro's.",
+    seams: { futexHashAllocateWait: futex_hash_allocate_wait_var_event },
   },
 ] as const satisfies readonly BugInfo[];

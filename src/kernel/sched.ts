@@ -50,6 +50,8 @@ export interface LockOwner {
   preemptCount: number;
   /** rcu_read_lock nesting (tasks; contexts without it are never in a read-side section) */
   rcuDepth?: number;
+  /** a task whose state is not TASK_RUNNING since set_current_state() here (null: running) */
+  stateSetAt?: string | null;
 }
 
 /** include/linux/preempt.h: the softirq count's unit in preempt_count() (RCU callbacks run with it) */

@@ -18,6 +18,7 @@ import {
 } from "./futex/resize.js";
 import { futex_unqueue, type FutexUnqueue } from "./futex/core.js";
 import { FUTEX_HASH_FREE_IN_MMPUT, type FutexHashFreeSite } from "./futex/private.js";
+import { futex_hash_allocate_wait, type FutexHashAllocateWait } from "./futex/resize_wait.js";
 
 export interface Seams {
   /** exit_to_user_mode: clear list_op_pending of an interrupted robust unlock (7010c39d) */
@@ -41,6 +42,8 @@ export interface Seams {
   // -- lifecycle --
   /** futex_hash_free's caller: __mmput (v7.2) or __mmdrop (e703b7e24750) */
   futexHashFreeSite: FutexHashFreeSite;
+  /** futex_hash_allocate: how a custom request waits for the previous replacement */
+  futexHashAllocateWait: FutexHashAllocateWait;
 }
 
 /** The fixed kernel (Linux v7.2). */
@@ -55,4 +58,5 @@ export const V7_2: Seams = {
   futexPrivateHashPut: futex_private_hash_put,
   futexUnqueue: futex_unqueue,
   futexHashFreeSite: FUTEX_HASH_FREE_IN_MMPUT,
+  futexHashAllocateWait: futex_hash_allocate_wait,
 };

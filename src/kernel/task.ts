@@ -92,6 +92,8 @@ export class Task implements LockOwner, RcuReader {
   clear_child_tid = 0;
   /** tsk->vfork_done: the vfork parent's completion, until mm_release completes it */
   vfork_done: { done: boolean } | null = null;
+  /** set_current_state() to a sleeping state outside a sleep (prepare_to_wait_event): where, else null */
+  stateSetAt: string | null = null;
   /** the exit path has started (do_exit) */
   exiting = false;
   exitCode = 0;

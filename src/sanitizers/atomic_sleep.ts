@@ -1,7 +1,9 @@
 // The sleeping-in-atomic check (kernel/sched/core.c __might_sleep / __might_resched): a function
 // that may sleep (might_sleep() in mutex_lock, vfree, GFP_KERNEL allocations, before schedule())
 // called with preemption disabled (a spinlock, preempt_disable), inside an RCU read-side section,
-// or in a softirq (RCU callbacks). Its shadow is the context's own preempt count and RCU depth.
+// or in a softirq (RCU callbacks); and, as __might_sleep also checks, a blocking call made while
+// the task's state is not TASK_RUNNING (a WARN). Its shadow is the context's own preempt count,
+// RCU depth and task state.
 import type { Kernel } from "../kernel/kernel.js";
 import type { LockOwner } from "../kernel/sched.js";
 
@@ -9,6 +11,9 @@ export class AtomicSleepCheck {
   constructor(private readonly k: Kernel) {}
 
   mightSleep(ctx: LockOwner, fn: string): void {
+    // __might_sleep(): WARN_ONCE(state != TASK_RUNNING && current->task_state_change, ...)
+    if (ctx.stateSetAt)
+      this.k.report("warn", "WARNING in __might_sleep: do not call blocking ops when !TASK_RUNNING", ctx, `state=2 set at ${ctx.stateSetAt}; ${fn} called`);
     const preempt = ctx.preemptCount;
     const rcu = ctx.rcuDepth ?? 0;
     if (preempt === 0 && rcu === 0) return;

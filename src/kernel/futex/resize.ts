@@ -11,7 +11,6 @@ import type { Mm } from "../mm.js";
 import { alloc_percpu, free_percpu, this_cpu_inc } from "../percpu.js";
 import { mutex_lock, mutex_unlock, type KGen } from "../sched.js";
 import type { Task } from "../task.js";
-import { add_var_wait_queue, remove_var_wait_queue, wait_woken } from "../waitvar.js";
 import { EBUSY, EINVAL, ENOMEM } from "../errno.js";
 import { __futex_hash } from "./private.js";
 import { futex_hb_lock, futex_hb_unlock, futex_hb_waiters_dec, futex_hb_waiters_inc } from "./hb.js";
@@ -179,13 +178,6 @@ function kvzalloc_fph(k: Kernel, t: Task, mm: Mm, slots: number, custom: boolean
   return k.heap.alloc(new FutexPrivateHash(slots, slots ? slots - 1 : 0, mm, custom), t);
 }
 
-/** The open-coded wait [2026]: sleep until futex_pivot_pending() allows the prctl to go on. */
-function* futex_hash_allocate_wait(k: Kernel, t: Task, mm: Mm): KGen {
-  const e = add_var_wait_queue(k, t, mm);
-  yield "futex_hash_allocate: add_wait_queue(__var_waitqueue(mm)); smp_mb()";
-  while (!(yield* k.seams.futexPivotPending(k, t, mm))) yield* wait_woken(k, e, "futex_hash_allocate: wait_woken(TASK_UNINTERRUPTIBLE)");
-  remove_var_wait_queue(k, e);
-}
 
 /**
  * futex_hash_allocate(hash_slots, flags): 0, -EINVAL (1 or not a power of two), -EBUSY (the
@@ -263,7 +255,7 @@ export function* futex_hash_install(k: Kernel, t: Task, mm: Mm, first: FutexPriv
   let fph: FutexPrivateHash | null = first;
   for (;;) {
     // only the prctl waits and retries; clone() is never delayed
-    if (custom) yield* futex_hash_allocate_wait(k, t, mm);
+    if (custom) yield* k.seams.futexHashAllocateWait(k, t, mm);
     yield* mutex_lock(k, t, mm.futex.lock);
     yield "futex_hash_allocate: read mm->futex.phash.{hash,hash_new}";
     k.hooks.observe?.(OBS.HASH_ALLOC, t, mm);
