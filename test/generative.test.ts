@@ -40,6 +40,36 @@ describe("GenerativeSource", () => {
     expect(print(BASE)).toBe("config cpus=2\nt0 mmap m0 anon\nt0 spawn t1\nt1 futex_wait m0+0 0\nt0 futex_wake m0+0 1\n");
   });
 
+  it("inserts and redraws the target's asynchronous events (irq, signal) as schedule perturbations", () => {
+    const s = new GenerativeSource(TARGET_EVENTS["robust-unlock"]!, 3);
+    const ops = new Set<string>();
+    for (let i = 0; i < 400; i++) for (const ev of s.perturb(BASE).events) ops.add(ev.op);
+    expect(ops).toContain("irq");
+    expect(ops).toContain("signal");
+    // hash-resize has neither: its perturbations never make them
+    const h = new GenerativeSource(TARGET_EVENTS["hash-resize"]!, 3);
+    for (let i = 0; i < 200; i++) for (const ev of h.perturb(BASE).events) expect(["irq", "signal"]).not.toContain(ev.op);
+  });
+
+  it("mutates events: splices, drops and redrawn arguments make other syscalls, every one a valid event, the same per seed", () => {
+    const mk = (seed: number) => {
+      const s = new GenerativeSource(TARGET_EVENTS.all!, seed);
+      s.add(BASE);
+      s.add(parse("t0 mmap m1 file f0\nt0 store m1+16 tid:t1\nt0 robust_init m1+0\n", "other"));
+      return Array.from({ length: 200 }, () => print(s.mutate(BASE)));
+    };
+    const texts = mk(4);
+    const syscalls = (t: string) => t.split("\n").filter((l) => /^t\d+ /.test(l)).map((l) => l.replace(/ @\d+$/, "")).join("\n");
+    const base = syscalls(print(BASE));
+    expect(texts.filter((t) => syscalls(t) !== base).length).toBeGreaterThan(150);
+    // a spliced event from the other program shows up somewhere
+    expect(texts.some((t) => t.includes("store m1+16 tid:t1"))).toBe(true);
+    // every mutant parses back to itself (its events fit their kinds)
+    for (const t of texts) expect(print(parse(t, "mutant"))).toBe(t);
+    expect(mk(4)).toEqual(texts);
+    expect(print(BASE)).toBe("config cpus=2\nt0 mmap m0 anon\nt0 spawn t1\nt1 futex_wait m0+0 0\nt0 futex_wake m0+0 1\n");
+  });
+
   it("every program it makes survives the area's byte encoding (it is stored as a crash artifact)", () => {
     for (const area of Object.keys(TARGET_EVENTS)) {
       const s = new GenerativeSource(TARGET_EVENTS[area]!, 9);

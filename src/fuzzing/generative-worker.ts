@@ -106,7 +106,7 @@ const status = (event: string) => {
 };
 const finish = (code: number) => {
   process.stderr.write(`stat::number_of_executed_units: ${execs}\nstat::average_exec_per_sec: ${Math.round(execs / Math.max(1e-3, (performance.now() - t0) / 1000))}\n`);
-  process.stderr.write(`stat::generated_random: ${src.made.random}\nstat::generated_perturbed: ${src.made.perturbed}\nstat::state_features: ${src.features}\nstat::pool: ${src.poolSize}\n`);
+  process.stderr.write(`stat::generated_random: ${src.made.random}\nstat::generated_perturbed: ${src.made.perturbed}\nstat::generated_mutated: ${src.made.mutated}\nstat::state_features: ${src.features}\nstat::pool: ${src.poolSize}\n`);
   process.exit(code);
 };
 process.on("SIGINT", () => {

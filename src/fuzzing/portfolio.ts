@@ -16,7 +16,7 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
 /** what `futex-fuzz fuzz` runs unless told (--engines) */
 export const DEFAULT_ENGINES: readonly EngineName[] = ["jazzer", "gen"];
 /** an engine's time slice when one worker runs several */
-export const SLICE_SEC: Readonly<Record<EngineName, number>> = { gen: 20, jazzer: 40 };
+export const SLICE_SEC: Readonly<Record<EngineName, number>> = { gen: 30, jazzer: 30 };
 
 function isEngine(s: string): s is EngineName {
   return ENGINE_NAMES.some((e) => e === s);

@@ -52,6 +52,20 @@ function putMeta(k: Kernel, t: Task, addr: number, v: number, tag: WordTag): boo
   return true;
 }
 
+/**
+ * A link the mutex code copies from one metadata word to another (list add: node->next =
+ * head->next; list del: prev->next = node->next). The copy is the task's own metadata only if
+ * the word it came from was: a pointer another thread (or a plain store) left in this task's
+ * head or node stays a forgery when the list code moves it along.
+ */
+function copyMeta(k: Kernel, t: Task, addr: number, v: number, from: number, fromRole: "head" | "node", tag: WordTag): boolean {
+  if (!t.mm || k.hooks.robustTrusted(t.mm.as, from >>> 0, t.tid, fromRole)) return putMeta(k, t, addr, v, tag);
+  addr >>>= 0;
+  if (addr & 3 || !t.mm.as.write(addr, v)) return false;
+  k.hooks.userStore(t.mm.as, addr, v);
+  return true;
+}
+
 /** The mutex word changes hands in user space (cmpxchg by the mutex code). */
 function putLock(k: Kernel, t: Task, lock: number, v: number): boolean {
   if (!t.mm || !t.mm.as.write(lock, v)) return false;
@@ -71,7 +85,7 @@ function syscall_exit_kills(t: Task): boolean {
 function list_add(k: Kernel, t: Task, head: number, node: number): boolean {
   if (t.mm) k.hooks.robustListAdd(t, t.mm.as, head, node);
   const first = read(t, head + HEAD_NEXT);
-  return first !== null && putMeta(k, t, node, first, WordTag.RobustNode) && putMeta(k, t, head + HEAD_NEXT, node, WordTag.RobustHead);
+  return first !== null && copyMeta(k, t, node, first, head + HEAD_NEXT, "head", WordTag.RobustNode) && putMeta(k, t, head + HEAD_NEXT, node, WordTag.RobustHead);
 }
 
 /** DEQUEUE_MUTEX: unlink the node (the list is singly linked here, so walk to its predecessor). */
@@ -82,7 +96,7 @@ function list_del(k: Kernel, t: Task, head: number, node: number): boolean {
     if (cur === null) return false;
     if (cur === node) {
       const next = read(t, node);
-      return next !== null && putMeta(k, t, prev, next, prev === head ? WordTag.RobustHead : WordTag.RobustNode);
+      return next !== null && copyMeta(k, t, prev, next, node, "node", prev === head ? WordTag.RobustHead : WordTag.RobustNode);
     }
     if (cur === head) return true; // not on the list
     prev = cur;
