@@ -3,6 +3,7 @@
 import type { BugInfo } from "./registry.js";
 import { FUTEX_HASH_FREE_IN_MMDROP_e703b7e24750 } from "../kernel/futex/private.js";
 import { futex_hash_allocate_wait_var_event } from "../kernel/futex/resize_wait.js";
+import { bad_fork_core_free_pre_4ec3c15462b9 } from "../kernel/fork_error.js";
 
 export const LIFECYCLE_BUGS = [
   {
@@ -44,5 +45,23 @@ export const LIFECYCLE_BUGS = [
       "Only the fix's title is verified; that the race fix introduced it is the stable list's order " +
       "(research §3.2); the wait_var_event loop is the generic macro's.",
     seams: { futexHashAllocateWait: futex_hash_allocate_wait_var_event },
+  },
+  {
+    id: "fork-error-bad-unlock",
+    title: "clone failing in futex_hash_allocate_default unlocks siglock and tasklist_lock it never took",
+    introduced: "7c4f75a21f63 futex: Allow automatic allocation of process wide futex hash",
+    fixed: "4ec3c15462b9 futex: Use correct exit on failure from futex_hash_allocate_default() (CVE-2025-39976)",
+    expect: ["warn"],
+    mechanism:
+      "copy_process calls futex_hash_allocate_default for the first thread (any CLONE_VM clone " +
+      "today) before it takes current->sighand->siglock and tasklist_lock. On failure (the per-CPU " +
+      "futex_ref or the hash allocation fails: fault injection, a memcg limit) it jumped to " +
+      "bad_fork_core_free, which releases both locks: lockdep's 'WARNING: bad unlock balance in " +
+      "copy_process' (syzbot 80cb3cc5c14fad191a10), and an unbalanced unlock of the real locks. " +
+      "The fix jumps to bad_fork_cancel_cgroup.",
+    inferred:
+      "sched_core_free and the cgroup unwinding are not modelled; the locks' release is lockdep's " +
+      "report only (the simulated locks are left as they were).",
+    seams: { copyProcessFutexFail: bad_fork_core_free_pre_4ec3c15462b9 },
   },
 ] as const satisfies readonly BugInfo[];

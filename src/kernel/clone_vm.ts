@@ -27,7 +27,7 @@ export function* clone_vm(k: Kernel, t: Task, id: number, vfork: boolean): KGen<
     yield "copy_process: futex_hash_allocate_default";
     const err = yield* futex_hash_allocate_default(k, t);
     if (err < 0) {
-      yield* mmput(k, t, mm);
+      yield* k.seams.copyProcessFutexFail(k, t, mm);
       return err;
     }
     yield "copy_process: attach the new process";

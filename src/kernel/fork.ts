@@ -22,8 +22,7 @@ export function* clone_thread(k: Kernel, t: Task, id: number, ctid = 0): KGen<nu
     yield "copy_process: futex_hash_allocate_default";
     const err = yield* futex_hash_allocate_default(k, t);
     if (err < 0) {
-      // bad_fork_cancel_cgroup ... bad_fork_cleanup_mm: mmput
-      yield* mmput(k, t, mm);
+      yield* k.seams.copyProcessFutexFail(k, t, mm);
       return err;
     }
     yield "copy_process: attach the new thread";

@@ -130,6 +130,8 @@ export interface Hooks extends ShadowView {
   // -- atomic context (the sleeping-in-atomic check) --
   /** might_sleep(): ctx is about to call `fn`, which may sleep */
   mightSleep(ctx: LockOwner, fn: string): void;
+  /** lockdep's lock_release(): ctx releases `lock`, which it holds or (a bug) does not */
+  lockRelease(ctx: LockOwner, lock: string, held: boolean): void;
 
   // -- the run's phases (told by the executor) --
   /** every event has run and the kernel drained (end-of-run checks of a live system) */
@@ -188,6 +190,7 @@ export class NoHooks implements Hooks {
   kernelRobustWrite(): void {}
   mmapCopied(): void {}
   mightSleep(): void {}
+  lockRelease(): void {}
   quiescent(): void {}
   tornDown(): void {}
 }

@@ -19,6 +19,7 @@ import {
 import { futex_unqueue, type FutexUnqueue } from "./futex/core.js";
 import { FUTEX_HASH_FREE_IN_MMPUT, type FutexHashFreeSite } from "./futex/private.js";
 import { futex_hash_allocate_wait, type FutexHashAllocateWait } from "./futex/resize_wait.js";
+import { bad_fork_cancel_cgroup, type CopyProcessFutexFail } from "./fork_error.js";
 
 export interface Seams {
   /** exit_to_user_mode: clear list_op_pending of an interrupted robust unlock (7010c39d) */
@@ -44,6 +45,8 @@ export interface Seams {
   futexHashFreeSite: FutexHashFreeSite;
   /** futex_hash_allocate: how a custom request waits for the previous replacement */
   futexHashAllocateWait: FutexHashAllocateWait;
+  /** copy_process: the unwind after futex_hash_allocate_default() failed */
+  copyProcessFutexFail: CopyProcessFutexFail;
 }
 
 /** The fixed kernel (Linux v7.2). */
@@ -59,4 +62,5 @@ export const V7_2: Seams = {
   futexUnqueue: futex_unqueue,
   futexHashFreeSite: FUTEX_HASH_FREE_IN_MMPUT,
   futexHashAllocateWait: futex_hash_allocate_wait,
+  copyProcessFutexFail: bad_fork_cancel_cgroup,
 };

@@ -1,6 +1,6 @@
 // Tasks and thread groups (task_struct / signal_struct, the parts futex code touches).
 import type { Mm } from "./mm.js";
-import type { LockOwner, KGen, Wait } from "./sched.js";
+import { SpinLock, type LockOwner, type KGen, type Wait } from "./sched.js";
 import type { RcuReader } from "./rcu.js";
 import type { HrtimerSleeper } from "./futex/timeout.js";
 
@@ -17,6 +17,8 @@ export class ThreadGroup {
   killed = false;
   /** the SIGUSR1 handler was installed with SA_RESTART (sighand, shared by the threads) */
   saRestart = false;
+  /** current->sighand->siglock */
+  readonly siglock = new SpinLock("sighand->siglock");
   constructor(readonly tgid: number) {}
 }
 

@@ -4,7 +4,7 @@
 // or in a softirq (RCU callbacks); and, as __might_sleep also checks, a blocking call made while
 // the task's state is not TASK_RUNNING (a WARN). Its shadow is the context's own preempt count,
 // RCU depth and task state.
-import type { Kernel } from "../kernel/kernel.js";
+import { topFrame, type Kernel } from "../kernel/kernel.js";
 import type { LockOwner } from "../kernel/sched.js";
 
 export class AtomicSleepCheck {
@@ -26,5 +26,10 @@ export class AtomicSleepCheck {
         `preempt_count: ${preempt.toString(16)}, expected: 0\n` +
         `RCU nest depth: ${rcu}, expected: 0`,
     );
+  }
+
+  /** lockdep's print_unlock_imbalance_bug(): a release of a lock the context does not hold */
+  lockRelease(ctx: LockOwner, lock: string, held: boolean): void {
+    if (!held) this.k.report("warn", `WARNING: bad unlock balance in ${topFrame(ctx)}`, ctx, `${lock} released, but not held by ${ctx.id >= 0 ? `t${ctx.id}` : "this context"}`);
   }
 }

@@ -97,6 +97,9 @@ export class Sanitizers implements Hooks {
   mightSleep(ctx: LockOwner, fn: string): void {
     this.atomicSleep.mightSleep(ctx, fn);
   }
+  lockRelease(ctx: LockOwner, lock: string, held: boolean): void {
+    this.atomicSleep.lockRelease(ctx, lock, held);
+  }
 
   sleepers(): Iterable<FutexQ> {
     return this.sleeping.queues();
