@@ -62,14 +62,25 @@
 enum { OP_MMAP, OP_MUNMAP, OP_STORE, OP_LOAD, OP_SPAWN, OP_FORK, OP_WAIT, OP_WAKE, OP_REQUEUE,
        OP_CMP_REQUEUE, OP_SET_SLOTS, OP_GET_SLOTS, OP_RINIT, OP_RLOCK, OP_RUNLOCK, OP_RPENDING,
        OP_GET_RL, OP_SET_RL, OP_EXEC, OP_EXIT, OP_SIGNAL, OP_GP, OP_CPU, OP_RUN,
+       OP_WAKE_OP, OP_F2_WAIT, OP_F2_WAKE, OP_WAITV_ENTRY, OP_WAITV, OP_F2_REQUEUE,
        OP_TWAIT, OP_TIMEOUT, OP_SIGACTION, OP_SIGSTOP, OP_SPAWN_CT, OP_SET_TID, OP_CLONE_VM,
        OP_VFORK, NOPS };
 static const char *const OPS[NOPS] = {
   "mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "futex_requeue",
   "futex_cmp_requeue", "hash_set_slots", "hash_get_slots", "robust_init", "robust_lock",
   "robust_unlock", "robust_pending", "get_robust_list", "set_robust_list", "exec", "exit",
-  "signal", "gp", "cpu", "run", "futex_wait_timeout", "timeout", "sigaction", "sigstop",
-  "spawn_cleartid", "set_tid_address", "clone_vm", "vfork"};
+  "signal", "gp", "cpu", "run",
+  "futex_wake_op", "futex2_wait", "futex2_wake", "waitv_entry", "futex_waitv", "futex2_requeue",
+  "futex_wait_timeout", "timeout", "sigaction", "sigstop", "spawn_cleartid", "set_tid_address",
+  "clone_vm", "vfork"};
+
+/* futex2 (the host's headers are older): struct futex_waitv and the syscall numbers (x86_64) */
+struct fwaitv { uint64_t val, uaddr; uint32_t flags, reserved; };
+#define NR_FUTEX_WAITV 449
+#define NR_FUTEX_WAKE 454
+#define NR_FUTEX_WAIT 455
+#define NR_FUTEX_REQUEUE 456
+#define WAITV_MAX 130 /* FUTEX_WAITV_MAX + 2: one too many is -EINVAL, as in the simulator */
 
 struct slot {
   volatile int32_t cmd_seq;  /* bumped by the controller: a command is waiting (futex word) */
@@ -83,6 +94,8 @@ struct slot {
   volatile int64_t ctid;     /* spawn_cleartid: the new thread's clear_child_tid word, 0: none */
   int32_t op;
   int64_t a[10];
+  int32_t nwv;               /* waitv_entry: the task's struct futex_waitv array */
+  struct fwaitv wv[WAITV_MAX];
 };
 struct ctl { struct slot s[MAXT]; };
 static struct ctl *ctl;
@@ -360,6 +373,30 @@ static long run_op(int id, struct slot *s) {
     exec_self(id, (int)a[0]);
     return -errno;
   case OP_EXIT: syscall(SYS_exit, 0); return 0;
+  case OP_WAKE_OP:
+    priv = a[5] ? 0 : FUTEX_PRIVATE_FLAG;
+    return futex(word(a[0]), FUTEX_WAKE_OP | priv, (uint32_t)a[2], (unsigned long)a[3], word(a[1]), (uint32_t)a[4]);
+  case OP_F2_WAIT: {
+    long r = syscall(NR_FUTEX_WAIT, word(a[0]), (unsigned long)tid_value(a[1], a[2]), 0xffffffffUL, (unsigned)a[3], NULL, 0);
+    return r < 0 ? -errno : r;
+  }
+  case OP_F2_WAKE: {
+    long r = syscall(NR_FUTEX_WAKE, word(a[0]), 0xffffffffUL, (int)a[1], (unsigned)a[2]);
+    return r < 0 ? -errno : r;
+  }
+  case OP_WAITV_ENTRY:
+    if (s->nwv < WAITV_MAX) s->wv[s->nwv++] = (struct fwaitv){tid_value(a[1], a[2]), (uint64_t)a[0], (uint32_t)a[3], 0};
+    return 0;
+  case OP_WAITV: case OP_F2_REQUEUE: {
+    int n = s->nwv;
+    struct fwaitv v[WAITV_MAX];
+    memcpy(v, (void *)s->wv, sizeof v);
+    memset((void *)s->wv, 0, sizeof v); /* the array is used once; entries past its end read as zeroes */
+    s->nwv = 0;
+    long r = s->op == OP_WAITV ? syscall(NR_FUTEX_WAITV, v, (unsigned)n, 0, NULL, 0)
+                               : syscall(NR_FUTEX_REQUEUE, v, 0, (int)a[0], (int)a[1]);
+    return r < 0 ? -errno : r;
+  }
   case OP_TWAIT: return timed_wait(a);
   case OP_SIGACTION: set_usr1_handler((int)a[0]); return 0;
   case OP_SET_TID: return syscall(SYS_set_tid_address, (void *)(uintptr_t)a[0]);
@@ -549,9 +586,10 @@ static const char *precondition(struct ev *e) {
   switch (e->op) {
   case OP_MUNMAP:
     return mm_regions[t->mm] >> e->a[0] & 1 ? NULL : "region is not mapped";
-  case OP_STORE: case OP_LOAD: case OP_WAIT: case OP_WAKE: case OP_TWAIT:
+  case OP_STORE: case OP_LOAD: case OP_WAIT: case OP_WAKE: case OP_F2_WAIT: case OP_F2_WAKE: case OP_WAITV_ENTRY:
+  case OP_TWAIT:
     return is_mapped(t->mm, e->a[0]) ? NULL : "region is not mapped";
-  case OP_REQUEUE: case OP_CMP_REQUEUE:
+  case OP_REQUEUE: case OP_CMP_REQUEUE: case OP_WAKE_OP:
     return is_mapped(t->mm, e->a[0]) && is_mapped(t->mm, e->a[1]) ? NULL : "region is not mapped";
   case OP_SPAWN: case OP_FORK: case OP_CLONE_VM: case OP_VFORK:
     return T[e->a[0]].exists ? "task already exists" : NULL;
@@ -641,7 +679,7 @@ static void control(struct ev *e) {
 }
 
 static void read_program(void) {
-  char line[512];
+  char line[8192]; /* the words line: up to MAXW addresses */
 #ifdef FUTEX_RUNNER_PROGRAM /* a standalone reproducer (futex-fuzz c): the program is built in */
   FILE *in = fmemopen((void *)FUTEX_RUNNER_PROGRAM, strlen(FUTEX_RUNNER_PROGRAM), "r");
 #else

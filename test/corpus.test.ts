@@ -255,7 +255,7 @@ describe("futex-fuzz corpus import / minimize", () => {
     writeFileSync(join(bare, "crash-3"), bytes);
     const miss = await cli("minimize", join(bare, "crash-3"), "--bugs", "fork-copies-phash-new");
     expect(miss.code).toBe(0);
-    expect(miss.err).toContain("decoded with target all's event table (default); raw bytes mean a different program under another table: choose it with --target all|hash-resize|fork-lifecycle|robust-unlock");
+    expect(miss.err).toContain("decoded with target all's event table (default); raw bytes mean a different program under another table: choose it with --target all|hash-resize|fork-lifecycle|robust-unlock|futex2");
     const run = await cli("run", join(bare, "crash-3"), "--bugs", "fork-copies-phash-new");
     expect(run.code).toBe(0);
     expect(run.err).toContain("choose it with --target");

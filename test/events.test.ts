@@ -88,13 +88,18 @@ describe("the event registry", () => {
     // the byte codec numbers kinds by registry row: new kinds are appended, never inserted
     expect(EVENT_KINDS.map((k) => k.name).slice(0, 4)).toEqual(["mmap", "munmap", "store", "load"]);
     expect(EVENT_KINDS.map((k) => k.name).slice(24, 27)).toEqual(["get_robust_list", "set_robust_list", "robust_pending"]);
-    expect(EVENT_KINDS.map((k) => k.name).slice(27, 31)).toEqual(["futex_wait_timeout", "timeout", "sigaction", "sigstop"]);
-    expect(EVENT_KINDS.map((k) => k.name).slice(31, 35)).toEqual(["spawn_cleartid", "clone_vm", "vfork", "set_tid_address"]);
+    expect(EVENT_KINDS.map((k) => k.name).slice(27, 33)).toEqual(["futex_wake_op", "futex2_wait", "futex2_wake", "waitv_entry", "futex_waitv", "futex2_requeue"]);
+    expect(EVENT_KINDS.map((k) => k.name).slice(33, 37)).toEqual(["futex_wait_timeout", "timeout", "sigaction", "sigstop"]);
+    expect(EVENT_KINDS.map((k) => k.name).slice(37, 41)).toEqual(["spawn_cleartid", "clone_vm", "vfork", "set_tid_address"]);
     // bytes written by the build before the registry had named arguments
     const hex = (text: string) => Buffer.from(encode(parse(text))).toString("hex");
     expect(hex("config cpus=2\nt0 mmap m0 anon\nt0 spawn t1\nt1 futex_wait m0+0 0\ngp\n")).toBe("000000800000040081000601000000000016");
     expect(hex("config cpus=2\nt0 robust_pending m0+32 @1\nt1 get_robust_list t0\nt0 set_robust_list m0+96 12\nirq t1 3 kill\n")).toBe(
       "001a008008811881000019000018000014010000",
+    );
+    // FUTEX_WAKE_OP and futex2 (appended after robust_pending); nodes=2 in the cpus byte
+    expect(hex("config cpus=2 nodes=2\nt0 futex_wake_op m0+0 m0+4 1 1 add 1 shl gt 0\nt0 waitv_entry m0+8 0 u32 private numa\nt0 futex_waitv @0\n")).toBe(
+      "081b00800000010000010101040000001e00000200000101001f0080",
     );
   });
 
@@ -114,7 +119,7 @@ describe("the event registry", () => {
   it("fuzz targets' event sets are registry kinds; an unknown target names the known ones", () => {
     for (const kinds of Object.values(TARGET_EVENTS)) for (const k of kinds) expect(kindOf(k.name)).toBe(k);
     expect(targetEvents("all")).toBe(EVENT_KINDS);
-    expect(() => targetEvents("nope")).toThrow("unknown target 'nope' (known: all, hash-resize, fork-lifecycle, robust-unlock)");
+    expect(() => targetEvents("nope")).toThrow("unknown target 'nope' (known: all, hash-resize, fork-lifecycle, robust-unlock, futex2)");
   });
 });
 

@@ -50,6 +50,13 @@ export type Intent =
   | { k: "robust_pending"; who: number; addr: number }
   | { k: "set_robust_list"; who: number; head: number; len: number }
   | { k: "get_robust_list"; who: number; of: number }
+  // FUTEX_WAKE_OP, futex2, futex_waitv; NUMA futexes only on their own word (NUMA_ADDR)
+  | { k: "wake_op"; who: number; a1: number; a2: number; nw: number; nw2: number; op: number; oparg: number; shl: boolean; cmp: number; cmparg: number; shared: boolean; aim: boolean }
+  | { k: "f2wait"; who: number; addr: number; value: number; priv: boolean; size: number; aim: boolean }
+  | { k: "f2wake"; who: number; addr: number; nr: number; priv: boolean; size: number; aim: boolean }
+  | { k: "waitv"; who: number; entries: { addr: number; value: number; priv: boolean; size: number }[] }
+  | { k: "f2requeue"; who: number; a1: number; a2: number; nw: number; nr: number; priv1: boolean; priv2: boolean; cmp: number; aim: boolean }
+  | { k: "numa"; who: number; node: number; wait: boolean; priv: boolean }
   | { k: "twait"; who: number; addr: number; value: number; clock: TimeoutClockArg; shared: boolean }
   | { k: "timeout"; who: number }
   | { k: "sigaction"; who: number; restart: boolean }
@@ -67,6 +74,14 @@ const addr = fc.nat({ max: 3 * WORD_OFFS.length - 1 });
 /** value codes: 0..3 small; 4 = the word's current value; 5.. TID-ish; see valueOf */
 const value = fc.nat({ max: 9 });
 const shared = fc.boolean();
+/** futex2 size: mostly u32 (the only one implemented) */
+const sizeCode = fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat({ max: 3 }) });
+const SIZES = ["u32", "u8", "u16", "u64"] as const;
+const OPS = ["set", "add", "or", "andn", "xor", "op5", "op6", "op7"] as const;
+const CMPS = ["eq", "ne", "lt", "le", "gt", "ge", "cmp6"] as const;
+/** the one NUMA futex word (8-byte aligned; its node word follows), used by nothing else */
+const NUMA_ADDR: Addr = { region: 0, off: 1024 };
+const NODE_WORDS = [0xffffffff, 0, 1, 0xfffffffe] as const;
 
 const INTENTS: [number, fc.Arbitrary<Intent>][] = [
   [3, fc.record({ k: fc.constant("mmap" as const), who, region: fc.nat({ max: 2 }), file: fc.option(fc.nat({ max: 1 }), { freq: 2, nil: null }) })],
@@ -106,6 +121,18 @@ const INTENTS: [number, fc.Arbitrary<Intent>][] = [
   [1, fc.record({ k: fc.constant("robust_pending" as const), who, addr })],
   [1, fc.record({ k: fc.constant("set_robust_list" as const), who, head: fc.nat({ max: HEAD_OFFS.length - 1 }), len: fc.constantFrom(12, 12, 24, 0) })],
   [1, fc.record({ k: fc.constant("get_robust_list" as const), who, of: fc.nat({ max: 15 }) })],
+  [
+    2,
+    fc.record({
+      k: fc.constant("wake_op" as const), who, a1: addr, a2: addr, nw: fc.constantFrom(1, 0, 2), nw2: fc.constantFrom(1, 0, 2), op: fc.nat({ max: 7 }),
+      oparg: fc.constantFrom(0, 1, 2, 31, 4095), shl: fc.boolean(), cmp: fc.nat({ max: 6 }), cmparg: fc.constantFrom(0, 1, 2, 4095), shared, aim: fc.boolean(),
+    }),
+  ],
+  [3, fc.record({ k: fc.constant("f2wait" as const), who, addr, value: fc.oneof({ weight: 4, arbitrary: fc.constant(4) }, { weight: 1, arbitrary: value }), priv: fc.boolean(), size: sizeCode, aim: fc.nat({ max: 9 }).map((n) => n < 7) })],
+  [2, fc.record({ k: fc.constant("f2wake" as const), who, addr, nr: fc.constantFrom(1, 0, 2, INT_MAX), priv: fc.boolean(), size: sizeCode, aim: fc.boolean() })],
+  [2, fc.record({ k: fc.constant("waitv" as const), who, entries: fc.array(fc.record({ addr, value: fc.oneof({ weight: 5, arbitrary: fc.constant(4) }, { weight: 1, arbitrary: value }), priv: fc.boolean(), size: sizeCode }), { maxLength: 4 }) })],
+  [1, fc.record({ k: fc.constant("f2requeue" as const), who, a1: addr, a2: addr, nw: fc.constantFrom(0, 1, 2), nr: fc.constantFrom(1, 0, 2), priv1: fc.boolean(), priv2: fc.boolean(), cmp: fc.oneof({ weight: 4, arbitrary: fc.constant(4) }, { weight: 1, arbitrary: value }), aim: fc.boolean() })],
+  [1, fc.record({ k: fc.constant("numa" as const), who, node: fc.nat({ max: 3 }), wait: fc.boolean(), priv: fc.boolean() })],
   [
     3,
     fc.record({
@@ -313,6 +340,77 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
         }
         if (it.cmp !== null) emit(sys(rt.id, "futex_cmp_requeue", a1, a2, it.nw, nr, valueOf(it.cmp!, rt.id, a1), sh));
         else emit(sys(rt.id, "futex_requeue", a1, a2, it.nw, nr, sh));
+        break;
+      }
+      case "wake_op": {
+        const to = it.aim ? aim(it.who + it.a1) : null;
+        const a1 = to ? to.a : addrOf(it.a1);
+        const a2 = addrOf(it.a2);
+        touch(a1);
+        touch(a2);
+        emit(sys(to ? to.t.id : id, "futex_wake_op", a1, a2, it.nw, it.nw2, OPS[it.op]!, it.oparg, it.shl, CMPS[it.cmp]!, it.cmparg, to ? to.shared : it.shared));
+        break;
+      }
+      case "f2wait": {
+        if (live().filter((u) => u.state === "user").length === 1 && it.who % 3 !== 0) break;
+        const to = it.aim ? aim(it.who + it.addr) : null;
+        if (to && to.t.id !== id && live().filter((u) => u.state === "user").length === 1) break;
+        const a = to ? to.a : addrOf(it.addr);
+        const sh = to ? to.shared : !it.priv;
+        const wt = to ? to.t : t;
+        touch(a);
+        name(wt, a, sh);
+        emit(sys(wt.id, "futex2_wait", a, valueOf(it.value, wt.id, a), SIZES[it.size]!, !sh, false));
+        break;
+      }
+      case "f2wake": {
+        const to = it.aim ? aim(it.who + it.addr) : null;
+        const a = to ? to.a : addrOf(it.addr);
+        touch(a);
+        emit(sys(to ? to.t.id : id, "futex2_wake", a, it.nr, SIZES[it.size]!, to ? !to.shared : it.priv, false));
+        break;
+      }
+      case "waitv": {
+        if (live().filter((u) => u.state === "user").length === 1 && it.who % 3 !== 0) break;
+        for (const e of it.entries) {
+          const a = addrOf(e.addr);
+          touch(a);
+          name(t, a, !e.priv);
+          emit(sys(id, "waitv_entry", a, valueOf(e.value, id, a), SIZES[e.size]!, e.priv, false));
+        }
+        emit(sys(id, "futex_waitv"));
+        break;
+      }
+      case "f2requeue": {
+        const to = it.aim ? aim(it.who + it.a1) : null;
+        const a1 = to ? to.a : addrOf(it.a1);
+        const a2 = addrOf(it.a2);
+        const rt = to ? to.t : t;
+        const p1 = to ? !to.shared : it.priv1;
+        const p2 = to && it.priv1 === it.priv2 ? p1 : it.priv2;
+        touch(a1);
+        touch(a2);
+        name(rt, a2, !p2);
+        let nr = it.nr;
+        // KNOWN LIMIT as for futex_requeue: requeue into an empty key2 only
+        const sp = rt.proc.space;
+        if (sp.mapped(a1) && sp.mapped(a2)) {
+          const k1 = futexKey(rt.proc.id, sp, a1, !p1);
+          const k2 = futexKey(rt.proc.id, sp, a2, !p2);
+          if (typeof k2 === "string" && k1 !== k2 && m.queue.some((w) => w.key === k2)) nr = 0;
+        }
+        emit(sys(rt.id, "waitv_entry", a1, valueOf(it.cmp, rt.id, a1), "u32", p1, false));
+        emit(sys(rt.id, "waitv_entry", a2, { bits: 0 }, "u32", p2, false));
+        emit(sys(rt.id, "futex2_requeue", it.nw, nr));
+        break;
+      }
+      case "numa": {
+        if (it.wait && live().filter((u) => u.state === "user").length === 1 && it.who % 3 !== 0) break;
+        const nodeWord: Addr = { region: NUMA_ADDR.region, off: NUMA_ADDR.off + 4 };
+        touch(NUMA_ADDR, 8);
+        emit(sys(id, "store", nodeWord, { bits: NODE_WORDS[it.node]! }));
+        if (it.wait) emit(sys(id, "futex2_wait", NUMA_ADDR, valueOf(4, id, NUMA_ADDR), "u32", it.priv, true));
+        else emit(sys(id, "futex2_wake", NUMA_ADDR, 1, "u32", it.priv, true));
         break;
       }
       case "set_slots":

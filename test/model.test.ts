@@ -205,18 +205,30 @@ function checkInvariants(p: Program): void {
   for (const s of v.syscalls) {
     if (!byTask.has(s.task)) byTask.set(s.task, []);
     byTask.get(s.task)!.push(s.ret);
-    if (s.event.startsWith("futex_wait ")) expect(LEGAL_WAIT.has(s.ret)).toBe(true);
+    if (s.event.startsWith("futex_wait ") || s.event.startsWith("futex2_wait ")) expect(LEGAL_WAIT.has(s.ret)).toBe(true);
     if (s.event.startsWith("futex_wait_timeout ")) expect(LEGAL_TIMED_WAIT.has(s.ret)).toBe(true);
     if (s.event.startsWith("futex_wake ") && s.ret !== null && s.ret < 0) expect([-22, -14]).toContain(s.ret);
   }
   for (const rs of byTask.values()) expect(rs.slice(0, -1).every((r) => r !== null)).toBe(true);
   if (p.events.some((e) => e.op.startsWith("robust") || e.op.endsWith("robust_list") || e.op === "irq" || e.op === "spawn_cleartid" || e.op === "set_tid_address")) return;
-  const waits = v.syscalls.filter((s) => s.event.startsWith("futex_wait ") || s.event.startsWith("futex_wait_timeout "));
+  // futex2_wait is a FUTEX_WAIT; a futex_waitv that slept had one futex_q per entry, each of
+  // which a wake can take (it returns once)
+  const waits = v.syscalls.filter((s) => s.event.startsWith("futex_wait ") || s.event.startsWith("futex2_wait ") || s.event.startsWith("futex_wait_timeout "));
   const sum = (pre: string) => v.syscalls.filter((s) => s.event.startsWith(pre) && s.ret !== null && s.ret > 0).reduce((a, s) => a + s.ret!, 0);
-  const woken = waits.filter((s) => s.ret === 0).length;
-  const asleep = waits.filter((s) => s.ret === 0 || s.ret === null).length;
-  expect(sum("futex_wake ")).toBeLessThanOrEqual(asleep);
-  expect(woken).toBeLessThanOrEqual(sum("futex_wake ") + sum("futex_requeue ") + sum("futex_cmp_requeue "));
+  let woken = waits.filter((s) => s.ret === 0).length;
+  let asleep = waits.filter((s) => s.ret === 0 || s.ret === null).length;
+  const entries = new Map<number, number>();
+  for (const s of v.syscalls) {
+    if (s.event.startsWith("waitv_entry ")) entries.set(s.task, (entries.get(s.task) ?? 0) + 1);
+    if (s.event === "futex_waitv" || s.event.startsWith("futex2_requeue ")) {
+      if (s.event === "futex_waitv" && (s.ret === null || s.ret >= 0)) asleep += entries.get(s.task) ?? 0;
+      if (s.event === "futex_waitv" && s.ret !== null && s.ret >= 0) woken++;
+      entries.delete(s.task);
+    }
+  }
+  const wakes = sum("futex_wake ") + sum("futex2_wake ") + sum("futex_wake_op ");
+  expect(wakes).toBeLessThanOrEqual(asleep);
+  expect(woken).toBeLessThanOrEqual(wakes + sum("futex_requeue ") + sum("futex_cmp_requeue ") + sum("futex2_requeue "));
 }
 
 describe("interleaved programs: invariants under any interleaving", () => {

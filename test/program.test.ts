@@ -42,6 +42,14 @@ fail_alloc 2
 t1 get_robust_list t0
 t0 set_robust_list m0+96 12
 t0 robust_pending m0+32 @1
+t0 futex_wake_op m0+0 m0+4 1 1 add 1 gt 0
+t0 futex_wake_op m0+0 m0+4 1 0 set 4095 shl cmp6 4095 shared
+t1 futex2_wait m0+8 0 u32 private numa
+t0 futex2_wake m0+8 1 u64
+t0 waitv_entry m0+16 0 u32 private
+t0 waitv_entry m1+0 0 u8 numa
+t0 futex_waitv @2
+t0 futex2_requeue 1 0
 t1 futex_wait_timeout m0+0 0 rel
 t1 futex_wait_timeout m1+0 0 abs_realtime shared
 timeout t1
@@ -60,6 +68,15 @@ describe("program text", () => {
     expect(print(p)).toBe(EVERY_EVENT);
     const used = new Set(p.events.map((e) => e.op));
     for (const k of EVENT_KINDS) expect(used.has(k.name), k.name).toBe(true);
+  });
+
+  it("config nodes=N: printed only when more than one node, in the bytes' cpus byte", () => {
+    const p = parse("config cpus=4 nodes=2\nt0 futex2_wait m0+0 0 u32 numa\n");
+    expect(p.nodes).toBe(2);
+    expect(print(p)).toBe("config cpus=4 nodes=2\nt0 futex2_wait m0+0 0 u32 numa\n");
+    expect(decode(encode(p))).toEqual(p);
+    expect(print(parse("config nodes=1 cpus=1\n"))).toBe("config cpus=1\n");
+    expect(() => parse("config nodes=5\n")).toThrow(/nodes 5 out of range 1..4/);
   });
 
   it("ignores comments and blank lines", () => {

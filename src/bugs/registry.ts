@@ -5,6 +5,7 @@ import type { FindingKind } from "../sanitizers/report.js";
 import type { Seams } from "../kernel/seams.js";
 import { futex_fixup_robust_unlock_pre_7010c39d } from "../kernel/futex/robust_unlock.js";
 import { HASH_MM_BUGS } from "./hash_mm.js";
+import { FUTEX2_BUGS } from "./futex2.js";
 import { LIFECYCLE_BUGS } from "./lifecycle.js";
 
 export interface BugInfo {
@@ -39,6 +40,7 @@ const BUG_ROWS = [
     seams: { robustUnlockFixup: futex_fixup_robust_unlock_pre_7010c39d },
   },
   ...HASH_MM_BUGS,
+  ...FUTEX2_BUGS,
   ...LIFECYCLE_BUGS,
 ] as const satisfies readonly BugInfo[];
 

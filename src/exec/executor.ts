@@ -101,6 +101,7 @@ class Run implements ControlCtx {
   ) {
     this.k = new Kernel(p.cpus, {
       ...opts.kernel,
+      nodes: p.nodes ?? 1,
       seams: { ...seamsFor(opts.bugs ?? NO_BUGS), ...opts.kernel?.seams },
       hooks: (k, observe) => new Sanitizers(k, observe),
     });

@@ -130,7 +130,7 @@ export class GenerativeSource {
   /** 1..4 schedule perturbations of a copy of `base` */
   perturb(base: Program): Program {
     // a perturbation changes an event's `stop`, never its arguments: a shallow copy of each event
-    const p: Program = { cpus: base.cpus, events: base.events.map((e) => ({ ...e })) };
+    const p: Program = { ...base, events: base.events.map((e) => ({ ...e })) };
     const n = 1 + this.below(4);
     for (let i = 0; i < n; i++) this.perturbOnce(p);
     return p;
@@ -267,7 +267,7 @@ export class GenerativeSource {
 
   /** 1..3 changes to the events themselves (splice, drop, an argument redrawn), then maybe a schedule perturbation */
   mutate(base: Program): Program {
-    const p: Program = { cpus: base.cpus, events: base.events.map((e) => ({ ...e })) };
+    const p: Program = { ...base, events: base.events.map((e) => ({ ...e })) };
     const n = 1 + this.below(3);
     for (let i = 0; i < n; i++) this.mutateOnce(p);
     if (this.below(2) === 0) this.perturbOnce(p);

@@ -6,6 +6,8 @@
 import { regionAddress } from "../kernel/memory.js";
 import type { Addr, Event, Program, Value } from "../program/types.js";
 import { argValues, isAddr } from "../program/events.js";
+import { futex_op_encode, WAKE_CMPS, WAKE_OPS } from "../kernel/futex/wake_op.js";
+import { futex2Flags } from "../kernel/futex/numa.js";
 
 /** A program the host can run: the runner's stdin and the user words to read back. */
 export interface HostPlan {
@@ -89,6 +91,20 @@ function args(ev: Event, p: Program, i: number): string {
     }
     case "set_robust_list":
       return `${addrOf(ev.args.head)} ${ev.args.len}`;
+    case "futex_wake_op": {
+      const a = ev.args;
+      const op = futex_op_encode(WAKE_OPS.indexOf(a.op), a.shl, a.oparg, WAKE_CMPS.indexOf(a.cmp), a.cmparg);
+      return `${addrOf(a.addr)} ${addrOf(a.addr2)} ${a.nr_wake} ${a.nr_wake2} ${op} ${flag(a.shared)}`;
+    }
+    case "futex2_wait":
+    case "waitv_entry": {
+      const a = ev.args;
+      return `${addrOf(a.addr)} ${val(a.value)} ${futex2Flags(a.size, a.private, a.numa)}`;
+    }
+    case "futex2_wake": {
+      const a = ev.args;
+      return `${addrOf(a.addr)} ${a.nr_wake} ${futex2Flags(a.size, a.private, a.numa)}`;
+    }
     case "exec":
       return flag(ev.args.fail);
     case "signal":
@@ -109,6 +125,8 @@ function touched(ev: Event): number[] {
   const base = out[0]!;
   if (ev.op === "robust_lock" || ev.op === "robust_unlock" || ev.op === "robust_pending") out.push(base + 4);
   if (ev.op === "robust_init" || ev.op === "set_robust_list") out.push(base + 4, base + 8);
+  // a FUTEX2_NUMA futex's node word, which the kernel may write
+  if ((ev.op === "futex2_wait" || ev.op === "futex2_wake" || ev.op === "waitv_entry") && ev.args.numa) out.push(base + 4);
   return out.filter((w) => (w & 0xfff) <= 0xffc);
 }
 
@@ -157,6 +175,7 @@ export function planHost(p: Program, hostCpus: number): PlanResult {
   // 16 whatever the thread count while both CPU counts are at most 4
   if (p.cpus !== hostCpus && (p.cpus > 4 || hostCpus > 4))
     return { skip: `config cpus=${p.cpus}, the host has ${hostCpus} online CPUs (hash auto-scaling depends on it)` };
+  if (p.nodes !== undefined && p.nodes !== 1) return { skip: `config nodes=${p.nodes}, the host has one NUMA node` };
   for (const ev of p.events) {
     const why = NOT_ON_HOST[ev.op];
     if (why) return { skip: why };

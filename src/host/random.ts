@@ -7,7 +7,7 @@
 import { decode } from "../program/codec.js";
 import { parse } from "../program/text.js";
 import { EVENT_KINDS, argValues, isAddr, isValue, makeEvent, type Arg } from "../program/events.js";
-import type { Event, Program } from "../program/types.js";
+import type { Event, EventOf, Program } from "../program/types.js";
 import { randomBytes, xorshift } from "../fuzzing/generative.js";
 
 /**
@@ -42,7 +42,7 @@ function aim(ev: Event, tasks: number[], regions: number[]): Event {
     if (isValue(a) && a.tid !== undefined) return { tid: task(a.tid), bits: a.bits };
     // a wait's or cmp_requeue's expected value: small plain values become 0, what most words
     // hold, so that waits sleep and wakes find them (the dictionary's TIDs and flags stay)
-    if (isValue(a) && a.bits < 4 && (ev.op === "futex_wait" || ev.op === "futex_wait_timeout" || ev.op === "futex_cmp_requeue")) return { bits: 0 };
+    if (isValue(a) && a.bits < 4 && (ev.op === "futex_wait" || ev.op === "futex_wait_timeout" || ev.op === "futex_cmp_requeue" || ev.op === "futex2_wait" || ev.op === "waitv_entry")) return { bits: 0 };
     if (i === 0 && typeof a === "number" && ev.op === "get_robust_list") return task(a);
     return a;
   });
@@ -65,8 +65,18 @@ export function randomHostProgram(seed: number, i: number, cpus: number): Progra
   // close what the events opened, so sleepers meet their wakers: every wait gets a wake of the
   // same word by the next task, every robust lock an unlock by its owner
   const closing: Event[] = [];
+  const entries = new Map<number, EventOf<"waitv_entry">[]>();
   for (const ev of events.slice(PRELUDE.length)) {
     const t = ev.task ?? 0;
+    const next = tasks[(tasks.indexOf(t) + 1) % tasks.length]!;
+    if (ev.op === "waitv_entry") entries.set(t, [...(entries.get(t) ?? []), ev]);
+    const wakeOf = (w: EventOf<"futex2_wait" | "waitv_entry">): Event => ({ op: "futex2_wake", task: next, args: { addr: w.args.addr, nr_wake: 1, size: w.args.size, private: w.args.private, numa: w.args.numa } });
+    if (ev.op === "futex2_wait") closing.push(wakeOf(ev));
+    if (ev.op === "futex_waitv" || ev.op === "futex2_requeue") {
+      const first = entries.get(t)?.[ev.op === "futex2_requeue" ? 1 : 0];
+      if (first) closing.push(wakeOf(first));
+      entries.delete(t);
+    }
     if (ev.op === "futex_wait" || ev.op === "futex_wait_timeout") closing.push({ op: "futex_wake", task: tasks[(tasks.indexOf(t) + 1) % tasks.length]!, args: { addr: ev.args.addr, nr_wake: 1, shared: ev.args.shared } });
     if (ev.op === "robust_lock") closing.push({ op: "robust_unlock", task: t, args: { addr: ev.args.addr } });
   }

@@ -88,6 +88,8 @@ export interface Hooks extends ShadowView {
   free(obj: KObj, ctx: LockOwner): void;
   /** ctx touches `obj` (`what`: the access, as the kernel source spells it) */
   access(obj: KObj, what: string, ctx: LockOwner): void;
+  /** ctx reads `size` bytes at byte `offset` of `obj` (an index computed from user input: KASAN checks the bounds) */
+  accessAt(obj: KObj, offset: number, size: number, what: string, ctx: LockOwner): void;
 
   // -- private-hash references (the refcount sanitizer) --
   /** futex_private_hash_get() succeeded for ctx */
@@ -100,8 +102,8 @@ export interface Hooks extends ShadowView {
   refAtomic(mm: Mm, op: string, ctx: LockOwner): void;
 
   // -- futex waiters (the lost-waiter sanitizer) --
-  /** t goes to sleep in futex_wait on q */
-  sleep(t: Task, q: FutexQ): void;
+  /** t goes to sleep in futex_wait on q (futex_waitv: on every q of its vector) */
+  sleep(t: Task, q: FutexQ, ...more: FutexQ[]): void;
   /** t is running again after that sleep */
   woken(t: Task): void;
 
@@ -171,6 +173,7 @@ export class NoHooks implements Hooks {
   alloc(): void {}
   free(): void {}
   access(): void {}
+  accessAt(): void {}
   fphGet(): void {}
   fphPut(): void {}
   userReturn(): void {}

@@ -20,6 +20,8 @@ export interface KernelOptions {
   hooks?: (k: Kernel, observe: Observe | undefined) => Hooks;
   /** instrumentation: builds the Observe callback of this run (fuzzer state feedback, benchmarks) */
   observer?: (k: Kernel) => Observe;
+  /** NUMA nodes (config nodes=N), 1 by default */
+  nodes?: number;
 }
 
 
@@ -67,7 +69,7 @@ export class Kernel {
     this.hooks = opts.hooks ? opts.hooks(this, observe) : new NoHooks(observe);
     this.heap = new Heap(this.hooks);
     this.rcu = new Rcu(this.taskList);
-    this.global = new GlobalHash(cpus);
+    this.global = new GlobalHash(cpus, opts.nodes ?? 1);
   }
 
   mmId(): number {

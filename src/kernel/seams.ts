@@ -17,6 +17,8 @@ import {
   type ResizeStrategy,
 } from "./futex/resize.js";
 import { futex_unqueue, type FutexUnqueue } from "./futex/core.js";
+import { futex2_requeue_flags, type Futex2RequeueFlags } from "./futex/futex2.js";
+import { futex_node_invalid, type FutexNodeInvalid } from "./futex/numa.js";
 import { FUTEX_HASH_FREE_IN_MMPUT, type FutexHashFreeSite } from "./futex/private.js";
 import { futex_hash_allocate_wait, type FutexHashAllocateWait } from "./futex/resize_wait.js";
 import { bad_fork_cancel_cgroup, type CopyProcessFutexFail } from "./fork_error.js";
@@ -40,6 +42,10 @@ export interface Seams {
   futexPrivateHashPut: FutexPrivateHashPut;
   /** futex_unqueue: a waiter takes itself off its bucket through q->lock_ptr */
   futexUnqueue: FutexUnqueue;
+  /** get_futex_key, FUTEX2_NUMA: reject a user-supplied node word (8337204c5889) */
+  futexNodeInvalid: FutexNodeInvalid;
+  /** sys_futex_requeue: the two futex_waitv entries' flags must match (19f94b390586) */
+  futex2RequeueFlags: Futex2RequeueFlags;
   // -- lifecycle --
   /** futex_hash_free's caller: __mmput (v7.2) or __mmdrop (e703b7e24750) */
   futexHashFreeSite: FutexHashFreeSite;
@@ -60,6 +66,8 @@ export const V7_2: Seams = {
   futexPivotPending: futex_pivot_pending,
   futexPrivateHashPut: futex_private_hash_put,
   futexUnqueue: futex_unqueue,
+  futexNodeInvalid: futex_node_invalid,
+  futex2RequeueFlags: futex2_requeue_flags,
   futexHashFreeSite: FUTEX_HASH_FREE_IN_MMPUT,
   futexHashAllocateWait: futex_hash_allocate_wait,
   copyProcessFutexFail: bad_fork_cancel_cgroup,

@@ -18,6 +18,11 @@ import { EINVAL, ENOSYS } from "./errno.js";
 import { sys_get_robust_list, sys_set_robust_list } from "./futex/robust.js";
 import { robust_mutex_precondition, user_robust_init, user_robust_lock, user_robust_pending, user_robust_unlock } from "./robust_user.js";
 import { futex_requeue } from "./futex/requeue.js";
+import { futex_wake_op } from "./futex/wake_op.js";
+import { futex_op_encode, WAKE_CMPS, WAKE_OPS } from "./futex/wake_op.js";
+import { sys_futex_requeue, sys_futex_wait, sys_futex_wake } from "./futex/futex2.js";
+import { sys_futex_waitv } from "./futex/waitv.js";
+import { futex2Flags } from "./futex/numa.js";
 import { PR_FUTEX_HASH_GET_SLOTS, PR_FUTEX_HASH_SET_SLOTS, futex_hash_prctl } from "./futex/resize.js";
 
 /** The implementation of syscall-form event N; it receives the event's typed arguments. */
@@ -163,4 +168,28 @@ export const SYSCALLS: { [N in SyscallName]: Syscall<N> } = {
       }),
   },
   exit: { run: (k, t) => do_exit(k, t) },
+  // FUTEX_WAKE_OP and futex2
+  futex_wake_op: {
+    precondition: (_k, t, { addr, addr2 }) => unmapped(t, addr, addr2),
+    run: (k, t, a) =>
+      futex_wake_op(k, t, uaddr(a.addr), uaddr(a.addr2), a.shared, a.nr_wake, a.nr_wake2, futex_op_encode(WAKE_OPS.indexOf(a.op), a.shl, a.oparg, WAKE_CMPS.indexOf(a.cmp), a.cmparg)),
+  },
+  futex2_wait: {
+    precondition: (_k, t, { addr }) => unmapped(t, addr),
+    run: (k, t, a) => sys_futex_wait(k, t, uaddr(a.addr), uval(a.value), futex2Flags(a.size, a.private, a.numa)),
+  },
+  futex2_wake: {
+    precondition: (_k, t, { addr }) => unmapped(t, addr),
+    run: (k, t, a) => sys_futex_wake(k, t, uaddr(a.addr), a.nr_wake, futex2Flags(a.size, a.private, a.numa)),
+  },
+  waitv_entry: {
+    precondition: (_k, t, { addr }) => unmapped(t, addr),
+    run: (_k, t, a) =>
+      instant(() => {
+        t.waitv.push({ val: uval(a.value), uaddr: uaddr(a.addr), flags: futex2Flags(a.size, a.private, a.numa) });
+        return 0;
+      }),
+  },
+  futex_waitv: { run: (k, t) => sys_futex_waitv(k, t, t.waitv.splice(0)) },
+  futex2_requeue: { run: (k, t, { nr_wake, nr_requeue }) => sys_futex_requeue(k, t, t.waitv.splice(0), nr_wake, nr_requeue) },
 };

@@ -99,6 +99,8 @@ export class Task implements LockOwner, RcuReader {
   /** the exit path has started (do_exit) */
   exiting = false;
   exitCode = 0;
+  /** user space's struct futex_waitv array (waitv_entry events), read by futex_waitv / futex2_requeue */
+  waitv: { val: number; uaddr: number; flags: number }[] = [];
 
   constructor(
     /** program name tN */

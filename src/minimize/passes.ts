@@ -14,13 +14,13 @@ export interface Ctx {
 export type Pass = (p: Program, ctx: Ctx) => Program;
 
 function withEvents(p: Program, events: Event[]): Program {
-  return { cpus: p.cpus, events };
+  return { ...p, events };
 }
 
 function withEvent(p: Program, i: number, ev: Event): Program {
   const events = p.events.slice();
   events[i] = ev;
-  return { cpus: p.cpus, events };
+  return { ...p, events };
 }
 
 function withArg(p: Program, i: number, j: number, v: Arg): Program {
@@ -61,8 +61,11 @@ export const shrinkStops: Pass = (p, ctx) => {
 
 /** Fewer CPUs. */
 export const shrinkCpus: Pass = (p, ctx) => {
-  const c = shrinkInt(p.cpus, 1, (c) => ctx.test({ cpus: c, events: p.events }));
-  return c === p.cpus ? p : { cpus: c, events: p.events };
+  const c = shrinkInt(p.cpus, 1, (c) => ctx.test({ ...p, cpus: c }));
+  const q = c === p.cpus ? p : { ...p, cpus: c };
+  if (q.nodes === undefined) return q;
+  const one = { cpus: q.cpus, events: q.events };
+  return ctx.test(one) ? one : q;
 };
 
 /** Merge tasks: tX becomes an earlier tY (first without the events that create tX, then with). */

@@ -21,7 +21,7 @@ export function withArgValue(ev: Event, j: number, v: Arg): Event {
 }
 
 export function cloneProgram(p: Program): Program {
-  return { cpus: p.cpus, events: p.events.map(cloneEvent) };
+  return { ...p, events: p.events.map(cloneEvent) };
 }
 
 /** Visit every name an event uses, in textual order; `f` returns the replacement. */
@@ -40,7 +40,7 @@ function mapEventNames(ev: Event, f: (ns: NameSpace, n: number) => number): Even
 }
 
 export function mapNames(p: Program, f: (ns: NameSpace, n: number) => number): Program {
-  return { cpus: p.cpus, events: p.events.map((ev) => mapEventNames(ev, f)) };
+  return { ...p, events: p.events.map((ev) => mapEventNames(ev, f)) };
 }
 
 /** Names of one space in order of first use (t0 always first for tasks: it is the initial task). */

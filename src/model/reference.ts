@@ -23,6 +23,7 @@ import { EAGAIN, ENOMEM } from "../kernel/errno.js";
 import { MAX_SLOTS, Proc, Group, MTask, tidOf, uval, type ModelSyscall, type ModelVerdict, type ModelOptions, type Waiter } from "./state.js";
 
 import { RobustModel, NODE_OFFSET } from "./robust.js";
+import { Futex2Model } from "./futex2.js";
 import { TimeoutModel } from "./timeout.js";
 import { MmReleaseModel } from "./mm_release.js";
 
@@ -36,7 +37,7 @@ function unmodelled(ev: never): never {
 
 /** Run the reference model over a program. */
 export function reference(p: Program, opts: ModelOptions = {}): ModelVerdict {
-  const m = new Model(p.cpus, opts);
+  const m = new Model(p.cpus, opts, p.nodes ?? 1);
   try {
     for (const ev of p.events) m.event(ev);
     m.drain();
@@ -54,6 +55,7 @@ export class Model {
   /** every sleeping waiter, oldest first (per key, this is the FIFO wake order) */
   readonly queue: Waiter[] = [];
   readonly robust: RobustModel;
+  readonly futex2: Futex2Model;
   readonly timeouts = new TimeoutModel(this);
   readonly mmRelease = new MmReleaseModel(this);
   private nextProc = 0;
@@ -62,9 +64,11 @@ export class Model {
   constructor(
     readonly cpus: number,
     readonly opts: ModelOptions,
+    nodes = 1,
   ) {
     this.maxSlots = opts.maxSlots ?? MAX_SLOTS;
     this.robust = new RobustModel(this);
+    this.futex2 = new Futex2Model(this, nodes);
     const t0 = new MTask(0, new Group(tidOf(0)), this.newProc(new Space()));
     t0.group.tasks.add(t0);
     this.tasks.set(0, t0);
@@ -141,6 +145,8 @@ export class Model {
       case "exit":
       case "get_robust_list":
       case "set_robust_list":
+      case "futex_waitv":
+      case "futex2_requeue":
         return true;
       case "robust_init": {
         const a = ev.args.head;
@@ -258,6 +264,22 @@ export class Model {
       case "exit":
         t.entry = i;
         return this.doExit(t);
+      case "futex_wake_op":
+        return this.setRet(i, this.futex2.wakeOp(t, ev.args));
+      case "futex2_wait": {
+        const r = this.futex2.wait(t, i, ev.args);
+        return r === null ? undefined : this.setRet(i, r);
+      }
+      case "futex2_wake":
+        return this.setRet(i, this.futex2.wake(t, ev.args));
+      case "waitv_entry":
+        return this.setRet(i, this.futex2.entry(t, ev.args));
+      case "futex_waitv": {
+        const r = this.futex2.waitv(t, i);
+        return r === null ? undefined : this.setRet(i, r);
+      }
+      case "futex2_requeue":
+        return this.setRet(i, this.futex2.requeue(t, ev.args.nr_wake, ev.args.nr_requeue));
     }
     return unmodelled(ev);
   }
@@ -317,10 +339,18 @@ export class Model {
 
   markWoken(w: Waiter): void {
     this.queue.splice(this.queue.indexOf(w), 1);
+    const again = w.task.state === "woken";
     w.task.state = "woken";
     w.task.maybeReturned = false;
+    // futex_waitv: its other entries stay queued until it runs; it returns the largest woken index
+    w.task.wokenRet = w.index === undefined ? 0 : again ? Math.max(w.task.wokenRet, w.index) : w.index;
     // a plain FUTEX_WAIT returns 0; a robust lock goes on with its loop when it runs
-    if (!w.task.lockOp) this.setRet(w.task.entry, 0);
+    if (!w.task.lockOp) this.setRet(w.task.entry, w.task.wokenRet);
+  }
+
+  /** t's waiters still queued (futex_waitv's other entries) go: it is running again */
+  private unqueueAll(t: MTask): void {
+    for (let j = this.queue.length - 1; j >= 0; j--) if (this.queue[j]!.task === t) this.queue.splice(j, 1);
   }
 
   /**
@@ -334,7 +364,12 @@ export class Model {
     if (typeof k1 === "number") return k1;
     const k2 = futexKey(t.proc.id, sp, a2, shared);
     if (typeof k2 === "number") return k2;
-    if (cmp !== null && sp.read(a1) !== cmp) return EAGAIN;
+    return this.requeueKeys(cmp === null || sp.read(a1) === cmp, k1, k2, nrWake, nrRequeue);
+  }
+
+  /** The requeue itself, once the keys are taken and the CMP word compared (`cmpOk`). */
+  requeueKeys(cmpOk: boolean, k1: Key, k2: Key, nrWake: number, nrRequeue: number): number {
+    if (!cmpOk) return EAGAIN;
     const matching = this.queue.filter((w) => w.key === k1);
     const total = Math.min(matching.length, nrWake + nrRequeue);
     const moved: Waiter[] = [];
@@ -450,8 +485,10 @@ export class Model {
           // the 0 never reaches user space, unless the task already got to return before
           const i = t.entry;
           const maybe = t.maybeReturned;
+          const ret = t.wokenRet;
+          this.unqueueAll(t);
           this.doExit(t);
-          if (maybe && i >= 0) this.out[i]!.alt = [0];
+          if (maybe && i >= 0) this.out[i]!.alt = [ret];
           return;
         }
         if (t.lockOp) {
@@ -462,12 +499,10 @@ export class Model {
           t.state = "user";
           return this.robust.lockLoop(t); // the robust lock re-reads its word
         }
-        return this.returnToUser(t, 0);
+        this.unqueueAll(t);
+        return this.returnToUser(t, t.wokenRet);
       case "waiting": {
-        this.queue.splice(
-          this.queue.findIndex((w) => w.task === t),
-          1,
-        );
+        this.unqueueAll(t);
         if (t.group.killed) return this.doExit(t);
         if (t.lockOp) {
           // -EINTR inside robust_lock: the handler runs, the lock loop goes on

@@ -105,6 +105,8 @@ export class MTask {
    * thread may still be finishing do_exit (still found by get_robust_list) until it runs again
    */
   lingering = false;
+  /** what a woken futex wait returns: 0, or futex_waitv's largest woken index */
+  wokenRet = 0;
   constructor(
     readonly id: number,
     public group: Group,
@@ -119,6 +121,8 @@ export class MTask {
 export interface Waiter {
   task: MTask;
   key: Key;
+  /** futex_waitv: the entry's index (the task has one waiter per entry) */
+  index?: number;
 }
 
 /** A program value: a plain u32, or tN's TID with flag bits. */

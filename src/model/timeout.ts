@@ -9,6 +9,7 @@ import type { ArgsOf } from "../program/events.js";
 import { EFAULT, EINTR, EINVAL, ENOSYS, ETIMEDOUT } from "../kernel/errno.js";
 import { uval, type MTask } from "./state.js";
 import type { Model } from "./reference.js";
+import { Unsupported } from "./errors.js";
 
 export class TimeoutModel {
   constructor(private readonly m: Model) {}
@@ -37,6 +38,8 @@ export class TimeoutModel {
     const w = t.wait;
     if (w?.expiry?.passed) return this.m.returnToUser(t, ETIMEDOUT);
     const handler = t.usr1;
+    // a wait this model cannot re-run (futex2's, futex_waitv's) that the kernel restarts
+    if (!w && ((handler && t.group.saRestart) || (!handler && t.stopped))) throw new Unsupported("a futex2 or futex_waitv wait restarted (SA_RESTART or a group stop)");
     t.usr1 = false;
     t.stopped = false;
     if (!w || (handler && (w.expiry || !t.group.saRestart))) return this.m.returnToUser(t, EINTR);

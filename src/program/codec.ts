@@ -2,7 +2,7 @@
 // bytes that decode back to it. Mutation power lives here: operands are mostly picked among names
 // already used, offsets are mostly aligned, values come from a small dictionary.
 //
-// Layout: [cpus] then per event: [kind] [task?] [args...] [stop?]; bytes past the end read as 0.
+// Layout: [cpus | (nodes - 1) << 3] then per event: [kind] [task?] [args...] [stop?]; bytes past the end read as 0.
 import { EVENT_KINDS, LIMITS, VALUES, argValues, isAddr, isMapping, isValue, eventOf, kindOf, type Arg, type ArgKind, type EventKind } from "./events.js";
 import type { Addr, Event, Mapping, Program } from "./types.js";
 
@@ -158,13 +158,24 @@ function writeStop(out: number[], stop: number | undefined): void {
 }
 
 /**
+ * The node count is only read from the bytes when the kinds can make a NUMA futex (a `numa`
+ * flag): without one, more nodes only reshuffle the global hash, and the bytes of the targets
+ * that have none keep meaning what they meant.
+ */
+function hasNuma(kinds: readonly EventKind[]): boolean {
+  return kinds.some((k) => k.args.some((a) => a.k === "flag" && a.word === "numa"));
+}
+
+/**
  * Total: every byte string is a program. `kinds` restricts the event kinds a fuzz target draws
  * from (the fuzz targets); encode must be given the same list.
  */
 export function decode(bytes: Uint8Array, kinds: readonly EventKind[] = EVENT_KINDS): Program {
   const r = new Reader(bytes);
   const names = new Names();
-  const cpus = CPUS[r.byte() & 7]!;
+  const first = r.byte();
+  const cpus = CPUS[first & 7]!;
+  const nodes = hasNuma(kinds) ? ((first >> 3) & 3) + 1 : 1;
   const events: Event[] = [];
   while (!r.done && events.length < LIMITS.decodeEvents) {
     const kind = kinds[r.byte() % kinds.length]!;
@@ -178,11 +189,12 @@ export function decode(bytes: Uint8Array, kinds: readonly EventKind[] = EVENT_KI
     }
     events.push(ev);
   }
-  return { cpus, events };
+  return nodes === 1 ? { cpus, events } : { cpus, nodes, events };
 }
 
 export function encode(p: Program, kinds: readonly EventKind[] = EVENT_KINDS): Uint8Array {
-  const out: number[] = [CPUS.indexOf(p.cpus)];
+  if ((p.nodes ?? 1) !== 1 && !hasNuma(kinds)) throw new Error(`config nodes=${p.nodes}: this codec's kind list has no NUMA event, its bytes mean one node`);
+  const out: number[] = [CPUS.indexOf(p.cpus) | (((p.nodes ?? 1) - 1) << 3)];
   for (const chunk of encodeEvents(p, kinds)) out.push(...chunk);
   return Uint8Array.from(out);
 }

@@ -11,6 +11,7 @@ import { FUTEX_OWNER_DIED, FUTEX_WAITERS, type Addr, type Mapping, type Value } 
 
 export const LIMITS = {
   cpus: 8,
+  nodes: 4,
   tasks: 16,
   regions: 16,
   files: 8,
@@ -71,6 +72,15 @@ const value = { name: "value", k: "value" } as const;
 const shared = { name: "shared", k: "flag", word: "shared" } as const;
 const count = <N extends string>(name: N) => ({ name, k: "int", min: 0, max: 0x7fffffff, dict: [1, 0, 2, 3, 0x7fffffff] }) as const;
 const signal = { name: "sig", k: "enum", values: ["kill", "usr1"] } as const;
+const priv = { name: "private", k: "flag", word: "private" } as const;
+const numa = { name: "numa", k: "flag", word: "numa" } as const;
+/** FUTEX2_SIZE_U8..U64; only u32 is implemented (the others: -EINVAL) */
+const size = { name: "size", k: "enum", values: ["u32", "u8", "u16", "u64"] } as const;
+/** FUTEX_OP_SET..XOR, then the encodings the kernel rejects (-ENOSYS) */
+const wakeOp = { name: "op", k: "enum", values: ["set", "add", "or", "andn", "xor", "op5", "op6", "op7"] } as const;
+/** FUTEX_OP_CMP_EQ..GE, then a rejected encoding (-ENOSYS, after the op has been applied) */
+const wakeCmp = { name: "cmp", k: "enum", values: ["eq", "ne", "lt", "le", "gt", "ge", "cmp6"] } as const;
+const opArg = <N extends string>(name: N) => ({ name, k: "int", min: 0, max: 0xfff, dict: [0, 1, 2, 31, 0xfff] }) as const;
 
 export const EVENT_KINDS = [
   { name: "mmap", form: "syscall", args: [{ name: "region", k: "region", role: "creates" }, { name: "map", k: "mapping" }], group: "memory", doc: "map an anonymous page or page 0 of a file as region mN (MAP_FIXED: replaces a mapping)" },
@@ -107,6 +117,17 @@ export const EVENT_KINDS = [
     args: [addr("head"), { name: "len", k: "int", min: 0, max: 0xffff, dict: [12, 24, 0, 11, 13] }],
   },
   { name: "robust_pending", form: "syscall", args: [addr("addr")], group: "robust", doc: "half a robust lock: list_op_pending = mutex, cmpxchg(0 -> TID); never linked, pending never cleared" },
+  // FUTEX_WAKE_OP and futex2 (futex_wait/futex_wake/futex_requeue/futex_waitv syscalls, FUTEX2_NUMA)
+  {
+    name: "futex_wake_op", form: "syscall", group: "futex",
+    doc: "FUTEX_WAKE_OP: *addr2 = OP(*addr2, oparg [shl: 1 << oparg]); wake nr_wake on addr, and nr_wake2 on addr2 if CMP(old, cmparg) (oparg, cmparg: 12-bit fields, sign-extended)",
+    args: [addr("addr"), addr("addr2"), count("nr_wake"), count("nr_wake2"), wakeOp, opArg("oparg"), { name: "shl", k: "flag", word: "shl" }, wakeCmp, opArg("cmparg"), shared],
+  },
+  { name: "futex2_wait", form: "syscall", args: [addr("addr"), value, size, priv, numa], group: "futex", doc: "futex_wait(2) (futex2): FUTEX2_SIZE_*, FUTEX2_PRIVATE, FUTEX2_NUMA (node word at addr+4)" },
+  { name: "futex2_wake", form: "syscall", args: [addr("addr"), count("nr_wake"), size, priv, numa], group: "futex", doc: "futex_wake(2) (futex2): wake up to nr (0 wakes none)" },
+  { name: "waitv_entry", form: "syscall", args: [addr("addr"), value, size, priv, numa], group: "futex", doc: "user space: append a struct futex_waitv {val, uaddr, flags} to this task's array (used by futex_waitv and futex2_requeue)" },
+  { name: "futex_waitv", form: "syscall", args: [], group: "futex", doc: "futex_waitv(the task's array, its length): returns the index of a woken entry; the array is then emptied" },
+  { name: "futex2_requeue", form: "syscall", args: [count("nr_wake"), count("nr_requeue")], group: "futex", doc: "futex_requeue(2) (futex2) on the first two entries of the task's futex_waitv array (entry 0's val is the CMP value); the array is then emptied" },
   // timeouts and syscall restarts (lifecycle)
   {
     name: "futex_wait_timeout", form: "syscall", group: "futex",

@@ -8,6 +8,11 @@ export const TARGET_EVENTS: Readonly<Record<string, readonly EventKind[]>> = {
   "hash-resize": kindsNamed(["mmap", "store", "spawn", "futex_wait", "futex_wake", "futex_requeue", "futex_cmp_requeue", "hash_set_slots", "hash_get_slots", "exit", "step", "run", "cpu", "gp", "fail_alloc", "futex_wait_timeout", "timeout"]),
   "fork-lifecycle": kindsNamed(["mmap", "store", "spawn", "fork", "futex_wait", "futex_wake", "hash_set_slots", "exec", "exit", "signal", "step", "run", "cpu", "gp", "fail_alloc", "spawn_cleartid", "set_tid_address", "clone_vm", "vfork", "sigstop"]),
   "robust-unlock": kindsNamed(["mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "robust_init", "robust_lock", "robust_unlock", "exit", "step", "run", "cpu", "irq", "signal", "gp"]),
+  // FUTEX_WAKE_OP, futex2 (sizes, NUMA node words), futex_waitv, across threads and processes
+  futex2: kindsNamed([
+    "mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "hash_set_slots", "exit", "step", "run", "cpu", "signal", "gp",
+    "futex_wake_op", "futex2_wait", "futex2_wake", "waitv_entry", "futex_waitv", "futex2_requeue",
+  ]),
 };
 
 /** The names of the fuzz targets, in TARGET_EVENTS order. */

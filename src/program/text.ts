@@ -166,8 +166,15 @@ export function parse(text: string, source?: string): Program {
     try {
       if (toks[0]!.text === "config") {
         for (const t of toks.slice(1)) {
+          const nodes = /^nodes=(.*)$/.exec(t.text);
+          if (nodes) {
+            const v = parseNum({ text: nodes[1]!, col: t.col + 6 }, 1, LIMITS.nodes, "nodes", n + 1);
+            if (v === 1) delete prog.nodes;
+            else prog.nodes = v;
+            continue;
+          }
           const m = /^cpus=(.*)$/.exec(t.text);
-          if (!m) throw new ParseError(n + 1, t.col, `unknown config '${t.text}' (known: cpus=N)`);
+          if (!m) throw new ParseError(n + 1, t.col, `unknown config '${t.text}' (known: cpus=N, nodes=N)`);
           prog.cpus = parseNum({ text: m[1]!, col: t.col + 5 }, 1, LIMITS.cpus, "cpus", n + 1);
         }
         continue;
@@ -247,7 +254,12 @@ export function printEvent(ev: Event): string {
 
 /** Canonical text: `config cpus=N` then one event per line. */
 export function print(p: Program): string {
-  return [`config cpus=${p.cpus}`, ...p.events.map(printEvent)].join("\n") + "\n";
+  return [configLine(p), ...p.events.map(printEvent)].join("\n") + "\n";
+}
+
+/** `config cpus=N`, with ` nodes=N` when the program has more than one NUMA node. */
+export function configLine(p: Program): string {
+  return `config cpus=${p.cpus}${p.nodes !== undefined && p.nodes !== 1 ? ` nodes=${p.nodes}` : ""}`;
 }
 
 export { EVENT_KINDS };

@@ -20,6 +20,8 @@ import type { Event } from "./events.js";
 
 export interface Program {
   cpus: number;
+  /** NUMA nodes (`config nodes=N`, 1..4); absent = 1 */
+  nodes?: number;
   events: Event[];
 }
 

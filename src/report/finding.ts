@@ -6,7 +6,7 @@ import { resolveInput, type BugsFrom, type InputFlags } from "../corpus/input.js
 import { eventName, renderDiagram, renderReport } from "../exec/diagram.js";
 import { execute, type Verdict } from "../exec/executor.js";
 import { ProgramFileError } from "../program/load.js";
-import { ParseError } from "../program/text.js";
+import { ParseError, configLine } from "../program/text.js";
 import type { Program } from "../program/types.js";
 import { signature } from "../sanitizers/report.js";
 import { fmtSecs } from "../fuzzing/progress.js";
@@ -44,7 +44,7 @@ export function traceFinding(path: string, opts: FindingRunOptions = {}): Traced
 }
 
 function listing(p: Program, at: number | undefined): string {
-  const rows = [`<li>config cpus=${p.cpus}</li>`];
+  const rows = [`<li>${esc(configLine(p))}</li>`];
   p.events.forEach((_, i) => rows.push(`<li${i === at ? ' class="at"' : ""}>${esc(eventName(p, i))}</li>`));
   return `<div class="program"><h4>program</h4><ol>${rows.join("")}</ol></div>`;
 }

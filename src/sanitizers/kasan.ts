@@ -36,6 +36,26 @@ export class Kasan {
     if (obj.state === "freed") this.bad("use-after-free", obj, ctx, what);
   }
 
+  /**
+   * A sized access at a byte offset: outside [0, obj.size) is out of bounds (a global object,
+   * never allocated, is reported as global-out-of-bounds, like KASAN's redzones around globals).
+   */
+  accessAt(obj: KObj, offset: number, size: number, what: string, ctx: LockOwner): void {
+    this.access(obj, what, ctx);
+    if (offset >= 0 && offset + size <= obj.size) return;
+    const stack = [...ctx.frames];
+    const where = stack.length ? stack[stack.length - 1]! : "unknown";
+    const s = this.shadow.get(obj);
+    const region = obj.hid === 0 ? "global" : "slab";
+    const lines = [
+      `${what}: read of size ${size} at offset ${offset} of ${obj.hid === 0 ? `the ${region} ${obj.type} (${obj.size} bytes)` : describeObj(obj)}`,
+      offset < 0 ? `the access is ${-offset} bytes to the left of it` : `the access is ${offset + size - obj.size} bytes past its end`,
+    ];
+    if (s) lines.push(`allocated at event ${s.allocEvent} by: ${callers(s.allocStack) || "?"}`);
+    const f: Finding = { kind: "out-of-bounds", title: `KASAN: ${region}-out-of-bounds in ${where}`, stack, event: this.k.eventIndex, report: lines.join("\n") };
+    throw new Panic(f);
+  }
+
   /** kmemleak after teardown: the first object still live, and how many more. */
   leaks(): { first: KObj; stack: readonly string[]; event: number; more: number } | null {
     let first: KObj | null = null;

@@ -45,6 +45,9 @@ export class Sanitizers implements Hooks {
   access(obj: KObj, what: string, ctx: LockOwner): void {
     if (obj.state === "freed") this.kasan.access(obj, what, ctx);
   }
+  accessAt(obj: KObj, offset: number, size: number, what: string, ctx: LockOwner): void {
+    this.kasan.accessAt(obj, offset, size, what, ctx);
+  }
   fphGet(ctx: LockOwner): void {
     this.refs.get(ctx);
   }
@@ -57,8 +60,8 @@ export class Sanitizers implements Hooks {
   refAtomic(mm: Mm, op: string, ctx: LockOwner): void {
     this.refs.atomic(mm, op, ctx);
   }
-  sleep(t: Task, q: FutexQ): void {
-    this.sleeping.sleep(t, q);
+  sleep(t: Task, q: FutexQ, ...more: FutexQ[]): void {
+    this.sleeping.sleep(t, [q, ...more]);
   }
   woken(t: Task): void {
     this.sleeping.woken(t);

@@ -51,7 +51,7 @@ export function* futex_hash_put(k: Kernel, t: Task, ref: HashRef): KGen {
  * waiter is reachable iff it is queued on the bucket returned here.
  */
 export function futex_hash_peek(k: Kernel, key: FutexKey): FutexHashBucket {
-  if (key.type === "private") {
+  if (key.type === "private" && key.node === undefined) {
     const fph = key.mm.futex.hash;
     if (fph && fph.hash_mask) return fph.bucketAt(futex_private_key_hash(key.addr) & fph.hash_mask);
   }

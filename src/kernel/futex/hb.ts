@@ -1,7 +1,7 @@
 // kernel/futex/futex.h and the bucket half of core.c: futex keys, struct futex_q, struct
 // futex_hash_bucket and its lock and waiter count, the global hash, and queueing on a bucket.
 // The bottom of the futex files: it calls none of them.
-import type { KObj } from "../alloc.js";
+import { KObj } from "../alloc.js";
 import type { Kernel } from "../kernel.js";
 import type { Mm } from "../mm.js";
 import { SpinLock, spin_lock, spin_unlock, type KGen, type LockOwner } from "../sched.js";
@@ -12,9 +12,12 @@ import type { Task } from "../task.js";
  * anonymous private page (mm, address, FUT_OFF_MMSHARED). `inode`: a shared op on a file page.
  */
 export type FutexKey =
-  | { type: "private"; mm: Mm; addr: number }
-  | { type: "mmshared"; mm: Mm; addr: number }
-  | { type: "inode"; file: number; off: number };
+  | { type: "private"; mm: Mm; addr: number; node?: number }
+  | { type: "mmshared"; mm: Mm; addr: number; node?: number }
+  | { type: "inode"; file: number; off: number; node?: number };
+// key->both.node: absent = FUTEX_NO_NODE (every key but a FUTEX2_NUMA one, see numa.ts); it
+// picks the node's global table and keeps a private key out of the private hash, but
+// futex_match() does not compare it.
 
 export function match_futex(a: FutexKey, b: FutexKey): boolean {
   if (a.type !== b.type) return false;
@@ -23,7 +26,8 @@ export function match_futex(a: FutexKey, b: FutexKey): boolean {
 }
 
 export function keyText(key: FutexKey): string {
-  return key.type === "inode" ? `f${key.file}+${key.off}` : `${key.type}:mm${key.mm.id}@${key.addr.toString(16)}`;
+  const base = key.type === "inode" ? `f${key.file}+${key.off}` : `${key.type}:mm${key.mm.id}@${key.addr.toString(16)}`;
+  return key.node === undefined ? base : `${base}/node${key.node}`;
 }
 
 /** A deterministic stand-in for jhash2 over the key words. */
@@ -77,17 +81,40 @@ export class FutexHashBucket {
   }
 }
 
-/** The global futex hash: roundup_pow_of_two(256 * CPUs) buckets, created on first use. */
+/** MAX_NUMNODES (CONFIG_NODES_SHIFT=6) */
+export const MAX_NUMNODES = 64;
+
+/**
+ * The global futex hash (futex_init): one table per possible node (nodes 0..nodes-1, all
+ * possible), each roundup_pow_of_two(max(4, 256 * CPUs / nodes)) buckets, created on first use.
+ */
 export class GlobalHash {
+  /** futex_hashmask: of one node's table */
   readonly mask: number;
+  /** futex_hashshift = ilog2(table size) */
+  readonly shift: number;
+  /** node_possible_map: a nodemask_t of MAX_NUMNODES bits, a global object KASAN knows the size of */
+  readonly node_possible_map = new KObj("nodemask_t node_possible_map", MAX_NUMNODES / 8);
   private readonly buckets = new Map<number, FutexHashBucket>();
-  constructor(cpus: number) {
+  constructor(
+    cpus: number,
+    /** nr_node_ids: every node below it is possible */
+    readonly nodes = 1,
+  ) {
     let n = 1;
-    while (n < 256 * cpus) n <<= 1;
+    let shift = 0;
+    while (n < Math.max(4, Math.floor((256 * cpus) / nodes))) (n <<= 1), shift++;
     this.mask = n - 1;
+    this.shift = shift;
   }
+  /**
+   * &futex_queues[node][hash & futex_hashmask] (__futex_hash, the global half): a key with no
+   * node is interleaved across the nodes by unused hash bits.
+   */
   bucket(key: FutexKey): FutexHashBucket {
-    const i = futex_key_hash(key) & this.mask;
+    const hash = futex_key_hash(key);
+    const node = key.node ?? (hash >>> this.shift) % this.nodes;
+    const i = node * (this.mask + 1) + (hash & this.mask);
     let hb = this.buckets.get(i);
     if (!hb) this.buckets.set(i, (hb = new FutexHashBucket(i, null)));
     return hb;

@@ -237,7 +237,7 @@ export interface HashRef {
  * that hash has buckets; everything else uses the global hash. Caller is in an RCU section.
  */
 export function __futex_hash(k: Kernel, ctx: LockOwner, key: FutexKey, fph: FutexPrivateHash | null): HashRef {
-  if (key.type === "private") {
+  if (key.type === "private" && key.node === undefined) {
     if (!fph) {
       k.hooks.access(key.mm, "rcu_dereference(mm->futex.phash.hash)", ctx);
       fph = key.mm.futex.hash;

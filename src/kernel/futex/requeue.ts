@@ -9,16 +9,17 @@ import { EAGAIN, EFAULT, EINVAL } from "../errno.js";
 import { futex_hash, futex_hash_put, get_futex_key } from "./core.js";
 import { futex_hb_check, futex_hb_lock, futex_hb_unlock, futex_hb_waiters_dec, futex_hb_waiters_inc, futex_wake_mark, match_futex, type FutexHashBucket, type FutexKey, type FutexQ } from "./hb.js";
 import { futex_get_value } from "./waitwake.js";
+import { get_futex_key_flags } from "./numa.js";
 
 /** double_lock_hb(): lower address first; one lock if both keys share a bucket. */
-function* double_lock_hb(k: Kernel, t: Task, hb1: FutexHashBucket, hb2: FutexHashBucket): KGen {
+export function* double_lock_hb(k: Kernel, t: Task, hb1: FutexHashBucket, hb2: FutexHashBucket): KGen {
   const [a, b] = hb1.addr <= hb2.addr ? [hb1, hb2] : [hb2, hb1];
   yield* futex_hb_lock(k, t, a);
   if (a !== b) yield* futex_hb_lock(k, t, b); // spin_lock_nested
 }
 
 /** double_unlock_hb() */
-function double_unlock_hb(k: Kernel, t: Task, hb1: FutexHashBucket, hb2: FutexHashBucket): void {
+export function double_unlock_hb(k: Kernel, t: Task, hb1: FutexHashBucket, hb2: FutexHashBucket): void {
   futex_hb_unlock(k, t, hb1);
   if (hb1 !== hb2) futex_hb_unlock(k, t, hb2);
 }
@@ -50,14 +51,16 @@ export function* futex_requeue(
   nr_wake: number,
   nr_requeue: number,
   cmpval: number | null,
+  /** sys_futex_requeue (futex2): each address's own FLAGS_* (then `shared` is unused) */
+  flags: readonly [number, number] | null = null,
 ): KGen<number> {
   t.frames.push("futex_requeue");
   try {
     if (nr_wake < 0 || nr_requeue < 0) return EINVAL;
     yield "futex_requeue: get_futex_key(uaddr1), get_futex_key(uaddr2)";
-    const key1 = get_futex_key(t, uaddr1, shared);
+    const key1 = flags ? get_futex_key_flags(k, t, uaddr1, flags[0]) : get_futex_key(t, uaddr1, shared);
     if (typeof key1 === "number") return key1;
-    const key2 = get_futex_key(t, uaddr2, shared);
+    const key2 = flags ? get_futex_key_flags(k, t, uaddr2, flags[1]) : get_futex_key(t, uaddr2, shared);
     if (typeof key2 === "number") return key2;
 
     const ref1 = yield* futex_hash(k, t, key1);
