@@ -74,14 +74,18 @@
 enum { OP_MMAP, OP_MUNMAP, OP_STORE, OP_LOAD, OP_SPAWN, OP_FORK, OP_WAIT, OP_WAKE, OP_REQUEUE,
        OP_CMP_REQUEUE, OP_SET_SLOTS, OP_GET_SLOTS, OP_RINIT, OP_RLOCK, OP_RUNLOCK, OP_RPENDING,
        OP_GET_RL, OP_SET_RL, OP_EXEC, OP_EXIT, OP_SIGNAL, OP_GP, OP_CPU, OP_RUN,
-       OP_WAKE_OP, OP_F2_WAIT, OP_F2_WAKE, OP_WAITV_ENTRY, OP_WAITV, OP_F2_REQUEUE, OP_LOCK_PI,
-       OP_TRYLOCK_PI, OP_UNLOCK_PI, OP_WAIT_REQUEUE_PI, OP_CMP_REQUEUE_PI, NOPS };
+       OP_WAKE_OP, OP_F2_WAIT, OP_F2_WAKE, OP_WAITV_ENTRY, OP_WAITV, OP_F2_REQUEUE,
+       OP_TWAIT, OP_TIMEOUT, OP_SIGACTION, OP_SIGSTOP, OP_SPAWN_CT, OP_SET_TID, OP_CLONE_VM,
+       OP_VFORK, OP_LOCK_PI, OP_TRYLOCK_PI, OP_UNLOCK_PI, OP_WAIT_REQUEUE_PI,
+       OP_CMP_REQUEUE_PI, NOPS };
 static const char *const OPS[NOPS] = {
   "mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "futex_requeue",
   "futex_cmp_requeue", "hash_set_slots", "hash_get_slots", "robust_init", "robust_lock",
   "robust_unlock", "robust_pending", "get_robust_list", "set_robust_list", "exec", "exit",
   "signal", "gp", "cpu", "run",
   "futex_wake_op", "futex2_wait", "futex2_wake", "waitv_entry", "futex_waitv", "futex2_requeue",
+  "futex_wait_timeout", "timeout", "sigaction", "sigstop", "spawn_cleartid", "set_tid_address",
+  "clone_vm", "vfork",
   "futex_lock_pi", "futex_trylock_pi", "futex_unlock_pi", "futex_wait_requeue_pi", "futex_cmp_requeue_pi"};
 
 /* futex2 (the host's headers are older): struct futex_waitv and the syscall numbers (x86_64) */
@@ -101,6 +105,7 @@ struct slot {
   volatile int64_t ret;
   volatile uint32_t head;    /* user space's robust list head (robust_init), 0: none */
   volatile int32_t parked;   /* a woken robust_lock waits here until the controller lets it on */
+  volatile int64_t ctid;     /* spawn_cleartid: the new thread's clear_child_tid word, 0: none */
   int32_t op;
   int64_t a[10];
   int32_t nwv;               /* waitv_entry: the task's struct futex_waitv array */
@@ -132,20 +137,37 @@ static volatile uint32_t *word(int64_t addr) { return (volatile uint32_t *)(uint
 
 static void on_usr1(int sig) { (void)sig; }
 
-static void task_setup(int id) {
-  /* glibc registers its own (native) robust list; the program's list is the compat one */
-  syscall(SYS_set_robust_list, NULL, 24);
+static void set_usr1_handler(int restart) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_usr1; /* caught, without SA_RESTART: an interrupted wait returns -EINTR */
+  sa.sa_handler = on_usr1; /* caught; without SA_RESTART an interrupted wait returns -EINTR */
+  sa.sa_flags = restart ? SA_RESTART : 0;
   sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* handler: a new program installs its SIGUSR1 handler (the first task, an exec'd image); a
+ * thread shares its process's handlers and a forked child inherits a copy, SA_RESTART included */
+static void task_setup(int id, int handler) {
+  /* glibc registers its own (native) robust list; the program's list is the compat one */
+  syscall(SYS_set_robust_list, NULL, 24);
+  if (handler) set_usr1_handler(0);
   struct slot *s = &ctl->s[id];
   s->tid = (int32_t)syscall(SYS_gettid);
   s->tgid = getpid();
 }
 
 static void *task_loop(int id);
-static void *thread_main(void *arg) { int id = (int)(intptr_t)arg; task_setup(id); return task_loop(id); }
+static void *thread_main(void *arg) {
+  int id = (int)(intptr_t)arg;
+  int64_t ctid = ctl->s[id].ctid;
+  if (ctid) {
+    /* pthread_create's clone names glibc's own word: the program's word is given with
+     * set_tid_address, and the TID stored there (CLONE_PARENT_SETTID) before the spawn returns */
+    *word(ctid) = (uint32_t)syscall(SYS_set_tid_address, (void *)(uintptr_t)ctid);
+  }
+  task_setup(id, 0);
+  return task_loop(id);
+}
 
 static uint32_t tid_value(int64_t task, int64_t bits) { return (uint32_t)((task >= 0 ? 1000 + task : 0) | bits); }
 
@@ -206,6 +228,91 @@ static void exec_self(int id, int fail) {
   else syscall(SYS_execveat, EXE_FD, "", argv, envp, AT_EMPTY_PATH);
 }
 
+/* futex_wait_timeout: a[0] addr, a[1..2] value, a[3] clock (0 rel, 1 abs, 2 abs_realtime,
+ * 3 rel_realtime, 4 bad_nsec), a[4] shared, a[5] the timeout in ms. The host's timer is real:
+ * the plan gives a short one (its expiry stands for the program's `timeout tN`) or an hour. */
+static long timed_wait(int64_t *a) {
+  int op = (a[4] ? 0 : FUTEX_PRIVATE_FLAG) | FUTEX_WAIT;
+  struct timespec ts = {a[5] / 1000, (a[5] % 1000) * 1000000L};
+  if (a[3] == 1 || a[3] == 2) {
+    struct timespec now;
+    clock_gettime(a[3] == 2 ? CLOCK_REALTIME : CLOCK_MONOTONIC, &now);
+    ts.tv_sec += now.tv_sec;
+    ts.tv_nsec += now.tv_nsec;
+    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+    op = (op & ~FUTEX_WAIT) | FUTEX_WAIT_BITSET | (a[3] == 2 ? FUTEX_CLOCK_REALTIME : 0);
+  }
+  if (a[3] == 3) op |= FUTEX_CLOCK_REALTIME;
+  if (a[3] == 4) { ts.tv_sec = 0; ts.tv_nsec = 1000000000L; }
+  return futex(word(a[0]), op, tid_value(a[1], a[2]), (unsigned long)(uintptr_t)&ts, NULL, 0xffffffffu);
+}
+
+/* ---- a process on its parent's mm (clone_vm, vfork): it shares the parent's memory, TLS
+ * included (no CLONE_SETTLS), so it must not touch errno or any libc state: raw syscalls only,
+ * and only the ops below (plan.ts keeps other events away from such tasks) ---- */
+
+static long raw6(long n, long a, long b, long c, long d, long e, long f) {
+  long r;
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  register long r9 __asm__("r9") = f;
+  __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9) : "rcx", "r11", "memory");
+  return r;
+}
+
+static char vm_argn[MAXT][4];
+
+static long vm_op(int id, struct slot *s) {
+  int64_t *a = s->a;
+  switch (s->op) {
+  case OP_STORE: *word(a[0] & ~3L) = tid_value(a[1], a[2]); return 0;
+  case OP_LOAD: return *word(a[0] & ~3L);
+  case OP_WAIT: return raw6(SYS_futex, a[0], FUTEX_WAIT | (a[3] ? 0 : FUTEX_PRIVATE_FLAG), tid_value(a[1], a[2]), 0, 0, 0);
+  case OP_WAKE: return raw6(SYS_futex, a[0], FUTEX_WAKE | (a[2] ? 0 : FUTEX_PRIVATE_FLAG), a[1], 0, 0, 0);
+  case OP_SET_SLOTS: return raw6(SYS_prctl, PR_FUTEX_HASH, 1, a[0], 0, 0, 0);
+  case OP_GET_SLOTS: return raw6(SYS_prctl, PR_FUTEX_HASH, 2, 0, 0, 0, 0);
+  case OP_EXIT: raw6(SYS_exit, 0, 0, 0, 0, 0, 0); return 0;
+  case OP_EXEC: {
+    char *n = vm_argn[id];
+    n[0] = (char)('0' + id / 10); n[1] = (char)('0' + id % 10); n[2] = 0;
+    char *argv[] = {"futex-runner", "--exec-task", id < 10 ? n + 1 : n, NULL};
+    char *envp[] = {NULL};
+    if (a[0]) return raw6(SYS_execve, (long)badexe, (long)(char *[]){badexe, NULL}, (long)envp, 0, 0, 0);
+    return raw6(SYS_execveat, EXE_FD, (long)"", (long)argv, (long)envp, AT_EMPTY_PATH, 0);
+  }
+  }
+  return -ENOSYS;
+}
+
+static int vm_child(void *arg) {
+  int id = (int)(intptr_t)arg;
+  struct slot *s = &ctl->s[id];
+  s->tid = (int32_t)raw6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+  s->tgid = (int32_t)raw6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+  s->ready = 1;
+  for (;;) {
+    int32_t seq = s->cmd_seq;
+    if (seq == s->ack_seq) { raw6(SYS_futex, (long)&s->cmd_seq, FUTEX_WAIT, (uint32_t)seq, 0, 0, 0); continue; }
+    __atomic_store_n(&s->ack_seq, seq, __ATOMIC_SEQ_CST);
+    long r = vm_op(id, s);
+    s->ret = r;
+    __atomic_store_n(&s->done_seq, seq, __ATOMIC_SEQ_CST);
+  }
+  return 0;
+}
+
+/* clone(CLONE_VM [| CLONE_VFORK] | SIGCHLD): the new process serves slot `child`; a vfork parent
+ * sleeps in the clone until the child execs or exits */
+static long clone_vm_task(int child, int vfork) {
+  char *stack = mmap(NULL, 64 * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) return -ENOMEM;
+  ctl->s[child].ready = 0;
+  int p = clone(vm_child, stack + 64 * 1024, CLONE_VM | (vfork ? CLONE_VFORK : 0) | SIGCHLD, (void *)(intptr_t)child);
+  if (p < 0) return -errno;
+  if (!vfork) while (!ctl->s[child].ready) sched_yield();
+  return p;
+}
+
 static long run_op(int id, struct slot *s) {
   int64_t *a = s->a;
   int priv = 0;
@@ -219,12 +326,13 @@ static long run_op(int id, struct slot *s) {
   case OP_MUNMAP: return munmap((void *)(uintptr_t)(REGION_BASE + a[0] * PAGE), PAGE) ? -errno : 0;
   case OP_STORE: *word(a[0] & ~3L) = tid_value(a[1], a[2]); return 0;
   case OP_LOAD: return *word(a[0] & ~3L);
-  case OP_SPAWN: {
+  case OP_SPAWN: case OP_SPAWN_CT: {
     pthread_t th;
     pthread_attr_t at;
     pthread_attr_init(&at);
     pthread_attr_setstacksize(&at, 64 * 1024);
     ctl->s[a[0]].ready = 0;
+    ctl->s[a[0]].ctid = s->op == OP_SPAWN_CT ? a[1] : 0;
     if (pthread_create(&th, &at, thread_main, (void *)(intptr_t)a[0])) return -EAGAIN;
     while (!ctl->s[a[0]].ready) sched_yield(); /* spin, not sleep: a sleeping spawner looks blocked */
     return ctl->s[a[0]].tid;
@@ -233,7 +341,7 @@ static long run_op(int id, struct slot *s) {
     ctl->s[a[0]].ready = 0;
     pid_t p = fork();
     if (p < 0) return -errno;
-    if (p == 0) { task_setup((int)a[0]); task_loop((int)a[0]); _exit(0); }
+    if (p == 0) { task_setup((int)a[0], 0); task_loop((int)a[0]); _exit(0); }
     while (!ctl->s[a[0]].ready) sched_yield();
     return p;
   }
@@ -318,6 +426,10 @@ static long run_op(int id, struct slot *s) {
                                : syscall(NR_FUTEX_REQUEUE, v, 0, (int)a[0], (int)a[1]);
     return r < 0 ? -errno : r;
   }
+  case OP_TWAIT: return timed_wait(a);
+  case OP_SIGACTION: set_usr1_handler((int)a[0]); return 0;
+  case OP_SET_TID: return syscall(SYS_set_tid_address, (void *)(uintptr_t)a[0]);
+  case OP_CLONE_VM: case OP_VFORK: return clone_vm_task((int)a[0], s->op == OP_VFORK);
   }
   return -ENOSYS;
 }
@@ -351,7 +463,7 @@ static void attach(void) {
 static int exec_task(int id) {
   attach();
   map_scratch();
-  task_setup(id);
+  task_setup(id, 1);
   struct slot *s = &ctl->s[id];
   s->head = 0;
   s->ret = 0;
@@ -479,8 +591,8 @@ static void complete(int id) {
     if (ctl->s[id].parked) {
       __atomic_store_n(&ctl->s[id].parked, 0, __ATOMIC_SEQ_CST);
       futex(&ctl->s[id].parked, FUTEX_WAKE, 1, 0, NULL, 0);
-    } else if (evs[t->ev].op == OP_WAIT || evs[t->ev].op == OP_RLOCK || evs[t->ev].op == OP_LOCK_PI ||
-               evs[t->ev].op == OP_WAIT_REQUEUE_PI) {
+    } else if (evs[t->ev].op == OP_WAIT || evs[t->ev].op == OP_RLOCK || evs[t->ev].op == OP_TWAIT ||
+               evs[t->ev].op == OP_LOCK_PI || evs[t->ev].op == OP_WAIT_REQUEUE_PI) {
       return; /* a futex sleep: only another event ends it */
     } else {
       syscall(SYS_membarrier, 1 /* MEMBARRIER_CMD_GLOBAL */, 0, 0);
@@ -496,7 +608,7 @@ static const char *precondition(struct ev *e) {
   if (e->op == OP_GP) return NULL;
   struct tstate *t = &T[e->task];
   if (!t->exists || t->dead) return snprintf(why, sizeof why, "t%d does not exist", e->task), why;
-  if (e->op == OP_SIGNAL || e->op == OP_RUN) return NULL;
+  if (e->op == OP_SIGNAL || e->op == OP_RUN || e->op == OP_TIMEOUT || e->op == OP_SIGSTOP) return NULL;
   if (e->op == OP_CPU) return e->a[0] >= cpus ? "no such cpu" : NULL;
   if (t->ev >= 0) complete(e->task);
   if (t->dead) return snprintf(why, sizeof why, "t%d has exited", e->task), why;
@@ -506,6 +618,7 @@ static const char *precondition(struct ev *e) {
   case OP_MUNMAP:
     return mm_regions[t->mm] >> e->a[0] & 1 ? NULL : "region is not mapped";
   case OP_STORE: case OP_LOAD: case OP_WAIT: case OP_WAKE: case OP_F2_WAIT: case OP_F2_WAKE: case OP_WAITV_ENTRY:
+  case OP_TWAIT:
     return is_mapped(t->mm, e->a[0]) ? NULL : "region is not mapped";
   case OP_LOCK_PI: case OP_TRYLOCK_PI: case OP_UNLOCK_PI:
     return is_mapped(t->mm, e->a[0]) ? NULL : "region is not mapped";
@@ -513,8 +626,14 @@ static const char *precondition(struct ev *e) {
     return is_mapped(t->mm, e->a[0]) && is_mapped(t->mm, e->a[3]) ? NULL : "region is not mapped";
   case OP_REQUEUE: case OP_CMP_REQUEUE: case OP_WAKE_OP: case OP_CMP_REQUEUE_PI:
     return is_mapped(t->mm, e->a[0]) && is_mapped(t->mm, e->a[1]) ? NULL : "region is not mapped";
-  case OP_SPAWN: case OP_FORK:
+  case OP_SPAWN: case OP_FORK: case OP_CLONE_VM: case OP_VFORK:
     return T[e->a[0]].exists ? "task already exists" : NULL;
+  case OP_SPAWN_CT:
+    if (T[e->a[0]].exists) return "task already exists";
+    if (!is_mapped(t->mm, e->a[1])) return "region is not mapped";
+    return e->a[1] % 4 ? "not aligned" : NULL;
+  case OP_SET_TID:
+    return e->a[0] % 4 ? "not aligned" : NULL;
   case OP_RINIT:
     if (!is_mapped(t->mm, e->a[0])) return "region is not mapped";
     return e->a[0] % 4 ? "head not aligned" : NULL;
@@ -532,7 +651,7 @@ static void hand(struct ev *e) {
   switch (e->op) {
   case OP_MMAP: mm_regions[t->mm] |= 1u << e->a[0]; break;
   case OP_MUNMAP: mm_regions[t->mm] &= ~(1u << e->a[0]); break;
-  case OP_SPAWN: case OP_FORK: {
+  case OP_SPAWN: case OP_FORK: case OP_SPAWN_CT: case OP_CLONE_VM: case OP_VFORK: {
     struct tstate *n = &T[e->a[0]];
     n->exists = 1; n->ev = -1;
     ctl->s[e->a[0]].ready = 0;
@@ -552,12 +671,38 @@ static void hand(struct ev *e) {
   futex(&s->cmd_seq, FUTEX_WAKE, 1, 0, NULL, 0);
 }
 
+/* `timeout tN`: tN's timed wait has its short timer; the expiry passes when it returns */
+static void wait_timed_out(int id) {
+  struct tstate *t = &T[id];
+  struct timespec d = {0, 1000000};
+  for (int ms = 0; t->ev >= 0 && evs[t->ev].op == OP_TWAIT && ctl->s[id].done_seq != t->seq && ms < SETTLE_MS; ms++) nanosleep(&d, NULL);
+}
+
+/* `sigstop tN`: SIGSTOP to the process, until each of its live threads is stopped; then SIGCONT */
+static void stop_and_continue(pid_t tgid) {
+  kill(tgid, SIGSTOP);
+  struct timespec d = {0, 100000};
+  for (int spins = 0; spins * 100 < SETTLE_MS * 1000; spins++) {
+    int all = 1;
+    for (int id = 0; id < MAXT; id++) {
+      if (!T[id].exists || T[id].dead || ctl->s[id].tgid != tgid) continue;
+      char st = task_state(id);
+      if (st != 'T' && st != 't' && st != 0 && st != 'Z' && st != 'X') all = 0;
+    }
+    if (all) break;
+    nanosleep(&d, NULL);
+  }
+  kill(tgid, SIGCONT);
+}
+
 static void control(struct ev *e) {
   struct slot *s = &ctl->s[e->task];
   switch (e->op) {
   case OP_RUN: complete(e->task); break;
   case OP_GP: syscall(SYS_membarrier, 1 /* MEMBARRIER_CMD_GLOBAL */, 0, 0); break;
   case OP_SIGNAL: syscall(SYS_tgkill, s->tgid, s->tid, e->a[0] ? SIGUSR1 : SIGKILL); break;
+  case OP_TIMEOUT: wait_timed_out(e->task); break;
+  case OP_SIGSTOP: stop_and_continue(s->tgid); break;
   case OP_CPU: {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -591,7 +736,7 @@ static void read_program(void) {
       if (e->op < 0 || e->idx < 0 || e->idx >= MAXE || e->task < 0 || e->task >= MAXT) die3("bad event");
       p += n;
       for (e->na = 0; e->na < 10 && (e->a[e->na] = strtoll(p, &q, 0), q != p); p = q) e->na++;
-      if ((e->op == OP_SPAWN || e->op == OP_FORK) && (e->a[0] < 0 || e->a[0] >= MAXT)) die3("bad task");
+      if ((e->op == OP_SPAWN || e->op == OP_FORK || e->op == OP_SPAWN_CT || e->op == OP_CLONE_VM || e->op == OP_VFORK) && (e->a[0] < 0 || e->a[0] >= MAXT)) die3("bad task");
     }
   }
 }
@@ -644,13 +789,13 @@ static int controller(void) {
   next_tid(0);
   pid_t p0 = fork();
   if (p0 < 0) die3("fork failed");
-  if (p0 == 0) { map_scratch(); task_setup(0); task_loop(0); _exit(0); }
+  if (p0 == 0) { map_scratch(); task_setup(0, 1); task_loop(0); _exit(0); }
   while (!ctl->s[0].ready) sched_yield();
   for (int i = 0; i < nev; i++) {
     struct ev *e = &evs[i];
     const char *why = precondition(e);
     if (why) printf("S %d %s\n", e->idx, why);
-    else if (e->op == OP_GP || e->op == OP_SIGNAL || e->op == OP_CPU || e->op == OP_RUN) control(e);
+    else if (e->op == OP_GP || e->op == OP_SIGNAL || e->op == OP_CPU || e->op == OP_RUN || e->op == OP_TIMEOUT || e->op == OP_SIGSTOP) control(e);
     else hand(e);
     settle();
     /* the host's RCU runs in the background: a SET_SLOTS waiting for its pivot finishes on its

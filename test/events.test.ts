@@ -89,8 +89,10 @@ describe("the event registry", () => {
     expect(EVENT_KINDS.map((k) => k.name).slice(0, 4)).toEqual(["mmap", "munmap", "store", "load"]);
     expect(EVENT_KINDS.map((k) => k.name).slice(24, 27)).toEqual(["get_robust_list", "set_robust_list", "robust_pending"]);
     expect(EVENT_KINDS.map((k) => k.name).slice(27, 33)).toEqual(["futex_wake_op", "futex2_wait", "futex2_wake", "waitv_entry", "futex_waitv", "futex2_requeue"]);
-    // PI futexes and requeue-PI, appended after the futex2 block
-    expect(EVENT_KINDS.map((k) => k.name).slice(33, 38)).toEqual(["futex_lock_pi", "futex_trylock_pi", "futex_unlock_pi", "futex_wait_requeue_pi", "futex_cmp_requeue_pi"]);
+    expect(EVENT_KINDS.map((k) => k.name).slice(33, 37)).toEqual(["futex_wait_timeout", "timeout", "sigaction", "sigstop"]);
+    expect(EVENT_KINDS.map((k) => k.name).slice(37, 41)).toEqual(["spawn_cleartid", "clone_vm", "vfork", "set_tid_address"]);
+    // PI futexes and requeue-PI, appended after the futex2 and lifecycle blocks
+    expect(EVENT_KINDS.map((k) => k.name).slice(41, 46)).toEqual(["futex_lock_pi", "futex_trylock_pi", "futex_unlock_pi", "futex_wait_requeue_pi", "futex_cmp_requeue_pi"]);
     // bytes written by the build before the registry had named arguments
     const hex = (text: string) => Buffer.from(encode(parse(text))).toString("hex");
     expect(hex("config cpus=2\nt0 mmap m0 anon\nt0 spawn t1\nt1 futex_wait m0+0 0\ngp\n")).toBe("000000800000040081000601000000000016");

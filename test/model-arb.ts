@@ -56,7 +56,17 @@ export type Intent =
   | { k: "f2wake"; who: number; addr: number; nr: number; priv: boolean; size: number; aim: boolean }
   | { k: "waitv"; who: number; entries: { addr: number; value: number; priv: boolean; size: number }[] }
   | { k: "f2requeue"; who: number; a1: number; a2: number; nw: number; nr: number; priv1: boolean; priv2: boolean; cmp: number; aim: boolean }
-  | { k: "numa"; who: number; node: number; wait: boolean; priv: boolean };
+  | { k: "numa"; who: number; node: number; wait: boolean; priv: boolean }
+  | { k: "twait"; who: number; addr: number; value: number; clock: TimeoutClockArg; shared: boolean }
+  | { k: "timeout"; who: number }
+  | { k: "sigaction"; who: number; restart: boolean }
+  | { k: "sigstop"; who: number }
+  | { k: "spawn_ct"; who: number; addr: number }
+  | { k: "set_tid"; who: number; addr: number }
+  | { k: "join"; who: number }
+  | { k: "clonevm"; who: number; vfork: boolean };
+
+type TimeoutClockArg = "rel" | "abs" | "abs_realtime" | "rel_realtime" | "bad_nsec";
 
 const who = fc.nat({ max: 15 });
 /** an address index: region (3) x word offset */
@@ -123,6 +133,24 @@ const INTENTS: [number, fc.Arbitrary<Intent>][] = [
   [2, fc.record({ k: fc.constant("waitv" as const), who, entries: fc.array(fc.record({ addr, value: fc.oneof({ weight: 5, arbitrary: fc.constant(4) }, { weight: 1, arbitrary: value }), priv: fc.boolean(), size: sizeCode }), { maxLength: 4 }) })],
   [1, fc.record({ k: fc.constant("f2requeue" as const), who, a1: addr, a2: addr, nw: fc.constantFrom(0, 1, 2), nr: fc.constantFrom(1, 0, 2), priv1: fc.boolean(), priv2: fc.boolean(), cmp: fc.oneof({ weight: 4, arbitrary: fc.constant(4) }, { weight: 1, arbitrary: value }), aim: fc.boolean() })],
   [1, fc.record({ k: fc.constant("numa" as const), who, node: fc.nat({ max: 3 }), wait: fc.boolean(), priv: fc.boolean() })],
+  [
+    3,
+    fc.record({
+      k: fc.constant("twait" as const),
+      who,
+      addr,
+      value: fc.oneof({ weight: 4, arbitrary: fc.constant(4) }, { weight: 1, arbitrary: value }),
+      clock: fc.constantFrom<TimeoutClockArg>("rel", "rel", "abs", "abs_realtime", "rel_realtime", "bad_nsec"),
+      shared,
+    }),
+  ],
+  [2, fc.record({ k: fc.constant("timeout" as const), who })],
+  [1, fc.record({ k: fc.constant("sigaction" as const), who, restart: fc.boolean() })],
+  [1, fc.record({ k: fc.constant("sigstop" as const), who })],
+  [2, fc.record({ k: fc.constant("spawn_ct" as const), who, addr })],
+  [1, fc.record({ k: fc.constant("set_tid" as const), who, addr })],
+  [2, fc.record({ k: fc.constant("join" as const), who })],
+  [1, fc.record({ k: fc.constant("clonevm" as const), who, vfork: fc.boolean() })],
 ];
 
 export interface GenOptions {
@@ -417,6 +445,60 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
         if (it.sig === "usr1") {
           if (m.ready(t)) emit({ op: "run", task: id, args: {} });
         } else for (const o of [...t.group.tasks].sort((x, y) => x.id - y.id)) emit({ op: "run", task: o.id, args: {} });
+        break;
+      case "twait": {
+        if (live().filter((u) => u.state === "user").length === 1 && it.who % 3 !== 0) break;
+        const a = addrOf(it.addr);
+        touch(a);
+        name(t, a, it.shared);
+        emit(sys(id, "futex_wait_timeout", a, valueOf(it.value, id, a), it.clock, it.shared));
+        break;
+      }
+      case "timeout": {
+        // mostly a task asleep in a timed wait
+        const timed = live().filter((u) => u.state === "waiting" && u.wait?.expiry);
+        const u = timed.length && it.who % 4 !== 0 ? timed[it.who % timed.length]! : t;
+        emit({ op: "timeout", task: u.id, args: {} });
+        // FOLLOW-UP: the timed-out waiter stays queued until it runs; run it now, as for signals
+        if (m.ready(u)) emit({ op: "run", task: u.id, args: {} });
+        break;
+      }
+      case "sigaction":
+        emit(sys(id, "sigaction", it.restart));
+        break;
+      case "spawn_ct": {
+        const c = unused();
+        const a = addrOf(it.addr);
+        touch(a);
+        if (c !== null) emit(sys(id, "spawn_cleartid", c, a));
+        break;
+      }
+      case "clonevm": {
+        const c = unused();
+        if (c !== null) emit(sys(id, it.vfork ? "vfork" : "clone_vm", c));
+        break;
+      }
+      case "set_tid": {
+        const a = addrOf(it.addr);
+        touch(a);
+        emit(sys(id, "set_tid_address", a));
+        break;
+      }
+      case "join": {
+        // pthread_join: sleep on a live thread's clear_child_tid word while it holds the TID
+        const joinable = live().filter((u) => u.clearTid && u.proc.space.mapped(u.clearTid) && u.proc.space.read(u.clearTid) === u.tid);
+        if (!joinable.length) break;
+        const u = joinable[it.who % joinable.length]!;
+        const joiner = live().find((v) => v !== u && v.state === "user" && v.proc === u.proc);
+        if (!joiner || live().filter((v) => v.state === "user").length === 1) break;
+        name(joiner, u.clearTid!, true);
+        emit(sys(joiner.id, "futex_wait", u.clearTid!, { tid: u.id, bits: 0 }, true));
+        break;
+      }
+      case "sigstop":
+        emit({ op: "sigstop", task: id, args: {} });
+        // FOLLOW-UP: every interrupted wait of the group restarts when it runs: run them now
+        for (const o of [...t.group.tasks].sort((x, y) => x.id - y.id)) if (m.ready(o)) emit({ op: "run", task: o.id, args: {} });
         break;
       case "cpu":
         emit({ op: "cpu", task: id, args: { cpu: it.cpu } });

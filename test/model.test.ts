@@ -191,11 +191,13 @@ describe("the model check can fail (test-only seams)", () => {
  * Invariants that hold under any interleaving: no finding on the fixed kernel; every futex_wait
  * ends once, with a legal result (0 only if woken); a syscall that never returned ends its task;
  * without robust mutexes (whose sleepers can be woken more than once, and whose owners' deaths
- * wake from the kernel), every counted FUTEX_WAKE took a distinct sleeper and every wait that
- * returned 0 was woken by a FUTEX_WAKE or a requeue.
+ * wake from the kernel) and clear_child_tid words (the exit's wake comes from the kernel too),
+ * every counted FUTEX_WAKE took a distinct sleeper (timed or not) and every wait that returned 0
+ * was woken by a FUTEX_WAKE or a requeue.
  */
 function checkInvariants(p: Program): void {
   const LEGAL_WAIT = new Set<number | null>([0, -11, -22, -14, -4, null]);
+  const LEGAL_TIMED_WAIT = new Set<number | null>([...LEGAL_WAIT, -110, -38]);
   const v = execute(p);
   if (v.stats.limit) return;
   expect(v.findings).toEqual([]);
@@ -204,13 +206,14 @@ function checkInvariants(p: Program): void {
     if (!byTask.has(s.task)) byTask.set(s.task, []);
     byTask.get(s.task)!.push(s.ret);
     if (s.event.startsWith("futex_wait ") || s.event.startsWith("futex2_wait ")) expect(LEGAL_WAIT.has(s.ret)).toBe(true);
+    if (s.event.startsWith("futex_wait_timeout ")) expect(LEGAL_TIMED_WAIT.has(s.ret)).toBe(true);
     if (s.event.startsWith("futex_wake ") && s.ret !== null && s.ret < 0) expect([-22, -14]).toContain(s.ret);
   }
   for (const rs of byTask.values()) expect(rs.slice(0, -1).every((r) => r !== null)).toBe(true);
-  if (p.events.some((e) => e.op.startsWith("robust") || e.op.endsWith("robust_list") || e.op === "irq")) return;
+  if (p.events.some((e) => e.op.startsWith("robust") || e.op.endsWith("robust_list") || e.op === "irq" || e.op === "spawn_cleartid" || e.op === "set_tid_address")) return;
   // futex2_wait is a FUTEX_WAIT; a futex_waitv that slept had one futex_q per entry, each of
   // which a wake can take (it returns once)
-  const waits = v.syscalls.filter((s) => s.event.startsWith("futex_wait ") || s.event.startsWith("futex2_wait "));
+  const waits = v.syscalls.filter((s) => s.event.startsWith("futex_wait ") || s.event.startsWith("futex2_wait ") || s.event.startsWith("futex_wait_timeout "));
   const sum = (pre: string) => v.syscalls.filter((s) => s.event.startsWith(pre) && s.ret !== null && s.ret > 0).reduce((a, s) => a + s.ret!, 0);
   let woken = waits.filter((s) => s.ret === 0).length;
   let asleep = waits.filter((s) => s.ret === 0 || s.ret === null).length;

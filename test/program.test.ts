@@ -50,6 +50,16 @@ t0 waitv_entry m0+16 0 u32 private
 t0 waitv_entry m1+0 0 u8 numa
 t0 futex_waitv @2
 t0 futex2_requeue 1 0
+t1 futex_wait_timeout m0+0 0 rel
+t1 futex_wait_timeout m1+0 0 abs_realtime shared
+timeout t1
+t0 sigaction restart
+t0 sigaction
+sigstop t1
+t0 spawn_cleartid t3 m0+40
+t3 set_tid_address m0+44
+t0 clone_vm t4
+t0 vfork t5
 t1 futex_lock_pi m0+0
 t1 futex_lock_pi m1+0 shared @2
 t2 futex_trylock_pi m0+0

@@ -6,6 +6,7 @@ import type { Seams } from "../kernel/seams.js";
 import { futex_fixup_robust_unlock_pre_7010c39d } from "../kernel/futex/robust_unlock.js";
 import { HASH_MM_BUGS } from "./hash_mm.js";
 import { FUTEX2_BUGS } from "./futex2.js";
+import { LIFECYCLE_BUGS } from "./lifecycle.js";
 import { PI_BUGS } from "./pi.js";
 
 export interface BugInfo {
@@ -41,6 +42,7 @@ const BUG_ROWS = [
   },
   ...HASH_MM_BUGS,
   ...FUTEX2_BUGS,
+  ...LIFECYCLE_BUGS,
   ...PI_BUGS,
 ] as const satisfies readonly BugInfo[];
 

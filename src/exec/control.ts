@@ -4,6 +4,7 @@ import type { ArgsOf, ControlName, Event, EventOf } from "../program/events.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { OBS } from "../kernel/hooks.js";
 import { signal_task } from "../kernel/entry.js";
+import { futex_timeout_expires } from "../kernel/futex/timeout.js";
 import { irq_awaits_insn, irq_from_user, irq_precondition } from "../kernel/irq.js";
 import type { Task } from "../kernel/task.js";
 import type { Scheduler } from "./scheduler.js";
@@ -71,6 +72,10 @@ export const CONTROLS: { [N in ControlName]: Control<N> } = {
     t.cpu = cpu;
   }),
   signal: onTask((_c, ev, t) => signal_task(t, ev.args.sig)),
+  timeout: onTask((c, ev, t) => {
+    if (!futex_timeout_expires(t)) c.skip(ev, `${t.name} has no timed wait in flight`);
+  }),
+  sigstop: onTask((_c, _ev, t) => signal_task(t, "stop")),
   irq: onTask(irq),
 };
 

@@ -176,6 +176,9 @@ class Run implements ControlCtx {
     t.state = "busy";
     t.pointsInEvent = 0;
     t.gen = impl.run(this.k, t, ev.args);
+    // what a -ERESTART* return re-runs (signal.ts syscall_restart): the same call from its start
+    t.restartSyscall = () => impl.run(this.k, t, ev.args);
+    t.restartBlock = null;
     this.sched.runUntil(t, ev.stop ?? Infinity);
   }
 

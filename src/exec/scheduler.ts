@@ -3,9 +3,9 @@
 // round-robin over the other tasks, then deferred work, then RCU grace periods.
 import type { Kernel } from "../kernel/kernel.js";
 import { OBS } from "../kernel/hooks.js";
-import { Wait } from "../kernel/sched.js";
+import { SOFTIRQ_OFFSET, Wait } from "../kernel/sched.js";
 import type { Task } from "../kernel/task.js";
-import { exit_to_user_mode, kick_killed } from "../kernel/signal.js";
+import { exit_to_user_mode, is_restart_code, kick_killed, syscall_restart } from "../kernel/signal.js";
 import type { RcuCallback } from "../kernel/rcu.js";
 
 export class BudgetExceeded extends Error {}
@@ -84,6 +84,15 @@ export class Scheduler {
       this.onReturn(t, null);
       t.gen = null;
       return;
+    }
+    if (ret !== null && is_restart_code(ret)) {
+      const r = syscall_restart(this.k, t, ret);
+      if (typeof r !== "number") {
+        // restarted: the same event goes on (no return to user space yet)
+        t.gen = r;
+        return;
+      }
+      ret = r;
     }
     const more = exit_to_user_mode(this.k, t);
     if (more) {
@@ -194,16 +203,22 @@ export class Scheduler {
 
   private readonly runCallback = (cb: RcuCallback): void => {
     this.callbacksRun++;
-    this.runSoftirq(["rcu_do_batch", cb.label], cb.fn);
+    this.runSoftirq(["rcu_do_batch", cb.label], cb.fn, SOFTIRQ_OFFSET);
   };
 
-  private runSoftirq(frames: string[], fn: () => void): void {
+  /** Run an RCU callback (in a softirq: `preempt` SOFTIRQ_OFFSET) or a work item (a kworker: 0). */
+  private runSoftirq(frames: string[], fn: () => void, preempt = 0): void {
     const ctx = this.k.softirq;
     ctx.frames = frames;
+    ctx.preemptCount = preempt;
     this.k.hooks.observe?.(OBS.DEFERRED, ctx, frames);
     this.k.trace?.push({ task: -1, cpu: 0, label: frames.join(": "), event: this.k.eventIndex });
-    fn();
-    ctx.frames = [];
+    try {
+      fn();
+    } finally {
+      ctx.frames = [];
+      ctx.preemptCount = 0;
+    }
   }
 
   /** Run everything that can run until nothing can (quiescence). */

@@ -38,8 +38,31 @@ function val(v: Value): string {
   return `${v.tid ?? -1} ${v.bits >>> 0}`;
 }
 
+/** futex_wait_timeout's clock, as the runner numbers it */
+const CLOCKS = ["rel", "abs", "abs_realtime", "rel_realtime", "bad_nsec"];
+
+/**
+ * The host has a clock: a timed wait's timeout is real. One the program times out (`timeout tN`
+ * before tN's next call) gets TIMEOUT_MS, which the events in between must not outlast (a few
+ * settles, each well under a millisecond; a hash resize's may take tens); one it never times out
+ * gets an hour, which no run reaches (the runner gives up after 60 s).
+ */
+export const TIMEOUT_MS = 250;
+const NEVER_MS = 3_600_000;
+
+function timeoutMs(p: Program, i: number): number {
+  const t = p.events[i]!.task;
+  for (let j = i + 1; j < p.events.length; j++) {
+    const e = p.events[j]!;
+    if (e.task !== t) continue;
+    if (e.op === "timeout") return TIMEOUT_MS;
+    if (e.op !== "run" && e.op !== "signal" && e.op !== "sigstop" && e.op !== "cpu") return NEVER_MS;
+  }
+  return NEVER_MS;
+}
+
 /** The runner's argument list for one event (see native/futex-runner.c). */
-function args(ev: Event): string {
+function args(ev: Event, p: Program, i: number): string {
   const flag = (x: boolean): string => (x ? "1" : "0");
   switch (ev.op) {
     case "mmap": {
@@ -52,6 +75,10 @@ function args(ev: Event): string {
       return `${addrOf(ev.args.addr)} ${val(ev.args.value)}`;
     case "futex_wait":
       return `${addrOf(ev.args.addr)} ${val(ev.args.value)} ${flag(ev.args.shared)}`;
+    case "futex_wait_timeout":
+      return `${addrOf(ev.args.addr)} ${val(ev.args.value)} ${CLOCKS.indexOf(ev.args.clock)} ${flag(ev.args.shared)} ${timeoutMs(p, i)}`;
+    case "sigaction":
+      return flag(ev.args.restart);
     case "futex_wake":
       return `${addrOf(ev.args.addr)} ${ev.args.nr_wake} ${flag(ev.args.shared)}`;
     case "futex_requeue": {
@@ -157,6 +184,24 @@ export function hostKernelLacks(p: Program): string | null {
   return null;
 }
 
+/**
+ * What a task made by `clone_vm` or `vfork` can run on the host until it execs: the runner's
+ * child shares its parent's TLS (no CLONE_SETTLS), so it serves raw syscalls only.
+ */
+const VM_CHILD_OPS = new Set(["load", "store", "futex_wait", "futex_wake", "hash_set_slots", "hash_get_slots", "exit", "exec", "run", "cpu", "signal", "sigstop"]);
+
+function vmChildOp(p: Program): string | null {
+  const vmChildren = new Set<number>();
+  for (const ev of p.events) {
+    if (ev.op === "clone_vm" || ev.op === "vfork") vmChildren.add(ev.args.child);
+    else if (ev.task !== undefined && vmChildren.has(ev.task)) {
+      if (!VM_CHILD_OPS.has(ev.op)) return `'${ev.op}' by t${ev.task}, a process on its parent's mm, which the runner serves with raw syscalls only (shared TLS)`;
+      if (ev.op === "exec" && !ev.args.fail) vmChildren.delete(ev.task);
+    }
+  }
+  return null;
+}
+
 export function planHost(p: Program, hostCpus: number): PlanResult {
   // auto-scaling sizes the hash roundup_pow_of_two(4 * min(threads, online CPUs)), at least 16:
   // 16 whatever the thread count while both CPU counts are at most 4
@@ -167,6 +212,8 @@ export function planHost(p: Program, hostCpus: number): PlanResult {
     const why = NOT_ON_HOST[ev.op];
     if (why) return { skip: why };
   }
+  const vm = vmChildOp(p);
+  if (vm) return { skip: vm };
   // the runner's fixed tables (native/futex-runner.c MAXE, and one slot per address space:
   // MAXT * 4 + 1, the first process included)
   if (p.events.length > RUNNER_MAX_EVENTS) return { skip: `${p.events.length} events, the runner takes at most ${RUNNER_MAX_EVENTS}` };
@@ -188,10 +235,10 @@ export function planHost(p: Program, hostCpus: number): PlanResult {
         return;
       }
       const e = p.events[from]!;
-      lines.push(`e ${from} 1 ${e.task ?? 0} ${e.op} ${args(e)}`.trimEnd());
+      lines.push(`e ${from} 1 ${e.task ?? 0} ${e.op} ${args(e, p, from)}`.trimEnd());
       return;
     }
-    lines.push(`e ${i} 0 ${ev.task ?? 0} ${ev.op} ${args(ev)}`.trimEnd());
+    lines.push(`e ${i} 0 ${ev.task ?? 0} ${ev.op} ${args(ev, p, i)}`.trimEnd());
   });
   const sorted = [...words].sort((a, b) => a - b);
   if (sorted.length > RUNNER_MAX_WORDS) return { skip: `${sorted.length} user words to read back, the runner takes at most ${RUNNER_MAX_WORDS}` };

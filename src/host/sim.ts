@@ -42,15 +42,27 @@ export function eagerExits(p: Program): Program {
     events.push(ev);
     const t = ev.task;
     if (t === undefined) continue;
-    if (ev.op === "spawn" || ev.op === "fork") {
+    if (ev.op === "spawn" || ev.op === "fork" || ev.op === "spawn_cleartid" || ev.op === "clone_vm" || ev.op === "vfork") {
       const child = ev.args.child;
-      if (!group.has(child)) group.set(child, ev.op === "spawn" ? group.get(t) ?? t : 100 + child);
+      const thread = ev.op === "spawn" || ev.op === "spawn_cleartid";
+      if (!group.has(child)) group.set(child, thread ? group.get(t) ?? t : 100 + child);
       continue;
     }
     if (ev.op === "hash_set_slots") {
       // the host's RCU runs in the background and a SET_SLOTS waiting for its pivot returns
       // soon: the runner lets it finish before the next event, the simulator gets grace periods
       events.push({ op: "gp", args: {} }, { op: "gp", args: {} }, run(t));
+      continue;
+    }
+    if (ev.op === "timeout") {
+      // the host's timer fires at its (short) expiry and the waiter returns at once
+      events.push(run(t));
+      continue;
+    }
+    if (ev.op === "sigstop") {
+      // SIGCONT lets every stopped thread of the process go on at once (restarting its call)
+      const g = group.get(t);
+      for (const [m, gm] of [...group].sort((a, b) => a[0] - b[0])) if (gm === g) events.push(run(m));
       continue;
     }
     if (ev.op === "signal" && ev.args.sig === "usr1") {

@@ -2,7 +2,7 @@
 // are live, as slab does; what KASAN and kmemleak make of that (stacks, reports, leaks) is theirs
 // (src/sanitizers/kasan.ts), told through the kernel's hooks.
 import type { Hooks } from "./hooks.js";
-import type { LockOwner } from "./sched.js";
+import { in_interrupt, might_sleep, type LockOwner, type SleepCheck } from "./sched.js";
 
 export type ObjState = "live" | "rcu-pending" | "freed";
 
@@ -26,10 +26,12 @@ export class Heap {
   /** fault injection: fail the nth allocation from now (0 = off) */
   failNth = 0;
 
-  constructor(private readonly hooks: Hooks) {}
+  constructor(readonly hooks: Hooks) {}
 
   /** Returns null when fault injection says this allocation fails (-ENOMEM paths). */
   alloc<T extends KObj>(obj: T, ctx: LockOwner): T | null {
+    // every allocation here is GFP_KERNEL (kvzalloc, alloc_percpu, allocate_mm): might_alloc()
+    might_sleep(this, ctx, "might_alloc");
     if (this.failNth > 0 && --this.failNth === 0) return null;
     obj.hid = this.next++;
     this.hooks.alloc(obj, ctx);
@@ -61,14 +63,27 @@ export class Heap {
 }
 
 /** What kvfree / kvfree_rcu need from the machine (the Kernel satisfies it). */
-export interface FreeContext {
+export interface FreeContext extends SleepCheck {
   readonly heap: Heap;
   readonly rcu: { call(label: string, fn: () => void): void };
 }
 
-/** kvfree(): immediate free; NULL is a no-op. */
+/** PAGE_SIZE: kvmalloc() falls back to vmalloc above it (modelled as: always does) */
+export const PAGE_SIZE = 4096;
+
+/** is_vmalloc_addr(): a kvmalloc'ed object larger than a page came from vmalloc */
+export function is_vmalloc_addr(obj: KObj): boolean {
+  return !obj.percpu && obj.size > PAGE_SIZE;
+}
+
+/**
+ * kvfree(): immediate free; NULL is a no-op. A vmalloc'ed object goes through vfree(), which
+ * may sleep outside interrupts (in a softirq it defers the work: vfree_atomic, no sleep).
+ */
 export function kvfree(k: FreeContext, ctx: LockOwner, obj: KObj | null): void {
-  if (obj) k.heap.free(obj, ctx);
+  if (!obj) return;
+  if (is_vmalloc_addr(obj) && !in_interrupt(ctx)) might_sleep(k, ctx, "vfree");
+  k.heap.free(obj, ctx);
 }
 
 /** kvfree_rcu(): free after a grace period; the object stays readable by RCU readers until then. */

@@ -16,10 +16,15 @@ export function start_kernel(k: Kernel): Task {
   return k.newTask(0, null, mm, 0);
 }
 
-/** kill(2)/tgkill(2) from outside: a caught signal arriving in user space runs its handler at once. */
+/**
+ * kill(2)/tgkill(2) from outside: a caught signal arriving in user space runs its handler at once;
+ * a group stop stops and continues the group's threads in user space at once.
+ */
 export function signal_task(t: Task, sig: SignalName): void {
   send_signal(t, sig);
-  if (t.state === "user") t.sigusr1 = false;
+  if (sig === "stop") {
+    for (const o of t.group.tasks) if (o.state === "user") o.jobStop = false;
+  } else if (t.state === "user") t.sigusr1 = false;
 }
 
 /** Teardown: SIGKILL to every task still alive, so every thread group exits. */

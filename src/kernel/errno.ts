@@ -14,3 +14,8 @@ export const EDEADLK = -35;
 export const ENOSYS = -38;
 export const ETIMEDOUT = -110;
 export const EOWNERDEAD = -130;
+// include/linux/errno.h: kernel-internal restart codes, never seen by user space
+export const ERESTARTSYS = -512;
+export const ERESTARTNOINTR = -513;
+export const ERESTARTNOHAND = -514;
+export const ERESTART_RESTARTBLOCK = -516;

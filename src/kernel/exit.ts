@@ -1,10 +1,12 @@
 // kernel/exit.c do_exit(): the parts futex code cares about, in the kernel's order: the robust
-// list and pending op (futex_exit_release) run before the thread lets go of its mm (exit_mm).
+// list and pending op (futex_exit_release) and mm_release (clear_child_tid, vfork) run before the
+// thread lets go of its mm (exit_mm).
 import type { Kernel } from "./kernel.js";
-import { mmput } from "./mm.js";
+import { mmdrop, mmgrab, mmput, type Mm } from "./mm.js";
 import type { KGen } from "./sched.js";
 import type { Task } from "./task.js";
 import { futex_exit_release } from "./futex/robust.js";
+import { mm_release } from "./mm_release.js";
 
 export function* do_exit(k: Kernel, t: Task): KGen<null> {
   t.frames.push("do_exit");
@@ -14,14 +16,35 @@ export function* do_exit(k: Kernel, t: Task): KGen<null> {
     yield* futex_exit_release(k, t);
     const mm = t.mm;
     if (mm) {
+      // exit_mm_release(): the robust list above, then mm_release()
+      yield* mm_release(k, t, mm);
       yield "do_exit: exit_mm";
+      // the exiting task keeps the mm as its active_mm (lazy TLB) until its last switch
+      mmgrab(k, t, mm);
       t.mm = null;
       yield* mmput(k, t, mm);
     }
     t.group.tasks.delete(t);
     t.state = "exited";
+    if (mm) finish_task_switch(k, t, mm);
     return null;
   } finally {
     t.frames.pop();
+  }
+}
+
+/**
+ * do_task_dead() -> __schedule() -> finish_task_switch() on the CPU the dead task leaves:
+ * mmdrop_lazy_tlb_sched() of its active_mm, with preemption still disabled (non-RT: mmdrop at
+ * once). The last mm_count reference goes here when the exiting task was the mm's last user.
+ */
+function finish_task_switch(k: Kernel, t: Task, mm: Mm): void {
+  t.frames.push("do_task_dead", "__schedule", "finish_task_switch");
+  t.preemptCount++;
+  try {
+    mmdrop(k, t, mm);
+  } finally {
+    t.preemptCount--;
+    t.frames.length -= 3;
   }
 }

@@ -6,8 +6,12 @@ import type { Task } from "./task.js";
 import { EAGAIN, ENOMEM } from "./errno.js";
 import { futex_hash_allocate_default } from "./futex/resize.js";
 
-/** clone(CLONE_THREAD|CLONE_VM): a new thread `id` sharing t's mm. Returns the child's TID. */
-export function* clone_thread(k: Kernel, t: Task, id: number): KGen<number> {
+/**
+ * clone(CLONE_THREAD|CLONE_VM): a new thread `id` sharing t's mm. Returns the child's TID. With
+ * `ctid` (pthread_create's CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID on one word): the TID is
+ * stored there and the child's clear_child_tid points at it.
+ */
+export function* clone_thread(k: Kernel, t: Task, id: number, ctid = 0): KGen<number> {
   t.frames.push("copy_process");
   try {
     const mm = t.mm!;
@@ -18,8 +22,7 @@ export function* clone_thread(k: Kernel, t: Task, id: number): KGen<number> {
     yield "copy_process: futex_hash_allocate_default";
     const err = yield* futex_hash_allocate_default(k, t);
     if (err < 0) {
-      // bad_fork_cancel_cgroup ... bad_fork_cleanup_mm: mmput
-      yield* mmput(k, t, mm);
+      yield* k.seams.copyProcessFutexFail(k, t, mm);
       return err;
     }
     yield "copy_process: attach the new thread";
@@ -28,7 +31,14 @@ export function* clone_thread(k: Kernel, t: Task, id: number): KGen<number> {
       yield* mmput(k, t, mm);
       return EAGAIN;
     }
-    return k.newTask(id, t.group, mm, id).tid;
+    const child = k.newTask(id, t.group, mm, id);
+    if (ctid) {
+      // copy_process: p->clear_child_tid = args->child_tid; kernel_clone: put_user(nr, parent_tid)
+      child.clear_child_tid = ctid;
+      yield "kernel_clone: put_user(nr, args->parent_tid)";
+      mm.as.write(ctid, child.tid);
+    }
+    return child.tid;
   } finally {
     t.frames.pop();
   }
@@ -48,6 +58,8 @@ export function* fork_process(k: Kernel, t: Task, id: number): KGen<number> {
     }
     const child = k.newTask(id, null, mm, id);
     child.robust = null;
+    // copy_sighand(): the child gets a copy of the handlers, SA_RESTART included
+    child.group.saRestart = t.group.saRestart;
     return child.tid;
   } finally {
     t.frames.pop();

@@ -132,6 +132,11 @@ export interface Hooks extends ShadowView {
   /** dup_mmap copied `from` into `to` (anonymous pages copied, file pages shared) */
   mmapCopied(from: AddressSpace, to: AddressSpace): void;
 
+  // -- atomic context (the sleeping-in-atomic check) --
+  /** might_sleep(): ctx is about to call `fn`, which may sleep */
+  mightSleep(ctx: LockOwner, fn: string): void;
+  /** lockdep's lock_release(): ctx releases `lock`, which it holds or (a bug) does not */
+  lockRelease(ctx: LockOwner, lock: string, held: boolean): void;
   // -- PI futexes (the PI sanitizer) --
   /** the kernel stored `value` into a PI futex word through `key` (lock, unlock, owner fixup) */
   piWordWrite(as: AddressSpace, addr: number, value: number, key: FutexKey): void;
@@ -200,6 +205,8 @@ export class NoHooks implements Hooks {
   userStore(): void {}
   kernelRobustWrite(): void {}
   mmapCopied(): void {}
+  mightSleep(): void {}
+  lockRelease(): void {}
   piWordWrite(): void {}
   piStatePut(): void {}
   piSettled(): void {}

@@ -4,7 +4,7 @@ import { Heap } from "./alloc.js";
 import { Files } from "./memory.js";
 import { Rcu } from "./rcu.js";
 import { Task, ThreadGroup, tidOf } from "./task.js";
-import type { LockOwner } from "./sched.js";
+import { SpinLock, type LockOwner } from "./sched.js";
 import { Panic, type Finding, type FindingKind } from "../sanitizers/report.js";
 import type { Mm } from "./mm.js";
 import { GlobalHash } from "./futex/hb.js";
@@ -42,6 +42,8 @@ export class Kernel {
   readonly taskList: Task[] = [];
   readonly mms: Mm[] = [];
   readonly global: GlobalHash;
+  /** tasklist_lock (copy_process attaches a task under it) */
+  readonly tasklist_lock = new SpinLock("tasklist_lock");
   /** deferred work (kworkers): mmput_async and friends */
   readonly work: Array<{ label: string; fn: () => void }> = [];
   /** the context rcu callbacks and work items run in (softirq / kworker) */

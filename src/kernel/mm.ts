@@ -5,7 +5,7 @@ import { AddressSpace } from "./memory.js";
 import { inFrame, run_atomic, type KGen, type LockOwner } from "./sched.js";
 import type { Kernel } from "./kernel.js";
 import { OBS } from "./hooks.js";
-import { futex_hash_free, MmFutex } from "./futex/private.js";
+import { MmFutex } from "./futex/private.js";
 
 /** struct mm_struct (the parts this simulator needs). */
 export class Mm extends KObj {
@@ -86,7 +86,7 @@ export function mmput_async(k: Kernel, ctx: LockOwner, mm: Mm): void {
   if (mm.users === 0) k.work.push({ label: "mmput_async_fn", fn: () => run_atomic(__mmput(k, k.softirq, mm)) });
 }
 
-/** __mmput(): exit_mmap, futex_hash_free (v7.2: here again, see d9b05321e21e), mmdrop. */
+/** __mmput(): exit_mmap, futex_hash_free (v7.2: here again, see d9b05321e21e; the seam futexHashFreeSite), mmdrop. */
 function* __mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
   ctx.frames.push("__mmput");
   try {
@@ -94,7 +94,7 @@ function* __mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
     mm.as = new AddressSpace();
     yield "__mmput: futex_hash_free";
     k.hooks.observe?.(OBS.MM_FREE, ctx, mm);
-    futex_hash_free(k, ctx, mm);
+    k.seams.futexHashFreeSite.__mmput(k, ctx, mm);
     mmdrop(k, ctx, mm);
   } finally {
     ctx.frames.pop();
@@ -107,8 +107,17 @@ export function mmdrop(k: Kernel, ctx: LockOwner, mm: Mm): void {
   mm.count--;
   k.warnOn(mm.count < 0, "mm_count underflow", ctx);
   if (mm.count === 0) {
-    inFrame(ctx, "__mmdrop", () => k.heap.free(mm, ctx));
+    inFrame(ctx, "__mmdrop", () => {
+      k.seams.futexHashFreeSite.__mmdrop(k, ctx, mm);
+      k.heap.free(mm, ctx);
+    });
   }
+}
+
+/** mmgrab() / mmgrab_lazy_tlb(): a reference to the struct (mm_count), not to the address space. */
+export function mmgrab(k: Kernel, ctx: LockOwner, mm: Mm): void {
+  k.hooks.access(mm, "mm_count increment", ctx);
+  mm.count++;
 }
 
 /** dup_mm(): allocate, copy the parent (memcpy), mm_init the copy, copy the mappings. */

@@ -77,6 +77,7 @@ function putLock(k: Kernel, t: Task, lock: number, v: number): boolean {
 function syscall_exit_kills(t: Task): boolean {
   if (t.group.killed) return true;
   t.sigusr1 = false; // a caught signal's handler runs; the interrupted code carries on
+  t.jobStop = false; // a group stop ends with SIGCONT: the same
   return false;
 }
 

@@ -46,7 +46,34 @@ export function* waitUntil(label: string, ready: () => boolean, kind: WaitKind):
 export interface LockOwner {
   readonly id: number;
   frames: string[];
+  /** preempt_count(): spinlocks and preempt_disable in the low byte, SOFTIRQ_OFFSET in a softirq */
   preemptCount: number;
+  /** rcu_read_lock nesting (tasks; contexts without it are never in a read-side section) */
+  rcuDepth?: number;
+  /** a task whose state is not TASK_RUNNING since set_current_state() here (null: running) */
+  stateSetAt?: string | null;
+}
+
+/** include/linux/preempt.h: the softirq count's unit in preempt_count() (RCU callbacks run with it) */
+export const SOFTIRQ_OFFSET = 0x100;
+
+/** in_interrupt(): a softirq (or hardirq) runs; vfree then defers its work (vfree_atomic) */
+export function in_interrupt(ctx: LockOwner): boolean {
+  return ctx.preemptCount >= SOFTIRQ_OFFSET;
+}
+
+/** What might_sleep() reports to (the kernel's Hooks: the sanitizers' __might_sleep check). */
+export interface SleepCheck {
+  readonly hooks: { mightSleep(ctx: LockOwner, fn: string): void };
+}
+
+/**
+ * might_sleep() (kernel/sched/core.c __might_sleep): `fn` may sleep, so ctx must not be atomic
+ * (a spinlock, preempt_disable, an RCU read-side section, a softirq). Called where the kernel
+ * calls it: mutex_lock, vfree, GFP_KERNEL allocations, and before schedule().
+ */
+export function might_sleep(k: SleepCheck, ctx: LockOwner, fn: string): void {
+  k.hooks.mightSleep(ctx, fn);
 }
 
 /** A spinlock: taking it disables preemption, as in the kernel. */
@@ -85,7 +112,8 @@ export class Mutex {
   }
 }
 
-export function* mutex_lock(t: LockOwner, m: Mutex): KGen {
+export function* mutex_lock(k: SleepCheck, t: LockOwner, m: Mutex): KGen {
+  might_sleep(k, t, "mutex_lock");
   yield m.lockLabel;
   if (m.owner !== null) yield new Wait(m.sleepLabel, () => m.owner === null, "uninterruptible");
   m.owner = t;

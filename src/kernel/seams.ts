@@ -19,6 +19,9 @@ import {
 import { futex_unqueue, type FutexUnqueue } from "./futex/core.js";
 import { futex2_requeue_flags, type Futex2RequeueFlags } from "./futex/futex2.js";
 import { futex_node_invalid, type FutexNodeInvalid } from "./futex/numa.js";
+import { FUTEX_HASH_FREE_IN_MMPUT, type FutexHashFreeSite } from "./futex/private.js";
+import { futex_hash_allocate_wait, type FutexHashAllocateWait } from "./futex/resize_wait.js";
+import { bad_fork_cancel_cgroup, type CopyProcessFutexFail } from "./fork_error.js";
 import { futex_lock_pi_forget_exiting, type FutexLockPiRetry } from "./futex/pi.js";
 import { requeue_pi_wake_futex, type RequeuePiWakeFutex } from "./futex/requeue_pi.js";
 
@@ -45,6 +48,13 @@ export interface Seams {
   futexNodeInvalid: FutexNodeInvalid;
   /** sys_futex_requeue: the two futex_waitv entries' flags must match (19f94b390586) */
   futex2RequeueFlags: Futex2RequeueFlags;
+  // -- lifecycle --
+  /** futex_hash_free's caller: __mmput (v7.2) or __mmdrop (e703b7e24750) */
+  futexHashFreeSite: FutexHashFreeSite;
+  /** futex_hash_allocate: how a custom request waits for the previous replacement */
+  futexHashAllocateWait: FutexHashAllocateWait;
+  /** copy_process: the unwind after futex_hash_allocate_default() failed */
+  copyProcessFutexFail: CopyProcessFutexFail;
   /** futex_lock_pi: the exiting owner pointer after wait_for_owner_exiting, before the retry */
   futexLockPiRetry: FutexLockPiRetry;
   /** requeue_pi_wake_futex: wake a requeue-PI waiter the requeue took the PI futex for */
@@ -64,6 +74,9 @@ export const V7_2: Seams = {
   futexUnqueue: futex_unqueue,
   futexNodeInvalid: futex_node_invalid,
   futex2RequeueFlags: futex2_requeue_flags,
+  futexHashFreeSite: FUTEX_HASH_FREE_IN_MMPUT,
+  futexHashAllocateWait: futex_hash_allocate_wait,
+  copyProcessFutexFail: bad_fork_cancel_cgroup,
   futexLockPiRetry: futex_lock_pi_forget_exiting,
   requeuePiWakeFutex: requeue_pi_wake_futex,
 };

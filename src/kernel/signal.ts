@@ -1,12 +1,15 @@
 // Signals as futex code sees them: SIGKILL ends the thread group (each thread at its next return
-// to user space; interruptible sleeps are cut short); SIGUSR1 is caught without SA_RESTART.
+// to user space; interruptible sleeps are cut short); SIGUSR1 is caught (with SA_RESTART once
+// `sigaction restart` installed it so); a group stop (SIGSTOP then SIGCONT) interrupts without
+// running a handler. The syscall restart rules of arch_do_signal_or_restart() are here too.
 import type { Kernel } from "./kernel.js";
+import { EINTR, ERESTART_RESTARTBLOCK, ERESTARTNOHAND, ERESTARTSYS } from "./errno.js";
 import { do_exit } from "./exit.js";
 import type { KGen } from "./sched.js";
 import type { Task } from "./task.js";
 import { SIGNAL_HANDLER_IP } from "./vdso.js";
 
-export type SignalName = "kill" | "usr1";
+export type SignalName = "kill" | "usr1" | "stop";
 
 /**
  * A user access that faults (its page was unmapped meanwhile): SIGSEGV with no handler kills the
@@ -19,7 +22,35 @@ export function force_sigsegv(t: Task): null {
 
 export function send_signal(t: Task, sig: SignalName): void {
   if (sig === "kill") t.group.killed = true;
-  else t.sigusr1 = true;
+  else if (sig === "usr1") t.sigusr1 = true;
+  // a group stop reaches every thread of the group (do_signal_stop, then SIGCONT)
+  else for (const o of t.group.tasks) o.jobStop = true;
+}
+
+/** The -ERESTART* codes (kernel-internal; user space never sees them). */
+export function is_restart_code(ret: number): boolean {
+  return ret <= ERESTARTSYS && ret >= ERESTART_RESTARTBLOCK;
+}
+
+/**
+ * arch_do_signal_or_restart()'s syscall restart, for a syscall that returned a -ERESTART* code:
+ * with a handler to run (SIGUSR1), -ERESTARTSYS restarts only with SA_RESTART and
+ * -ERESTARTNOHAND / -ERESTART_RESTARTBLOCK become -EINTR; with none (a group stop and SIGCONT),
+ * every code restarts, -ERESTART_RESTARTBLOCK through the restart block (restart_syscall()).
+ * Returns the value user space gets, or the restarted call's code. A fatal signal leaves the
+ * code alone: the task exits on its way out.
+ */
+export function syscall_restart(k: Kernel, t: Task, ret: number): number | KGen<number | null> {
+  if (t.group.killed) return ret;
+  const handler = t.sigusr1;
+  if (handler && (ret === ERESTARTNOHAND || ret === ERESTART_RESTARTBLOCK || (ret === ERESTARTSYS && !t.group.saRestart))) return EINTR;
+  // the handler (if any) runs in user space, the stop ends with SIGCONT; then the call again
+  k.hooks.userReturn(t);
+  t.sigusr1 = false;
+  t.jobStop = false;
+  const again = ret === ERESTART_RESTARTBLOCK ? t.restartBlock : t.restartSyscall;
+  if (!again) return EINTR;
+  return again();
 }
 
 /**
@@ -30,6 +61,7 @@ export function exit_to_user_mode(_k: Kernel, t: Task): KGen<null> | null {
   _k.hooks.userReturn(t);
   if (t.group.killed && !t.exiting) return do_exit(_k, t);
   t.sigusr1 = false; // handler ran
+  t.jobStop = false; // stopped and continued
   return null;
 }
 
@@ -46,6 +78,12 @@ export function* exit_to_user_mode_loop(k: Kernel, t: Task): KGen<boolean> {
     if (t.group.killed) {
       if (!t.exiting) yield* do_exit(k, t);
       return false;
+    }
+    if (!t.sigusr1) {
+      // a group stop: do_signal_stop() until SIGCONT; no handler, the registers stay
+      t.jobStop = false;
+      yield "do_signal_stop: stopped until SIGCONT";
+      continue;
     }
     // arch_do_signal_or_restart(): handle_signal() builds the frame; regs->ip = handler
     t.sigusr1 = false;

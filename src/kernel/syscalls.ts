@@ -8,10 +8,13 @@ import type { KGen } from "./sched.js";
 import { force_sigsegv } from "./signal.js";
 import { tidOf, type Task } from "./task.js";
 import { clone_thread, fork_process } from "./fork.js";
+import { clone_vm } from "./clone_vm.js";
 import { do_exit } from "./exit.js";
 import { do_execve } from "./exec.js";
 import { get_futex_key } from "./futex/core.js";
-import { futex_wait, futex_wake } from "./futex/waitwake.js";
+import { futex_wait, futex_wait_timed, futex_wake } from "./futex/waitwake.js";
+import { TimerExpiry } from "./futex/timeout.js";
+import { EINVAL, ENOSYS } from "./errno.js";
 import { sys_get_robust_list, sys_set_robust_list } from "./futex/robust.js";
 import { robust_mutex_precondition, user_robust_init, user_robust_lock, user_robust_pending, user_robust_unlock } from "./robust_user.js";
 import { futex_requeue } from "./futex/requeue.js";
@@ -44,6 +47,11 @@ export function uval(v: Value): number {
 function unmapped(t: Task, ...addrs: Addr[]): string | null {
   for (const a of addrs) if (!t.mm?.as.regions.has(a.region)) return `m${a.region} is not mapped`;
   return null;
+}
+
+/** a TID word the kernel stores into (put_user of a u32): the simulator's memory is words */
+function misaligned(a: Addr): string | null {
+  return a.off % 4 ? `m${a.region}+${a.off} is not 4-byte aligned` : null;
 }
 
 function newTaskName(k: Kernel, _t: Task, { child }: { child: number }): string | null {
@@ -144,6 +152,39 @@ export const SYSCALLS: { [N in SyscallName]: Syscall<N> } = {
     run: (k, t, { addr, addr2, nr_wake, nr_requeue, value, shared }) => futex_cmp_requeue_pi(k, t, uaddr(addr), uaddr(addr2), shared, nr_wake, nr_requeue, uval(value)),
   },
   exec: { run: (k, t, { fail }) => do_execve(k, t, fail) },
+  futex_wait_timeout: {
+    precondition: (_k, t, { addr }) => unmapped(t, addr),
+    *run(k, t, { addr, value, clock, shared }) {
+      // sys_futex: futex_init_timeout() checks the timespec first (-EINVAL), then do_futex()
+      // refuses FUTEX_CLOCK_REALTIME on anything but the *_BITSET / PI2 / REQUEUE_PI waits
+      if (clock === "bad_nsec") return EINVAL;
+      if (clock === "rel_realtime") return ENOSYS;
+      const key = get_futex_key(t, uaddr(addr), shared);
+      if (typeof key === "number") return key;
+      return yield* futex_wait_timed(k, t, uaddr(addr), uval(value), shared, key, new TimerExpiry(clock));
+    },
+  },
+  spawn_cleartid: {
+    precondition: (k, t, { child, ctid }) => newTaskName(k, t, { child }) ?? unmapped(t, ctid) ?? misaligned(ctid),
+    run: (k, t, { child, ctid }) => clone_thread(k, t, child, uaddr(ctid)),
+  },
+  clone_vm: { precondition: newTaskName, run: (k, t, { child }) => clone_vm(k, t, child, false) },
+  vfork: { precondition: newTaskName, run: (k, t, { child }) => clone_vm(k, t, child, true) },
+  set_tid_address: {
+    precondition: (_k, _t, { tidptr }) => misaligned(tidptr),
+    run: (_k, t, { tidptr }) =>
+      instant(() => {
+        t.clear_child_tid = uaddr(tidptr);
+        return t.tid;
+      }),
+  },
+  sigaction: {
+    run: (_k, t, { restart }) =>
+      instant(() => {
+        t.group.saRestart = restart;
+        return 0;
+      }),
+  },
   exit: { run: (k, t) => do_exit(k, t) },
   // FUTEX_WAKE_OP and futex2
   futex_wake_op: {

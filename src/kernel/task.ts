@@ -1,7 +1,8 @@
 // Tasks and thread groups (task_struct / signal_struct, the parts futex code touches).
 import type { Mm } from "./mm.js";
-import { Mutex, type LockOwner, type KGen, type Wait } from "./sched.js";
+import { Mutex, SpinLock, type LockOwner, type KGen, type Wait } from "./sched.js";
 import type { RcuReader } from "./rcu.js";
+import type { HrtimerSleeper } from "./futex/timeout.js";
 import type { FutexPiState } from "./futex/pi_state.js";
 
 export type TaskState =
@@ -15,6 +16,10 @@ export class ThreadGroup {
   readonly tasks = new Set<Task>();
   /** SIGKILL delivered to the group: every thread exits at its next return to user space */
   killed = false;
+  /** the SIGUSR1 handler was installed with SA_RESTART (sighand, shared by the threads) */
+  saRestart = false;
+  /** current->sighand->siglock */
+  readonly siglock = new SpinLock("sighand->siglock");
   constructor(readonly tgid: number) {}
 }
 
@@ -56,8 +61,16 @@ export class Task implements LockOwner, RcuReader {
   preemptCount = 0;
   rcuDepth = 0;
   rcuExits = 0;
-  /** pending caught signal (SIGUSR1, handler without SA_RESTART) */
+  /** pending caught signal (SIGUSR1; its handler has SA_RESTART when group.saRestart) */
   sigusr1 = false;
+  /** a group stop (SIGSTOP, then SIGCONT) is pending: no handler runs, interrupted calls restart */
+  jobStop = false;
+  /** the syscall in flight from its start (the arch restart: ip -= 2, ax = orig_ax) */
+  restartSyscall: (() => KGen<number | null>) | null = null;
+  /** current->restart_block's function (set_restart_fn), for -ERESTART_RESTARTBLOCK */
+  restartBlock: (() => KGen<number | null>) | null = null;
+  /** the armed futex timer of the wait in flight (futex/timeout.ts), if any */
+  timer: HrtimerSleeper | null = null;
   /** index in Verdict.syscalls of the event in flight, -1 for none */
   inFlight = -1;
   /** preemption points spent in the event in flight */
@@ -78,6 +91,12 @@ export class Task implements LockOwner, RcuReader {
    * (a spurious wakeup: woken while still queued, as the v4 resize woke its old table's waiters).
    */
   wakeup = false;
+  /** tsk->clear_child_tid (CLONE_CHILD_CLEARTID, set_tid_address): 0 for none */
+  clear_child_tid = 0;
+  /** tsk->vfork_done: the vfork parent's completion, until mm_release completes it */
+  vfork_done: { done: boolean } | null = null;
+  /** set_current_state() to a sleeping state outside a sleep (prepare_to_wait_event): where, else null */
+  stateSetAt: string | null = null;
   /** the exit path has started (do_exit) */
   exiting = false;
   exitCode = 0;
@@ -116,7 +135,7 @@ export class Task implements LockOwner, RcuReader {
   }
 
   signalPending(): boolean {
-    return this.group.killed || this.sigusr1;
+    return this.group.killed || this.sigusr1 || this.jobStop;
   }
 }
 

@@ -3,7 +3,7 @@
 // warning in futex_pivot_pending()". A wake sets WQ_FLAG_WOKEN on every entry waiting on that
 // variable; wait_woken() sleeps only while the flag is clear and clears it when it returns.
 import type { Kernel } from "./kernel.js";
-import { waitUntil, type KGen, type LockOwner } from "./sched.js";
+import { might_sleep, waitUntil, type KGen, type LockOwner } from "./sched.js";
 
 /** A wait_queue_entry on var_waitqueue(var). */
 export class VarWaitEntry {
@@ -34,7 +34,8 @@ export function wake_up_var(k: Kernel, var_: object): void {
 }
 
 /** wait_woken(entry, TASK_UNINTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT) */
-export function* wait_woken(e: VarWaitEntry, label: string): KGen {
+export function* wait_woken(k: Kernel, e: VarWaitEntry, label: string): KGen {
+  might_sleep(k, e.owner, "schedule");
   yield* waitUntil(label, () => e.woken, "uninterruptible");
   e.woken = false;
 }

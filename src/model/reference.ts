@@ -19,11 +19,13 @@ import type { Addr, Event, Program } from "../program/types.js";
 import { futexKey, type Key } from "./keys.js";
 import { Files, Page, regionAddress, Space } from "./memory.js";
 import { Unsupported } from "./errors.js";
-import { EAGAIN, EINTR, ENOMEM } from "../kernel/errno.js";
+import { EAGAIN, ENOMEM } from "../kernel/errno.js";
 import { MAX_SLOTS, Proc, Group, MTask, tidOf, uval, type ModelSyscall, type ModelVerdict, type ModelOptions, type Waiter } from "./state.js";
 
 import { RobustModel, NODE_OFFSET } from "./robust.js";
 import { Futex2Model } from "./futex2.js";
+import { TimeoutModel } from "./timeout.js";
+import { MmReleaseModel } from "./mm_release.js";
 
 export { Unsupported };
 export * from "./state.js";
@@ -54,6 +56,8 @@ export class Model {
   readonly queue: Waiter[] = [];
   readonly robust: RobustModel;
   readonly futex2: Futex2Model;
+  readonly timeouts = new TimeoutModel(this);
+  readonly mmRelease = new MmReleaseModel(this);
   private nextProc = 0;
   private readonly maxSlots: number;
 
@@ -96,6 +100,10 @@ export class Model {
         return this.runEvent(t);
       case "signal":
         return this.signal(t, ev.args.sig);
+      case "timeout":
+        return this.timeouts.timeout(t);
+      case "sigstop":
+        return this.timeouts.stop(t);
     }
     return unmodelled(ev);
   }
@@ -121,6 +129,13 @@ export class Model {
       case "spawn":
       case "fork":
         return !this.tasks.has(ev.args.child);
+      case "spawn_cleartid":
+        return !this.tasks.has(ev.args.child) && t.proc.space.mapped(ev.args.ctid) && ev.args.ctid.off % 4 === 0;
+      case "clone_vm":
+      case "vfork":
+        return !this.tasks.has(ev.args.child);
+      case "set_tid_address":
+        return ev.args.tidptr.off % 4 === 0;
       case "munmap":
         return t.proc.space.regions.has(ev.args.region);
       case "mmap":
@@ -170,8 +185,10 @@ export class Model {
         return this.setRet(i, 0);
       case "load":
         return this.setRet(i, sp.read(ev.args.addr));
-      case "spawn": {
+      case "spawn":
+      case "spawn_cleartid": {
         const c = this.newTask(ev.args.child, t.group, t.proc);
+        if (ev.op === "spawn_cleartid") this.mmRelease.spawned(c, ev.args.ctid);
         // the thread count the kernel sizes the hash by does not include the new thread yet, and
         // still includes a zombie leader (signal->nr_threads drops in __exit_signal, at reaping)
         t.proc.slots.onThreadCreate(t.group.tasks.size - 1 + (this.zombieLeader(t.group) ? 1 : 0), this.cpus);
@@ -179,10 +196,27 @@ export class Model {
       }
       case "fork": {
         const c = this.newTask(ev.args.child, new Group(tidOf(ev.args.child)), this.newProc(sp.copy()));
+        c.group.saRestart = t.group.saRestart; // the handlers are copied
         return this.setRet(i, c.tid);
       }
-      case "futex_wait":
-        return this.futexWait(t, i, ev.args.addr, uval(ev.args.value), ev.args.shared);
+      case "futex_wait": {
+        const { addr, value, shared } = ev.args;
+        t.wait = { addr, val: uval(value), shared, expiry: null };
+        this.futexWait(t, i, addr, uval(value), shared);
+        if (t.state !== "waiting") t.wait = null;
+        return;
+      }
+      case "futex_wait_timeout":
+        return this.timeouts.wait(t, i, ev.args);
+      case "sigaction":
+        t.group.saRestart = ev.args.restart;
+        return this.setRet(i, 0);
+      case "set_tid_address":
+        t.clearTid = ev.args.tidptr;
+        return this.setRet(i, t.tid);
+      case "clone_vm":
+      case "vfork":
+        return this.mmRelease.cloneVm(t, i, ev.args.child, ev.op === "vfork");
       case "futex_wake": {
         const { addr, nr_wake, shared } = ev.args;
         const key = futexKey(t.proc.id, sp, addr, shared);
@@ -258,7 +292,7 @@ export class Model {
     return unmodelled(ev);
   }
 
-  private newTask(id: number, g: Group, proc: Proc): MTask {
+  newTask(id: number, g: Group, proc: Proc): MTask {
     const c = new MTask(id, g, proc);
     g.tasks.add(c);
     this.tasks.set(id, c);
@@ -396,7 +430,9 @@ export class Model {
     const leader = t.tid === t.group.tgid ? undefined : [...this.tasks.values()].find((o) => o !== t && o.tid === t.group.tgid);
     if (leader) [t.tid, leader.tid] = [leader.tid, t.tid];
     this.robust.release(t);
+    this.mmRelease.release(t);
     t.userHead = 0;
+    t.group.saRestart = false; // the new program's handler has no SA_RESTART
     t.proc = this.newProc(new Space());
     t.execOthers = [];
     t.state = "user";
@@ -407,6 +443,7 @@ export class Model {
   doExit(t: MTask): void {
     t.lockOp = null;
     this.robust.release(t);
+    this.mmRelease.release(t);
     t.state = "exited";
     t.group.tasks.delete(t);
     if (t.entry >= 0) this.setRet(t.entry, null);
@@ -426,20 +463,24 @@ export class Model {
       case "slots":
         return true;
       case "waiting":
-        return t.usr1 || t.group.killed;
+        return t.usr1 || t.group.killed || t.stopped || t.wait?.expiry?.passed === true;
       case "exec":
         return t.execOthers.every((o) => o.state === "exited");
+      case "vfork":
+        return t.vforkChild === null || t.group.killed;
       default:
         return false;
     }
   }
 
   /** The event in flight on t gets back to user space with `ret`; a killed task exits instead. */
-  private returnToUser(t: MTask, ret: number | null, alt?: (number | null)[]): void {
+  returnToUser(t: MTask, ret: number | null, alt?: (number | null)[]): void {
     if (t.group.killed) return this.doExit(t);
     this.setRet(t.entry, ret, alt);
     t.state = "user";
     t.usr1 = false;
+    t.stopped = false;
+    t.wait = null;
     t.entry = -1;
     t.maybeReturned = false;
   }
@@ -462,6 +503,7 @@ export class Model {
           // FUTEX_WAIT returned 0 to the lock loop in user space: a pending caught signal's
           // handler runs there, so it cannot cut the next sleep short
           t.usr1 = false;
+          t.stopped = false;
           t.state = "user";
           return this.robust.lockLoop(t); // the robust lock re-reads its word
         }
@@ -473,10 +515,11 @@ export class Model {
         if (t.lockOp) {
           // -EINTR inside robust_lock: the handler runs, the lock loop goes on
           t.usr1 = false;
+          t.stopped = false;
           t.state = "user";
           return this.robust.lockLoop(t);
         }
-        return this.returnToUser(t, EINTR);
+        return this.timeouts.interrupted(t);
       }
       case "exiting":
         return this.doExit(t);
@@ -484,6 +527,12 @@ export class Model {
         return this.finishExec(t);
       case "slots":
         return this.returnToUser(t, this.out[t.entry]!.ret);
+      case "vfork": {
+        const c = t.vforkChild;
+        if (c) c.vforkParent = null; // killed first: child->vfork_done = NULL
+        t.vforkChild = null;
+        return this.returnToUser(t, this.out[t.entry]!.ret);
+      }
     }
   }
 

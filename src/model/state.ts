@@ -1,6 +1,6 @@
 // The reference model's state: processes, thread groups, tasks and waiters, and the TID
 // convention it shares with the simulator's contract (DESIGN §4-5); errnos: src/kernel/errno.ts.
-import type { Value } from "../program/types.js";
+import type { Addr, Value } from "../program/types.js";
 import type { Key } from "./keys.js";
 import type { Space } from "./memory.js";
 import { Slots } from "./slots.js";
@@ -53,6 +53,8 @@ export class Proc {
 export class Group {
   readonly tasks = new Set<MTask>();
   killed = false;
+  /** the SIGUSR1 handler has SA_RESTART (`sigaction restart`) */
+  saRestart = false;
   /** the leader's TID (a group keeps it when exec's de_thread hands it to another thread) */
   constructor(readonly tgid: number) {}
 }
@@ -69,6 +71,8 @@ export type TaskState =
   | "exec"
   /** SET_SLOTS waiting for the old hash to die (needs grace periods) */
   | "slots"
+  /** a vfork parent waiting for its child's exec or exit */
+  | "vfork"
   | "exited";
 
 export class MTask {
@@ -76,6 +80,16 @@ export class MTask {
   /** index of the syscall in flight in the verdict, -1 for none */
   entry = -1;
   usr1 = false;
+  /** a vfork parent: the child it waits for (null once the child let go of the space) */
+  vforkChild: MTask | null = null;
+  /** a vfork child: the parent waiting for it */
+  vforkParent: MTask | null = null;
+  /** clear_child_tid (spawn_cleartid, set_tid_address), null: none */
+  clearTid: Addr | null = null;
+  /** a group stop (`sigstop`) interrupted its wait */
+  stopped = false;
+  /** the wait in flight, what a restart re-runs (expiry: a timed wait's, null for an untimed one) */
+  wait: { addr: Addr; val: number; shared: boolean; expiry: { passed: boolean } | null } | null = null;
   /** woken, and some scheduling since may or may not have let it return */
   maybeReturned = false;
   /** exec: the threads it killed */

@@ -128,6 +128,20 @@ export const EVENT_KINDS = [
   { name: "waitv_entry", form: "syscall", args: [addr("addr"), value, size, priv, numa], group: "futex", doc: "user space: append a struct futex_waitv {val, uaddr, flags} to this task's array (used by futex_waitv and futex2_requeue)" },
   { name: "futex_waitv", form: "syscall", args: [], group: "futex", doc: "futex_waitv(the task's array, its length): returns the index of a woken entry; the array is then emptied" },
   { name: "futex2_requeue", form: "syscall", args: [count("nr_wake"), count("nr_requeue")], group: "futex", doc: "futex_requeue(2) (futex2) on the first two entries of the task's futex_waitv array (entry 0's val is the CMP value); the array is then emptied" },
+  // timeouts and syscall restarts (lifecycle)
+  {
+    name: "futex_wait_timeout", form: "syscall", group: "futex",
+    doc: "a timed wait: rel = FUTEX_WAIT, abs = FUTEX_WAIT_BITSET, abs_realtime = FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME (the expiry passes at `timeout tN`); rel_realtime = FUTEX_WAIT|FUTEX_CLOCK_REALTIME (-ENOSYS); bad_nsec = tv_nsec 1e9 (-EINVAL)",
+    args: [addr("addr"), value, { name: "clock", k: "enum", values: ["rel", "abs", "abs_realtime", "rel_realtime", "bad_nsec"] }, shared],
+  },
+  { name: "timeout", form: "control", taskOperand: true, args: [], group: "futex", doc: "the clock passes the expiry of tN's timed wait: its timer fires (now if started, else when it starts)" },
+  { name: "sigaction", form: "syscall", args: [{ name: "restart", k: "flag", word: "restart" }], group: "task", doc: "rt_sigaction(SIGUSR1): a handler, with SA_RESTART when `restart` (shared by the thread group)" },
+  { name: "sigstop", form: "control", taskOperand: true, args: [], group: "task", doc: "SIGSTOP then SIGCONT to tN's thread group: interrupted calls restart (no handler runs)" },
+  // clear_child_tid (lifecycle)
+  { name: "spawn_cleartid", form: "syscall", args: [task("child", "creates"), addr("ctid")], group: "task", doc: "pthread_create's clone: a thread with CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID on the word (its TID is stored there; at exit 0 and a shared FUTEX_WAKE)" },
+  { name: "clone_vm", form: "syscall", args: [task("child", "creates")], group: "task", doc: "clone(CLONE_VM) without CLONE_THREAD: a new process on the same mm (allocates the default private hash)" },
+  { name: "vfork", form: "syscall", args: [task("child", "creates")], group: "task", doc: "vfork: a new process on the same mm; the parent sleeps until the child execs or exits" },
+  { name: "set_tid_address", form: "syscall", args: [addr("tidptr")], group: "task", doc: "set_tid_address(tidptr): clear_child_tid = tidptr; returns the TID" },
   // PI futexes and requeue-PI (appended)
   { name: "futex_lock_pi", form: "syscall", args: [addr("addr"), shared], group: "pi", doc: "FUTEX_LOCK_PI(_PRIVATE): take a PI futex (word = TID), blocking on its rt_mutex" },
   { name: "futex_trylock_pi", form: "syscall", args: [addr("addr"), shared], group: "pi", doc: "FUTEX_TRYLOCK_PI(_PRIVATE): take a PI futex or -EAGAIN (-EWOULDBLOCK)" },

@@ -5,8 +5,8 @@ import { EVENT_KINDS, kindsNamed, type EventKind } from "./events.js";
 
 export const TARGET_EVENTS: Readonly<Record<string, readonly EventKind[]>> = {
   all: EVENT_KINDS,
-  "hash-resize": kindsNamed(["mmap", "store", "spawn", "futex_wait", "futex_wake", "futex_requeue", "futex_cmp_requeue", "hash_set_slots", "hash_get_slots", "exit", "step", "run", "cpu", "gp", "fail_alloc"]),
-  "fork-lifecycle": kindsNamed(["mmap", "store", "spawn", "fork", "futex_wait", "futex_wake", "hash_set_slots", "exec", "exit", "signal", "step", "run", "cpu", "gp", "fail_alloc"]),
+  "hash-resize": kindsNamed(["mmap", "store", "spawn", "futex_wait", "futex_wake", "futex_requeue", "futex_cmp_requeue", "hash_set_slots", "hash_get_slots", "exit", "step", "run", "cpu", "gp", "fail_alloc", "futex_wait_timeout", "timeout"]),
+  "fork-lifecycle": kindsNamed(["mmap", "store", "spawn", "fork", "futex_wait", "futex_wake", "hash_set_slots", "exec", "exit", "signal", "step", "run", "cpu", "gp", "fail_alloc", "spawn_cleartid", "set_tid_address", "clone_vm", "vfork", "sigstop"]),
   "robust-unlock": kindsNamed(["mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "robust_init", "robust_lock", "robust_unlock", "exit", "step", "run", "cpu", "irq", "signal", "gp"]),
   // FUTEX_WAKE_OP, futex2 (sizes, NUMA node words), futex_waitv, across threads and processes
   futex2: kindsNamed([

@@ -12,6 +12,7 @@ export const FINDING_KINDS = [
   "lost-waiter",
   "hung-task",
   "warn",
+  "sleep-in-atomic",
 ] as const;
 
 export type FindingKind = (typeof FINDING_KINDS)[number];

@@ -1,7 +1,7 @@
 // The sanitizers of one run, as the kernel's Hooks: KASAN and kmemleak (kasan.ts), the private
-// hash refcount (refcount.ts), lost waiters (waiters.ts), the robust list (robust.ts), PI state
-// and rt_mutex waiters (pi.ts). Each owns
-// its shadow state. The executor builds one per run and asks for the end-of-run checks.
+// hash refcount (refcount.ts), lost waiters (waiters.ts), the robust list (robust.ts), sleeping in
+// atomic context (atomic_sleep.ts), PI state and rt_mutex waiters (pi.ts). Each owns its shadow
+// state. The executor builds one per run and asks for the end-of-run checks.
 import type { KObj } from "../kernel/alloc.js";
 import { WordTag, type Hooks, type Observe, type RobustUserOp } from "../kernel/hooks.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -11,6 +11,7 @@ import type { LockOwner } from "../kernel/sched.js";
 import type { Task } from "../kernel/task.js";
 import type { FutexKey, FutexQ } from "../kernel/futex/hb.js";
 import { FUTEX_TID_MASK } from "../program/types.js";
+import { AtomicSleepCheck } from "./atomic_sleep.js";
 import { Kasan, callers, describeObj } from "./kasan.js";
 import { RefcountShadow } from "./refcount.js";
 import { RobustShadow, robust_meta_trusted } from "./robust.js";
@@ -25,6 +26,7 @@ export class Sanitizers implements Hooks {
   private readonly sleeping: Sleepers;
   private readonly robust: RobustShadow;
   private readonly tags = new WordTags();
+  private readonly atomicSleep: AtomicSleepCheck;
   private readonly pi: PiShadow;
 
   constructor(
@@ -36,6 +38,7 @@ export class Sanitizers implements Hooks {
     this.refs = new RefcountShadow(k);
     this.sleeping = new Sleepers(k);
     this.robust = new RobustShadow(k, this.tags);
+    this.atomicSleep = new AtomicSleepCheck(k);
     this.pi = new PiShadow(k);
   }
 
@@ -117,6 +120,13 @@ export class Sanitizers implements Hooks {
   }
   mmapCopied(from: AddressSpace, to: AddressSpace): void {
     this.tags.copied(from, to);
+  }
+
+  mightSleep(ctx: LockOwner, fn: string): void {
+    this.atomicSleep.mightSleep(ctx, fn);
+  }
+  lockRelease(ctx: LockOwner, lock: string, held: boolean): void {
+    this.atomicSleep.lockRelease(ctx, lock, held);
   }
 
   sleepers(): Iterable<FutexQ> {

@@ -257,7 +257,7 @@ export function* wait_for_owner_exiting(k: Kernel, t: Task, ret: number, exiting
   try {
     if (ret !== EBUSY) return k.warnOn(exiting !== null, "WARN_ON_ONCE(exiting)", t);
     if (!exiting) return k.warnOn(true, "WARN_ON_ONCE(ret == -EBUSY && !exiting)", t);
-    yield* mutex_lock(t, exiting.futexExitMutex);
+    yield* mutex_lock(k, t, exiting.futexExitMutex);
     mutex_unlock(t, exiting.futexExitMutex);
   } finally {
     t.frames.pop();

@@ -191,6 +191,24 @@ export function futex_hash_free(k: Kernel, ctx: LockOwner, mm: Mm): void {
   });
 }
 
+/**
+ * The futexHashFreeSite seam: where the mm's futex hashes go, in __mmput (with the address
+ * space, from the last user) or in __mmdrop (with the struct, from the last mm_count reference,
+ * which may be the lazy-TLB one dropped by finish_task_switch with preemption disabled).
+ */
+export interface FutexHashFreeSite {
+  readonly __mmput: (k: Kernel, ctx: LockOwner, mm: Mm) => void;
+  readonly __mmdrop: (k: Kernel, ctx: LockOwner, mm: Mm) => void;
+}
+
+const nothing = (): void => {};
+
+/** v7.2 (d9b05321e21e "futex: Move futex_hash_free() back to __mmput()"). */
+export const FUTEX_HASH_FREE_IN_MMPUT: FutexHashFreeSite = { __mmput: futex_hash_free, __mmdrop: nothing };
+
+/** e703b7e24750 "futex: Move futex cleanup to __mmdrop()" (until d9b05321e21e). */
+export const FUTEX_HASH_FREE_IN_MMDROP_e703b7e24750: FutexHashFreeSite = { __mmput: nothing, __mmdrop: futex_hash_free };
+
 /** futex_hash_get_slots(): hash_mask + 1 of a hash with buckets, else 0 (none or global). */
 export function* futex_hash_get_slots(k: Kernel, t: Task): KGen<number> {
   t.frames.push("futex_hash_get_slots");

@@ -11,7 +11,6 @@ import type { Mm } from "../mm.js";
 import { alloc_percpu, free_percpu, this_cpu_inc } from "../percpu.js";
 import { mutex_lock, mutex_unlock, type KGen } from "../sched.js";
 import type { Task } from "../task.js";
-import { add_var_wait_queue, remove_var_wait_queue, wait_woken } from "../waitvar.js";
 import { EBUSY, EINVAL, ENOMEM } from "../errno.js";
 import { __futex_hash } from "./private.js";
 import { futex_hb_lock, futex_hb_unlock, futex_hb_waiters_dec, futex_hb_waiters_inc } from "./hb.js";
@@ -95,7 +94,7 @@ export function* __futex_pivot_hash(k: Kernel, t: Task, mm: Mm, nw: FutexPrivate
 export function* futex_pivot_hash(k: Kernel, t: Task, mm: Mm): KGen {
   t.frames.push("futex_pivot_hash");
   try {
-    yield* mutex_lock(t, mm.futex.lock);
+    yield* mutex_lock(k, t, mm.futex.lock);
     yield "futex_pivot_hash: read mm->futex.phash.hash_new";
     k.hooks.access(mm, "mm->futex.phash.hash_new", t);
     const fph = mm.futex.hash_new;
@@ -119,7 +118,7 @@ export type FutexPivotPending = (k: Kernel, t: Task, mm: Mm) => KGen<boolean>;
 export function* futex_pivot_pending(k: Kernel, t: Task, mm: Mm): KGen<boolean> {
   t.frames.push("futex_pivot_pending");
   try {
-    yield* mutex_lock(t, mm.futex.lock);
+    yield* mutex_lock(k, t, mm.futex.lock);
     yield "futex_pivot_pending: read mm->futex.phash.hash_new";
     k.hooks.access(mm, "mm->futex.phash.hash_new", t);
     let r = true;
@@ -179,13 +178,6 @@ function kvzalloc_fph(k: Kernel, t: Task, mm: Mm, slots: number, custom: boolean
   return k.heap.alloc(new FutexPrivateHash(slots, slots ? slots - 1 : 0, mm, custom), t);
 }
 
-/** The open-coded wait [2026]: sleep until futex_pivot_pending() allows the prctl to go on. */
-function* futex_hash_allocate_wait(k: Kernel, t: Task, mm: Mm): KGen {
-  const e = add_var_wait_queue(k, t, mm);
-  yield "futex_hash_allocate: add_wait_queue(__var_waitqueue(mm)); smp_mb()";
-  while (!(yield* k.seams.futexPivotPending(k, t, mm))) yield* wait_woken(e, "futex_hash_allocate: wait_woken(TASK_UNINTERRUPTIBLE)");
-  remove_var_wait_queue(k, e);
-}
 
 /**
  * futex_hash_allocate(hash_slots, flags): 0, -EINVAL (1 or not a power of two), -EBUSY (the
@@ -263,8 +255,8 @@ export function* futex_hash_install(k: Kernel, t: Task, mm: Mm, first: FutexPriv
   let fph: FutexPrivateHash | null = first;
   for (;;) {
     // only the prctl waits and retries; clone() is never delayed
-    if (custom) yield* futex_hash_allocate_wait(k, t, mm);
-    yield* mutex_lock(t, mm.futex.lock);
+    if (custom) yield* k.seams.futexHashAllocateWait(k, t, mm);
+    yield* mutex_lock(k, t, mm.futex.lock);
     yield "futex_hash_allocate: read mm->futex.phash.{hash,hash_new}";
     k.hooks.observe?.(OBS.HASH_ALLOC, t, mm);
     let to_free: FutexPrivateHash | null = null;
@@ -307,7 +299,7 @@ export function* futex_hash_install(k: Kernel, t: Task, mm: Mm, first: FutexPriv
  * futex_hash() looks any more. No request waits, none is "lesser": the last one wins.
  */
 export function* futex_hash_install_v4(k: Kernel, t: Task, mm: Mm, fph: FutexPrivateHash, _custom: boolean): KGen<number> {
-  yield* mutex_lock(t, mm.futex.lock); // down_write(&mm->futex_hash_lock)
+  yield* mutex_lock(k, t, mm.futex.lock); // down_write(&mm->futex_hash_lock)
   yield "futex_hash_allocate: old = mm->futex_hash_bucket";
   k.hooks.access(mm, "mm->futex_hash_bucket", t);
   const old = mm.futex.hash;
