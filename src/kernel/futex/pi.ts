@@ -362,6 +362,9 @@ export function* sys_futex_lock_pi(k: Kernel, t: Task, uaddr: number, shared: bo
     // the handler runs and the syscall restarts (-ERESTARTNOINTR ignores SA_RESTART)
     k.hooks.userReturn(t);
     t.sigusr1 = false;
+    // a group stop parks the task until SIGCONT (or SIGKILL) before the restart
+    if (t.signalPending()) yield new Wait("do_signal_stop: schedule()", () => !t.signalPending() || t.group.killed, "uninterruptible");
+    if (t.group.killed) return EINTR;
     yield "restart: futex_lock_pi";
   }
 }

@@ -349,6 +349,9 @@ export function* sys_futex_wait_requeue_pi(k: Kernel, t: Task, uaddr: number, va
     if (t.group.killed) return EINTR;
     k.hooks.userReturn(t);
     t.sigusr1 = false;
+    // a group stop parks the task until SIGCONT (or SIGKILL) before the restart
+    if (t.signalPending()) yield new Wait("do_signal_stop: schedule()", () => !t.signalPending() || t.group.killed, "uninterruptible");
+    if (t.group.killed) return EINTR;
     yield "restart: futex_wait_requeue_pi";
   }
 }
