@@ -11,11 +11,24 @@ import type { Event, EventOf, Program } from "../program/types.js";
 import { randomBytes, xorshift } from "../fuzzing/generative.js";
 
 /**
+ * The kinds added with PI, futex2/waitv/WAKE_OP and timeouts/restarts/clear_child_tid: the
+ * conformance programs diff them (kernel-diff corpus), the random stream does not yet. With them
+ * in, random host programs ran at 0.7-8 programs/s instead of ~40 (host runs of waits nobody
+ * wakes within the program wait out the runner's timeouts), a host run timed out, and two PI
+ * programs differed (a robust unlock meeting a PI waiter on another key type; a PI op on a word
+ * that holds TID 1, the runner's controller on the host): open, see docs/host-rules.md.
+ */
+const NOT_YET_RANDOM = [
+  "futex_wake_op", "futex2_wait", "futex2_wake", "futex2_requeue", "waitv_entry", "futex_waitv",
+  "futex_wait_timeout", "timeout", "sigaction", "sigstop", "spawn_cleartid", "set_tid_address",
+  "futex_lock_pi", "futex_trylock_pi", "futex_unlock_pi", "futex_wait_requeue_pi", "futex_cmp_requeue_pi",
+];
+/**
  * Kinds with no exact host meaning (see plan.ts), and the CLONE_VM clones: most random events
  * of their children are ones the runner's raw-syscall child cannot serve (plan.ts), and a vfork
  * parent left blocked makes the rest of a random program skip; the conformance programs cover them.
  */
-const HOST_LESS = new Set(["step", "run", "irq", "fail_alloc", "clone_vm", "vfork"]);
+const HOST_LESS = new Set(["step", "run", "irq", "fail_alloc", "clone_vm", "vfork", ...NOT_YET_RANDOM]);
 export const HOST_KINDS = EVENT_KINDS.filter((k) => !HOST_LESS.has(k.name));
 
 const PRELUDE = parse(`t0 mmap m0 anon
