@@ -6,7 +6,7 @@
 import type { Kernel } from "../kernel.js";
 import type { KGen } from "../sched.js";
 import type { Task } from "../task.js";
-import { EFAULT, ENOSYS } from "../errno.js";
+import { EFAULT, EINVAL, ENOSYS } from "../errno.js";
 import { futex_hash, futex_hash_put, get_futex_key } from "./core.js";
 import { futex_wake_mark, match_futex, type FutexHashBucket, type FutexKey } from "./hb.js";
 import { double_lock_hb, double_unlock_hb } from "./requeue.js";
@@ -86,11 +86,16 @@ export function futex_atomic_op_inuser(k: Kernel, t: Task, encoded: number, uadd
   }
 }
 
-/** Wake up to `nr` waiters of `key` on hb (locked; nr 0 still wakes one). PI waiters (-EINVAL) do not exist here. */
+/**
+ * Wake up to `nr` waiters of `key` on hb (locked; nr 0 still wakes one). A PI waiter
+ * (futex_lock_pi, futex_wait_requeue_pi) among them ends the walk with -EINVAL; the ones marked
+ * before it stay woken (they are on the wake_q already).
+ */
 function wake_matching(k: Kernel, t: Task, hb: FutexHashBucket, key: FutexKey, nr: number): number {
   let woken = 0;
   for (const q of [...hb.chain]) {
     if (!match_futex(q.key, key)) continue;
+    if (q.pi_state || q.rt_waiter) return EINVAL;
     futex_wake_mark(k, t, q);
     if (++woken >= nr) break;
   }
@@ -135,7 +140,10 @@ export function* futex_wake_op(k: Kernel, t: Task, uaddr1: number, uaddr2: numbe
         continue;
       }
       let ret = wake_matching(k, t, ref1.hb, key1, nr_wake);
-      if (op_ret > 0) ret += wake_matching(k, t, ref2.hb, key2, nr_wake2);
+      if (ret >= 0 && op_ret > 0) {
+        const ret2 = wake_matching(k, t, ref2.hb, key2, nr_wake2);
+        ret = ret2 < 0 ? ret2 : ret + ret2;
+      }
       double_unlock_hb(k, t, ref1.hb, ref2.hb);
       yield* futex_hash_put(k, t, ref2);
       yield* futex_hash_put(k, t, ref1);
