@@ -695,12 +695,33 @@ static void stop_and_continue(pid_t tgid) {
   kill(tgid, SIGCONT);
 }
 
+/* `signal tN kill`: SIGKILL ends the group at once in the simulator; on the host its threads
+ * die asynchronously, so wait until each live thread of the process is dead before the next
+ * event (else a thread of the killed group could still run it) */
+static void kill_and_wait(pid_t tgid, pid_t tid) {
+  syscall(SYS_tgkill, tgid, tid, SIGKILL);
+  struct timespec d = {0, 100000};
+  for (int spins = 0; spins * 100 < SETTLE_MS * 1000; spins++) {
+    int all = 1;
+    for (int id = 0; id < MAXT; id++) {
+      if (!T[id].exists || T[id].dead || ctl->s[id].tgid != tgid) continue;
+      char st = task_state(id);
+      if (st != 0 && st != 'Z' && st != 'X') all = 0;
+    }
+    if (all) break;
+    nanosleep(&d, NULL);
+  }
+}
+
 static void control(struct ev *e) {
   struct slot *s = &ctl->s[e->task];
   switch (e->op) {
   case OP_RUN: complete(e->task); break;
   case OP_GP: syscall(SYS_membarrier, 1 /* MEMBARRIER_CMD_GLOBAL */, 0, 0); break;
-  case OP_SIGNAL: syscall(SYS_tgkill, s->tgid, s->tid, e->a[0] ? SIGUSR1 : SIGKILL); break;
+  case OP_SIGNAL:
+    if (e->a[0]) syscall(SYS_tgkill, s->tgid, s->tid, SIGUSR1);
+    else kill_and_wait(s->tgid, s->tid);
+    break;
   case OP_TIMEOUT: wait_timed_out(e->task); break;
   case OP_SIGSTOP: stop_and_continue(s->tgid); break;
   case OP_CPU: {
