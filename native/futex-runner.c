@@ -678,20 +678,27 @@ static void wait_timed_out(int id) {
   for (int ms = 0; t->ev >= 0 && evs[t->ev].op == OP_TWAIT && ctl->s[id].done_seq != t->seq && ms < SETTLE_MS; ms++) nanosleep(&d, NULL);
 }
 
-/* `sigstop tN`: SIGSTOP to the process, until each of its live threads is stopped; then SIGCONT */
-static void stop_and_continue(pid_t tgid) {
-  kill(tgid, SIGSTOP);
+/* Wait (at most SETTLE_MS) until each live thread of process tgid is dead, or stopped too when
+ * `stopped` is set. */
+static void settle_threads(pid_t tgid, int stopped) {
   struct timespec d = {0, 100000};
   for (int spins = 0; spins * 100 < SETTLE_MS * 1000; spins++) {
     int all = 1;
     for (int id = 0; id < MAXT; id++) {
       if (!T[id].exists || T[id].dead || ctl->s[id].tgid != tgid) continue;
       char st = task_state(id);
-      if (st != 'T' && st != 't' && st != 0 && st != 'Z' && st != 'X') all = 0;
+      int done = st == 0 || st == 'Z' || st == 'X' || (stopped && (st == 'T' || st == 't'));
+      if (!done) all = 0;
     }
     if (all) break;
     nanosleep(&d, NULL);
   }
+}
+
+/* `sigstop tN`: SIGSTOP to the process, until each of its live threads is stopped; then SIGCONT */
+static void stop_and_continue(pid_t tgid) {
+  kill(tgid, SIGSTOP);
+  settle_threads(tgid, 1);
   kill(tgid, SIGCONT);
 }
 
@@ -700,17 +707,7 @@ static void stop_and_continue(pid_t tgid) {
  * event (else a thread of the killed group could still run it) */
 static void kill_and_wait(pid_t tgid, pid_t tid) {
   syscall(SYS_tgkill, tgid, tid, SIGKILL);
-  struct timespec d = {0, 100000};
-  for (int spins = 0; spins * 100 < SETTLE_MS * 1000; spins++) {
-    int all = 1;
-    for (int id = 0; id < MAXT; id++) {
-      if (!T[id].exists || T[id].dead || ctl->s[id].tgid != tgid) continue;
-      char st = task_state(id);
-      if (st != 0 && st != 'Z' && st != 'X') all = 0;
-    }
-    if (all) break;
-    nanosleep(&d, NULL);
-  }
+  settle_threads(tgid, 0);
 }
 
 static void control(struct ev *e) {
