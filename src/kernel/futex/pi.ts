@@ -353,18 +353,24 @@ function* __futex_unlock_pi(k: Kernel, t: Task, uaddr: number, shared: boolean):
   }
 }
 
-/** The event: FUTEX_LOCK_PI / FUTEX_TRYLOCK_PI, restarted after a caught signal's handler. */
-export function* sys_futex_lock_pi(k: Kernel, t: Task, uaddr: number, shared: boolean, trylock: boolean): KGen<number> {
+/**
+ * A PI call returning -ERESTARTNOINTR (a caught signal: the handler runs, then the same call
+ * again, SA_RESTART or not; a group stop parks the task until SIGCONT or SIGKILL first).
+ */
+export function* restart_noint(k: Kernel, t: Task, name: string, call: () => KGen<number>): KGen<number> {
   for (;;) {
-    const r = yield* futex_lock_pi(k, t, uaddr, shared, trylock);
+    const r = yield* call();
     if (r !== ERESTARTNOINTR) return r;
     if (t.group.killed) return EINTR;
-    // the handler runs and the syscall restarts (-ERESTARTNOINTR ignores SA_RESTART)
     k.hooks.userReturn(t);
     t.sigusr1 = false;
-    // a group stop parks the task until SIGCONT (or SIGKILL) before the restart
     if (t.signalPending()) yield new Wait("do_signal_stop: schedule()", () => !t.signalPending() || t.group.killed, "uninterruptible");
     if (t.group.killed) return EINTR;
-    yield "restart: futex_lock_pi";
+    yield `restart: ${name}`;
   }
+}
+
+/** The event: FUTEX_LOCK_PI / FUTEX_TRYLOCK_PI, restarted after a caught signal's handler. */
+export function sys_futex_lock_pi(k: Kernel, t: Task, uaddr: number, shared: boolean, trylock: boolean): KGen<number> {
+  return restart_noint(k, t, "futex_lock_pi", () => futex_lock_pi(k, t, uaddr, shared, trylock));
 }

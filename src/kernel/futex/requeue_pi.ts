@@ -19,7 +19,7 @@ import { futex_hash, futex_hash_put, futex_private_hash_get, get_futex_key } fro
 import { futex_get_value, futex_wait_setup } from "./waitwake.js";
 import { double_lock_hb, double_unlock_hb, requeue_futex } from "./requeue.js";
 import { futex_get_value_locked, futex_lock_pi_atomic, get_pi_state, put_pi_state, refill_pi_state_cache, wait_for_owner_exiting, futex_top_waiter, type FutexPiState, type PiOut } from "./pi_state.js";
-import { ERESTARTNOINTR, fault_in_user_writeable, fixup_pi_owner, futex_q_lockptr_lock, futex_unqueue_pi, pi_settled } from "./pi.js";
+import { ERESTARTNOINTR, fault_in_user_writeable, restart_noint, fixup_pi_owner, futex_q_lockptr_lock, futex_unqueue_pi, pi_settled } from "./pi.js";
 
 export const Q_REQUEUE_PI_NONE = 0;
 export const Q_REQUEUE_PI_IGNORE = 1;
@@ -342,16 +342,6 @@ export function* futex_wait_requeue_pi(k: Kernel, t: Task, uaddr: number, val: n
 }
 
 /** The event: FUTEX_WAIT_REQUEUE_PI, restarted after a caught signal's handler (-ERESTARTNOINTR). */
-export function* sys_futex_wait_requeue_pi(k: Kernel, t: Task, uaddr: number, val: number, uaddr2: number, shared: boolean): KGen<number> {
-  for (;;) {
-    const r = yield* futex_wait_requeue_pi(k, t, uaddr, val, uaddr2, shared);
-    if (r !== ERESTARTNOINTR) return r;
-    if (t.group.killed) return EINTR;
-    k.hooks.userReturn(t);
-    t.sigusr1 = false;
-    // a group stop parks the task until SIGCONT (or SIGKILL) before the restart
-    if (t.signalPending()) yield new Wait("do_signal_stop: schedule()", () => !t.signalPending() || t.group.killed, "uninterruptible");
-    if (t.group.killed) return EINTR;
-    yield "restart: futex_wait_requeue_pi";
-  }
+export function sys_futex_wait_requeue_pi(k: Kernel, t: Task, uaddr: number, val: number, uaddr2: number, shared: boolean): KGen<number> {
+  return restart_noint(k, t, "futex_wait_requeue_pi", () => futex_wait_requeue_pi(k, t, uaddr, val, uaddr2, shared));
 }
