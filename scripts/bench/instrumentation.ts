@@ -21,7 +21,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TARGET_EVENTS } from "../../src/program/targets.js";
-import { JAZZER_FLAGS, startJazzer } from "../../src/fuzzing/jazzer.js";
+import { JAZZER_FLAGS, KERNEL_ONLY, startJazzer } from "../../src/fuzzing/jazzer.js";
 import { PROJECT_ROOT, SEED_DIRS, targetModule, workDirs } from "../../src/fuzzing/paths.js";
 import { prepareWorkDir, sha1 } from "../../src/fuzzing/seeds.js";
 import { encode } from "../../src/program/codec.js";
@@ -36,7 +36,6 @@ export interface Variant {
   module?: string;
 }
 
-const KERNEL_ONLY = ["--includes", "/src/kernel/", "--includes", "/src/sanitizers/"];
 
 export const VARIANTS: readonly Variant[] = [
   { name: "default", what: `as campaigns run: ${JAZZER_FLAGS.join(" ")}, -use_value_profile=1, state features, every project module instrumented` },
