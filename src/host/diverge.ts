@@ -28,8 +28,9 @@ function piOwnerWord(ev: Event): Addr | null {
 export function locksPid1(k: Kernel, ev: Event | undefined): boolean {
   if (!ev || ev.task === undefined) return false;
   const a = piOwnerWord(ev);
-  const t = a && k.tasks.get(ev.task);
-  if (!a || !t?.mm || t.state === "exited") return false;
+  if (!a) return false;
+  const t = k.tasks.get(ev.task);
+  if (!t?.mm || t.state === "exited") return false;
   const v = t.mm.as.read(addrOf(a));
   return v !== null && (v & FUTEX_TID_MASK) === 1;
 }
