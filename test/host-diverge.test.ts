@@ -42,10 +42,10 @@ describe("kernel-diff: runs that part from the host", () => {
   });
 });
 
-describe("random host programs with the PI kinds", () => {
+describe("random host programs with the PI kinds (and FUTEX_WAKE_OP)", () => {
   it("draws PI events, never FUTEX_ROBUST_UNLOCK, and unlocks by the locker", () => {
     const pi = ["futex_lock_pi", "futex_trylock_pi", "futex_unlock_pi", "futex_wait_requeue_pi", "futex_cmp_requeue_pi"];
-    expect(pi.every((k) => HOST_KINDS.some((h) => h.name === k))).toBe(true);
+    expect([...pi, "futex_wake_op"].every((k) => HOST_KINDS.some((h) => h.name === k))).toBe(true);
     const programs = Array.from({ length: 200 }, (_, i) => randomHostProgram(5, i, 2));
     const events = programs.flatMap((p) => p.events);
     expect(events.filter((e) => pi.includes(e.op)).length).toBeGreaterThan(100);

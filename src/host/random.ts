@@ -12,15 +12,15 @@ import type { Addr, Event, EventOf, Program } from "../program/types.js";
 import { randomBytes, xorshift } from "../fuzzing/generative.js";
 
 /**
- * The kinds added with futex2/waitv/WAKE_OP and timeouts/restarts/clear_child_tid: the
- * conformance programs diff them (kernel-diff corpus), the random stream does not yet. With them
- * in, random host programs ran at 0.7-8 programs/s instead of ~40 (host runs of waits nobody
- * wakes within the program wait out the runner's timeouts) and a host run timed out. The PI kinds
- * are in (about 40 programs/s): the two PI programs that differed are host limits kernel-diff now
- * skips with the reason (diverge.ts, docs/host-rules.md).
+ * The kinds added with futex2/waitv and timeouts/restarts/clear_child_tid: the conformance
+ * programs diff them (kernel-diff corpus), the random stream does not yet. With them in, random
+ * host programs ran at 0.7-8 programs/s instead of ~40 (host runs of waits nobody wakes within
+ * the program wait out the runner's timeouts) and a host run timed out. The PI kinds and
+ * FUTEX_WAKE_OP are in (about 40 programs/s): the two PI programs that differed are host limits
+ * kernel-diff now skips with the reason (diverge.ts, docs/host-rules.md).
  */
 const NOT_YET_RANDOM = [
-  "futex_wake_op", "futex2_wait", "futex2_wake", "futex2_requeue", "waitv_entry", "futex_waitv",
+  "futex2_wait", "futex2_wake", "futex2_requeue", "waitv_entry", "futex_waitv",
   "futex_wait_timeout", "timeout", "sigaction", "sigstop", "spawn_cleartid", "set_tid_address",
 ];
 /**
