@@ -38,7 +38,10 @@ for t in "${targets[@]}"; do
   # --sync: the targets are synchronous. jazzer.js's own bug detectors (command injection, path
   # traversal, ...) cannot fire in a simulator and cost ~25% of the throughput: the regex '.'
   # disables them all, and has no glob character for the helper's unquoted wrapper line.
-  compile_javascript_fuzzer futex-fuzz "dist/fuzz/$t.js" --sync --disable_bug_detectors=.
+  # --includes: only the simulator is instrumented, as `futex-fuzz fuzz` does (JAZZER_FLAGS in
+  # src/fuzzing/jazzer.ts; docs/instrumentation-costs.md).
+  compile_javascript_fuzzer futex-fuzz "dist/fuzz/$t.js" --sync --disable_bug_detectors=. \
+    --includes /src/kernel/ --includes /src/sanitizers/ --includes /src/exec/
   printf '[libfuzzer]\nuse_value_profile = 1\n' > "$OUT/$t.options"
 done
 

@@ -93,7 +93,7 @@ describe("ClusterFuzzLite build (.clusterfuzzlite/build.sh with a stand-in compi
       expect(st.mode & 0o111, `${t} is executable`).not.toBe(0);
       const wrapper = readFileSync(join(out, t), "utf8");
       expect(wrapper).toContain("LLVMFuzzerTestOneInput");
-      expect(wrapper).toContain(`dist/fuzz/${t}.js --sync --disable_bug_detectors=.`);
+      expect(wrapper).toContain(`dist/fuzz/${t}.js --sync --disable_bug_detectors=. --includes /src/kernel/ --includes /src/sanitizers/ --includes /src/exec/`);
       expect(readFileSync(join(out, `${t}.options`), "utf8")).toBe("[libfuzzer]\nuse_value_profile = 1\n");
     }
     // the project copy the wrappers run from has the compiled targets

@@ -77,6 +77,13 @@ describe("libFuzzer log parsing", () => {
       "/p/dist/fuzz/all.js",
       "--sync",
       "--disable_bug_detectors=.*",
+      // only the simulator is instrumented (docs/instrumentation-costs.md)
+      "--includes",
+      "/src/kernel/",
+      "--includes",
+      "/src/sanitizers/",
+      "--includes",
+      "/src/exec/",
       "/w/c",
       "--",
       "-seed=3",

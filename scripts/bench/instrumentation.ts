@@ -21,7 +21,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TARGET_EVENTS } from "../../src/program/targets.js";
-import { JAZZER_FLAGS, KERNEL_ONLY, SIMULATOR_ONLY, startJazzer } from "../../src/fuzzing/jazzer.js";
+import { BASE_FLAGS, JAZZER_FLAGS, KERNEL_ONLY, startJazzer } from "../../src/fuzzing/jazzer.js";
 import { PROJECT_ROOT, SEED_DIRS, targetModule, workDirs } from "../../src/fuzzing/paths.js";
 import { prepareWorkDir, sha1 } from "../../src/fuzzing/seeds.js";
 import { encode } from "../../src/program/codec.js";
@@ -38,9 +38,9 @@ export interface Variant {
 
 
 export const VARIANTS: readonly Variant[] = [
-  { name: "default", what: `as campaigns run: ${JAZZER_FLAGS.join(" ")}, -use_value_profile=1, state features, every project module instrumented` },
-  { name: "includes-kernel", what: "instrument only src/kernel and src/sanitizers (--includes)", jazzerFlags: [...JAZZER_FLAGS, ...KERNEL_ONLY] },
-  { name: "includes-sim", what: "instrument only the simulator: src/kernel, src/sanitizers and src/exec (--includes)", jazzerFlags: [...JAZZER_FLAGS, ...SIMULATOR_ONLY] },
+  { name: "default", what: `as campaigns run: ${JAZZER_FLAGS.join(" ")}, -use_value_profile=1, state features: the simulator (src/kernel, src/sanitizers, src/exec) instrumented` },
+  { name: "all-modules", what: "every project module instrumented (the codec and the state features' code too): campaigns before 2026-12-02", jazzerFlags: BASE_FLAGS },
+  { name: "includes-kernel", what: "instrument only src/kernel and src/sanitizers (--includes)", jazzerFlags: [...BASE_FLAGS, ...KERNEL_ONLY] },
   { name: "no-cmp-hooks", what: "comparison hooks' addon calls made no-ops (scripts/bench/target-nocmp.ts)", module: "scripts/bench/target-nocmp.js" },
   { name: "no-value-profile", what: "-use_value_profile=0 and no state features (they only count under value profile)", libFuzzerFlags: ["-use_value_profile=0"], feedback: "edges" },
   { name: "no-state", what: "state features off (FUTEX_FUZZ_FEEDBACK=edges), value profile on", feedback: "edges" },
