@@ -73,6 +73,19 @@ export class PiModel {
     return t.pi !== null;
   }
 
+  /**
+   * Among tasks that may run in any order: a killed blocked locker and the killed owner of its
+   * lock? Whoever goes first decides (the owner's exit hands the lock to the locker, which takes
+   * it before it exits; the locker leaving first leaves the word alone).
+   */
+  exitRace(tasks: readonly MTask[]): boolean {
+    return tasks.some((o) => {
+      if (o.state !== "waiting" || !o.group.killed || o.pi?.kind !== "lock") return false;
+      const owner = this.states.get(o.pi.key)?.owner;
+      return owner !== null && owner !== undefined && owner.group.killed && tasks.includes(owner);
+    });
+  }
+
   /** FUTEX_LOCK_PI / FUTEX_TRYLOCK_PI */
   lock(t: MTask, i: number, a: Addr, shared: boolean, trylock: boolean): void {
     const key = futexKey(t.proc.id, t.proc.space, a, shared);

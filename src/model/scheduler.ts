@@ -116,6 +116,8 @@ export class Scheduler {
           if (!this.ready(t)) {
             // the killed threads must exit; other runnable tasks may or may not get to run
             this.mayHaveRun(t);
+            const dying = t.execOthers.filter((o) => o.state !== "exited" && this.ready(o));
+            if (this.m.pi.exitRace(dying)) throw new Unsupported("a killed PI locker and its lock's killed owner exit in either order");
             for (const o of t.execOthers) {
               if (o.state !== "exited" && this.ready(o)) this.runOne(o);
               o.lingering = true;
@@ -159,6 +161,7 @@ export class Scheduler {
       const ready = [...this.m.tasks.values()].filter((o) => o !== target && this.ready(o));
       const lockers = ready.filter((o) => o.lockOp).map((o) => o.lockOp!.lock);
       if (new Set(lockers).size < lockers.length) throw new Unsupported("robust lockers race for one word");
+      if (this.m.pi.exitRace(ready)) throw new Unsupported("a killed PI locker and its lock's killed owner exit in either order");
       for (const o of ready) {
         if (!this.ready(o)) continue;
         this.runOne(o);
