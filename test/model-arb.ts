@@ -69,6 +69,7 @@ export type Intent =
   | { k: "pilock"; who: number; word: number; try: boolean; shared: boolean; aim: boolean }
   | { k: "piunlock"; who: number; word: number; robust: boolean; shared: boolean; owner: boolean; run: boolean }
   | { k: "rqwait"; who: number; cond: number; word: number; value: number; shared: boolean; aim: boolean }
+  | { k: "piexit"; who: number; run: boolean }
   | { k: "rqcmp"; who: number; cond: number; word: number; nw: number; nr: number; cmp: number; shared: boolean; aim: boolean; run: boolean };
 
 type TimeoutClockArg = "rel" | "abs" | "abs_realtime" | "rel_realtime" | "bad_nsec";
@@ -181,7 +182,8 @@ const INTENTS: [number, fc.Arbitrary<Intent>][] = [
 const PI_INTENTS: [number, fc.Arbitrary<Intent>][] = [
   [6, fc.record({ k: fc.constant("pilock" as const), who, word: piWord, try: fc.nat({ max: 3 }).map((n) => n === 0), shared, aim: fc.nat({ max: 3 }).map((n) => n !== 0) })],
   [5, fc.record({ k: fc.constant("piunlock" as const), who, word: piWord, robust: fc.nat({ max: 4 }).map((n) => n === 0), shared, owner: fc.nat({ max: 5 }).map((n) => n !== 0), run: fc.boolean() })],
-  [4, fc.record({ k: fc.constant("rqwait" as const), who, cond: piWord, word: piWord, value: fc.oneof({ weight: 5, arbitrary: fc.constant(4) }, { weight: 1, arbitrary: value }), shared, aim: fc.nat({ max: 3 }).map((n) => n !== 0) })],
+  [2, fc.record({ k: fc.constant("piexit" as const), who, run: fc.boolean() })],
+  [5, fc.record({ k: fc.constant("rqwait" as const), who, cond: piWord, word: piWord, value: fc.oneof({ weight: 5, arbitrary: fc.constant(4) }, { weight: 1, arbitrary: value }), shared, aim: fc.nat({ max: 3 }).map((n) => n !== 0) })],
   [
     4,
     fc.record({
@@ -649,6 +651,17 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
         touch(p);
         name(t, c, sh);
         emit(sys(id, "futex_wait_requeue_pi", c, valueOf(it.value, id, c), p, sh));
+        break;
+      }
+      case "piexit": {
+        // the owner of a PI lock with blocked lockers exits (exit_pi_state_list hands it on)
+        const owners = [...new Set(m.queue.filter((q) => q.task.pi?.kind === "lock").map((q) => q.task.proc.space.mapped(q.task.pi!.addr) ? q.task.proc.space.read(q.task.pi!.addr) & 0x3fffffff : 0))]
+          .map((tid) => live().find((v) => v.tid === tid && v.state === "user"))
+          .filter((v) => v !== undefined);
+        if (!owners.length) break;
+        emit(sys(owners[it.who % owners.length]!.id, "exit"));
+        // FOLLOW-UP (half the time): the new owner runs now (and writes OWNER_DIED)
+        if (it.run) runReady();
         break;
       }
       case "rqcmp": {
