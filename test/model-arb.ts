@@ -70,6 +70,7 @@ export type Intent =
   | { k: "piunlock"; who: number; word: number; robust: boolean; shared: boolean; owner: boolean; run: boolean }
   | { k: "rqwait"; who: number; cond: number; word: number; value: number; shared: boolean; aim: boolean }
   | { k: "piexit"; who: number; run: boolean }
+  | { k: "pirobust"; who: number }
   | { k: "rqcmp"; who: number; cond: number; word: number; nw: number; nr: number; cmp: number; shared: boolean; aim: boolean; run: boolean };
 
 type TimeoutClockArg = "rel" | "abs" | "abs_realtime" | "rel_realtime" | "bad_nsec";
@@ -183,6 +184,7 @@ const PI_INTENTS: [number, fc.Arbitrary<Intent>][] = [
   [6, fc.record({ k: fc.constant("pilock" as const), who, word: piWord, try: fc.nat({ max: 3 }).map((n) => n === 0), shared, aim: fc.nat({ max: 3 }).map((n) => n !== 0) })],
   [5, fc.record({ k: fc.constant("piunlock" as const), who, word: piWord, robust: fc.nat({ max: 4 }).map((n) => n === 0), shared, owner: fc.nat({ max: 5 }).map((n) => n !== 0), run: fc.boolean() })],
   [2, fc.record({ k: fc.constant("piexit" as const), who, run: fc.boolean() })],
+  [1, fc.record({ k: fc.constant("pirobust" as const), who })],
   [5, fc.record({ k: fc.constant("rqwait" as const), who, cond: piWord, word: piWord, value: fc.oneof({ weight: 5, arbitrary: fc.constant(4) }, { weight: 1, arbitrary: value }), shared, aim: fc.nat({ max: 3 }).map((n) => n !== 0) })],
   [
     4,
@@ -468,6 +470,9 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
         break;
       }
       case "set_slots":
+        // FOLLOW-UP: runnable tasks run first: SET_SLOTS may or may not have to wait for them
+        runReady();
+        if (m.tasks.get(id)!.state !== "user") break;
         emit(sys(id, "hash_set_slots", it.n));
         // FOLLOW-UP: SET_SLOTS replacing a hash waits for grace periods; finish it now, so other
         // threads' GET_SLOTS see the new size (the pivot time is otherwise up to scheduling)
@@ -662,6 +667,31 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
         emit(sys(owners[it.who % owners.length]!.id, "exit"));
         // FOLLOW-UP (half the time): the new owner runs now (and writes OWNER_DIED)
         if (it.run) runReady();
+        break;
+      }
+      case "pirobust": {
+        // a PI mutex its owner holds joins the owner's robust list (glibc's robust PI mutex:
+        // the entry's low bit marks it PI), so its death walks it before exit_pi_state_list
+        const held = live()
+          .filter((v) => v.state === "user")
+          .flatMap((v) => [PI_WORDS[0]!, PI_WORDS[3]!, PI_WORDS[5]!].filter((x) => v.proc.space.mapped(x) && (v.proc.space.read(x) & 0x3fffffff) === v.tid).map((x) => ({ v, x })));
+        if (!held.length) break;
+        const { v: u, x } = held[it.who % held.length]!;
+        if (!u.userHead) {
+          const h = { region: 0, off: HEAD_OFFS[u.id % HEAD_OFFS.length]! };
+          touch(h, 12);
+          emit(sys(u.id, "robust_init", h));
+          if (u.state !== "user" || !u.userHead) break;
+        }
+        const headOff = HEAD_OFFS.find((o) => 0x10000000 + o === u.userHead);
+        if (headOff === undefined) break;
+        const head: Addr = { region: 0, off: headOff };
+        const node: Addr = { region: x.region, off: x.off + 4 };
+        const nodeAbs = 0x10000000 + x.region * 4096 + node.off;
+        touch(head, 12);
+        touch(node);
+        emit(sys(u.id, "store", node, { bits: u.proc.space.read(head) }));
+        emit(sys(u.id, "store", head, { bits: (nodeAbs | 1) >>> 0 }));
         break;
       }
       case "rqcmp": {

@@ -86,6 +86,12 @@ export class PiModel {
     });
   }
 
+  /** Among tasks that may run in any order: a woken PI locker and a robust locker of its word? */
+  robustRace(tasks: readonly MTask[]): boolean {
+    const words = new Set(tasks.filter((o) => o.lockOp).map((o) => o.lockOp!.lock));
+    return tasks.some((o) => o.pi !== null && o.state === "woken" && words.has(abs(o.pi.addr)));
+  }
+
   /** FUTEX_LOCK_PI / FUTEX_TRYLOCK_PI */
   lock(t: MTask, i: number, a: Addr, shared: boolean, trylock: boolean): void {
     const key = futexKey(t.proc.id, t.proc.space, a, shared);

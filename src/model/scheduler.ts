@@ -128,7 +128,10 @@ export class Scheduler {
           this.runOne(t);
           continue;
         case "slots":
-          // grace periods come only when no task can run: every other runnable task goes first
+          // grace periods come only when no task can run: every other runnable task goes first;
+          // unless the pivot needs none (the old hash's references already died in an earlier
+          // quiet spell): then the others may or may not have run
+          this.mayHaveRun(t);
           this.settle(t);
           this.runOne(t);
           continue;
@@ -161,6 +164,7 @@ export class Scheduler {
       const ready = [...this.m.tasks.values()].filter((o) => o !== target && this.ready(o));
       const lockers = ready.filter((o) => o.lockOp).map((o) => o.lockOp!.lock);
       if (new Set(lockers).size < lockers.length) throw new Unsupported("robust lockers race for one word");
+      if (this.m.pi.robustRace(ready)) throw new Unsupported("a woken PI locker and a robust locker race for one word");
       if (this.m.pi.exitRace(ready)) throw new Unsupported("a killed PI locker and its lock's killed owner exit in either order");
       for (const o of ready) {
         if (!this.ready(o)) continue;
