@@ -688,6 +688,7 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
         const head: Addr = { region: 0, off: headOff };
         const node: Addr = { region: x.region, off: x.off + 4 };
         const nodeAbs = 0x10000000 + x.region * 4096 + node.off;
+        if (!u.proc.space.mapped(head)) break;
         touch(head, 12);
         touch(node);
         emit(sys(u.id, "store", node, { bits: u.proc.space.read(head) }));
