@@ -64,7 +64,14 @@ export type Intent =
   | { k: "spawn_ct"; who: number; addr: number }
   | { k: "set_tid"; who: number; addr: number }
   | { k: "join"; who: number }
-  | { k: "clonevm"; who: number; vfork: boolean };
+  | { k: "clonevm"; who: number; vfork: boolean }
+  // PI futexes (lock words shared by several threads) and requeue-PI pairs (condvar word -> PI word)
+  | { k: "pilock"; who: number; word: number; try: boolean; shared: boolean; aim: boolean }
+  | { k: "piunlock"; who: number; word: number; robust: boolean; shared: boolean; owner: boolean; run: boolean }
+  | { k: "rqwait"; who: number; cond: number; word: number; value: number; shared: boolean; aim: boolean }
+  | { k: "piexit"; who: number; run: boolean }
+  | { k: "pirobust"; who: number }
+  | { k: "rqcmp"; who: number; cond: number; word: number; nw: number; nr: number; cmp: number; shared: boolean; aim: boolean; run: boolean };
 
 type TimeoutClockArg = "rel" | "abs" | "abs_realtime" | "rel_realtime" | "bad_nsec";
 
@@ -82,6 +89,26 @@ const CMPS = ["eq", "ne", "lt", "le", "gt", "ge", "cmp6"] as const;
 /** the one NUMA futex word (8-byte aligned; its node word follows), used by nothing else */
 const NUMA_ADDR: Addr = { region: 0, off: 1024 };
 const NODE_WORDS = [0xffffffff, 0, 1, 0xfffffffe] as const;
+/** PI lock words (mostly in m0, shared by threads; m1/m2 may be files shared across fork) */
+const PI_WORDS: Addr[] = [
+  { region: 0, off: 256 },
+  { region: 0, off: 260 },
+  { region: 0, off: 256 },
+  { region: 1, off: 256 },
+  { region: 1, off: 260 },
+  { region: 2, off: 256 },
+];
+/** requeue-PI condvar words */
+const COND_WORDS: Addr[] = [
+  { region: 0, off: 288 },
+  { region: 0, off: 292 },
+  { region: 0, off: 288 },
+  { region: 1, off: 288 },
+  { region: 1, off: 292 },
+  { region: 2, off: 288 },
+];
+/** a PI or condvar word index: 0..5 its own words, 6..7 any word (PI and plain ops meet there) */
+const piWord = fc.nat({ max: 7 });
 
 const INTENTS: [number, fc.Arbitrary<Intent>][] = [
   [3, fc.record({ k: fc.constant("mmap" as const), who, region: fc.nat({ max: 2 }), file: fc.option(fc.nat({ max: 1 }), { freq: 2, nil: null }) })],
@@ -152,11 +179,30 @@ const INTENTS: [number, fc.Arbitrary<Intent>][] = [
   [2, fc.record({ k: fc.constant("join" as const), who })],
   [1, fc.record({ k: fc.constant("clonevm" as const), who, vfork: fc.boolean() })],
 ];
+/** PI futexes and requeue-PI (left out with `pi: false`, which keeps the older intents' random stream) */
+const PI_INTENTS: [number, fc.Arbitrary<Intent>][] = [
+  [6, fc.record({ k: fc.constant("pilock" as const), who, word: piWord, try: fc.nat({ max: 3 }).map((n) => n === 0), shared, aim: fc.nat({ max: 3 }).map((n) => n !== 0) })],
+  [5, fc.record({ k: fc.constant("piunlock" as const), who, word: piWord, robust: fc.nat({ max: 4 }).map((n) => n === 0), shared, owner: fc.nat({ max: 5 }).map((n) => n !== 0), run: fc.boolean() })],
+  [2, fc.record({ k: fc.constant("piexit" as const), who, run: fc.boolean() })],
+  [1, fc.record({ k: fc.constant("pirobust" as const), who })],
+  [5, fc.record({ k: fc.constant("rqwait" as const), who, cond: piWord, word: piWord, value: fc.oneof({ weight: 5, arbitrary: fc.constant(4) }, { weight: 1, arbitrary: value }), shared, aim: fc.nat({ max: 3 }).map((n) => n !== 0) })],
+  [
+    4,
+    fc.record({
+      k: fc.constant("rqcmp" as const), who, cond: piWord, word: piWord, nw: fc.nat({ max: 8 }).map((n) => (n === 3 ? 0 : n === 5 ? 2 : 1)), nr: fc.constantFrom(0, 1, 1, 2, INT_MAX),
+      cmp: fc.oneof({ weight: 5, arbitrary: fc.constant(4) }, { weight: 1, arbitrary: value }), shared, aim: fc.nat({ max: 4 }).map((n) => n !== 0), run: fc.boolean(),
+    }),
+  ],
+];
 
 export interface GenOptions {
   maxIntents?: number;
   /** experiments: allow what the expansion normally avoids ("requeue-into-busy", "no-kill-follow-up") */
   allow?: ReadonlySet<string>;
+  /** draw PI intents too (default true) */
+  pi?: boolean;
+  /** told why the expansion ended early (the model cannot decide the next event) */
+  onStop?: (why: string) => void;
 }
 
 export interface Intents {
@@ -170,11 +216,14 @@ export function arbIntents(opts: GenOptions = {}): fc.Arbitrary<Intents> {
   return fc.record({
     cpus: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 5, max: 8 }) }),
     threads: fc.nat({ max: 5 }),
-    intents: fc.array(fc.oneof(...INTENTS.map(([weight, arbitrary]) => ({ weight, arbitrary }))), { maxLength: opts.maxIntents ?? 28, size: "max" }),
+    intents: fc.array(fc.oneof(...[...INTENTS, ...(opts.pi === false ? [] : PI_INTENTS)].map(([weight, arbitrary]) => ({ weight, arbitrary }))), { maxLength: opts.maxIntents ?? 28, size: "max" }),
   });
 }
 
 const addrOf = (n: number): Addr => ({ region: Math.floor(n / WORD_OFFS.length), off: WORD_OFFS[n % WORD_OFFS.length]! });
+const piAddr = (words: Addr[], n: number, salt: number): Addr => (n < words.length ? words[n]! : addrOf((salt * 7 + n) % (3 * WORD_OFFS.length)));
+/** every word a lock may be held in (robust and PI) */
+const LOCK_WORDS: Addr[] = [...[...Array(3 * WORD_OFFS.length).keys()].map(addrOf).filter((x) => x.off % 4 === 0), ...PI_WORDS.slice(0, 2), ...PI_WORDS.slice(3)];
 
 /** Expand intents into a sequential program (stepping a model to know the state). */
 export function expand(g: Intents, opts: GenOptions = {}): Program {
@@ -201,6 +250,7 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
       if (!(e instanceof Unsupported)) throw e;
       events.pop();
       stopped = true;
+      opts.onStop?.(e.message);
       return;
     }
     // FOLLOW-UP: a fault in user mode (SIGSEGV) killed the thread group: let its other threads
@@ -251,6 +301,12 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
     if (code === 7) return { tid: t, bits: FUTEX_OWNER_DIED };
     if (code === 8) return { bits: FUTEX_OWNER_DIED };
     return { bits: 7 };
+  };
+  const oneActive = () => live().filter((u) => u.state === "user").length === 1;
+  /** PI words t can see that a task holds (or held when it died) */
+  const heldPi = (t: MTask): Addr[] => {
+    const tids = new Set([...m.tasks.values()].map((v) => v.tid));
+    return LOCK_WORDS.filter((x) => t.proc.space.mapped(x) && tids.has(t.proc.space.read(x) & 0x3fffffff));
   };
   const readyTasks = () => [...m.tasks.values()].filter((t) => t.state !== "exited" && m.ready(t) && t.state !== "slots");
   const runReady = (): void => {
@@ -414,6 +470,9 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
         break;
       }
       case "set_slots":
+        // FOLLOW-UP: runnable tasks run first: SET_SLOTS may or may not have to wait for them
+        runReady();
+        if (m.tasks.get(id)!.state !== "user") break;
         emit(sys(id, "hash_set_slots", it.n));
         // FOLLOW-UP: SET_SLOTS replacing a hash waits for grace periods; finish it now, so other
         // threads' GET_SLOTS see the new size (the pivot time is otherwise up to scheduling)
@@ -432,9 +491,7 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
         break;
       case "exit": {
         // mostly a task that holds a robust word (its death marks it and wakes a sleeper)
-        const holders = live().filter(
-          (v) => v.state === "user" && [...Array(3 * WORD_OFFS.length).keys()].map(addrOf).some((x) => x.off % 4 === 0 && v.proc.space.mapped(x) && (v.proc.space.read(x) & 0x3fffffff) === v.tid),
-        );
+        const holders = live().filter((v) => v.state === "user" && LOCK_WORDS.some((x) => v.proc.space.mapped(x) && (v.proc.space.read(x) & 0x3fffffff) === v.tid));
         emit(sys(holders.length && it.who % 4 !== 0 ? holders[it.who % holders.length]!.id : id, "exit"));
         break;
       }
@@ -551,6 +608,122 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
       case "get_robust_list":
         emit(sys(id, "get_robust_list", it.of));
         break;
+      case "pilock": {
+        // mostly contend for a PI word somebody holds (a lock shared by several threads)
+        let a = piAddr(PI_WORDS, it.word, it.who);
+        if (it.aim) {
+          const held = heldPi(t);
+          if (held.length) a = held[(it.who + it.word) % held.length]!;
+        }
+        // a lock that would block: mostly keep one task able to act
+        if (!it.try && oneActive() && it.who % 3 !== 0 && t.proc.space.mapped(a) && t.proc.space.read(a) !== 0) break;
+        touch(a);
+        emit(sys(id, it.try ? "futex_trylock_pi" : "futex_lock_pi", a, it.shared));
+        break;
+      }
+      case "piunlock": {
+        let u = t;
+        let a = piAddr(PI_WORDS, it.word, it.who);
+        if (it.owner) {
+          // mostly the owner unlocks
+          const held = live()
+            .filter((v) => v.state === "user")
+            .flatMap((v) => LOCK_WORDS.filter((x) => v.proc.space.mapped(x) && (v.proc.space.read(x) & 0x3fffffff) === v.tid).map((x) => ({ v, x })));
+          if (!held.length) break;
+          ({ v: u, x: a } = held[(it.who + it.word) % held.length]!);
+        }
+        touch(a);
+        emit(sys(u.id, "futex_unlock_pi", a, it.shared, it.robust));
+        // FOLLOW-UP (half the time): the new owner runs now; else it takes the lock later
+        if (it.run) runReady();
+        break;
+      }
+      case "rqwait": {
+        if (oneActive() && it.who % 3 !== 0) break;
+        // a condvar word goes with the PI word of the same index (the mutex it is used with)
+        let c = piAddr(COND_WORDS, it.cond, it.who);
+        let p = piAddr(PI_WORDS, it.word < PI_WORDS.length ? it.cond % PI_WORDS.length : it.word, it.who + 1);
+        let sh = it.shared;
+        // mostly join the requeue-PI waiters already on a condvar (same condvar, same PI word)
+        const w = it.aim ? m.queue.filter((q) => q.task.pi?.kind === "requeue" && q.task.proc === t.proc) : [];
+        if (w.length) {
+          const q = w[(it.who + it.cond) % w.length]!;
+          c = q.task.pi!.first!.addr;
+          p = q.task.pi!.addr;
+          sh = q.task.pi!.shared;
+        }
+        touch(c);
+        touch(p);
+        name(t, c, sh);
+        emit(sys(id, "futex_wait_requeue_pi", c, valueOf(it.value, id, c), p, sh));
+        break;
+      }
+      case "piexit": {
+        // the owner of a PI lock with blocked lockers exits (exit_pi_state_list hands it on)
+        const owners = [...new Set(m.queue.filter((q) => q.task.pi?.kind === "lock").map((q) => q.task.proc.space.mapped(q.task.pi!.addr) ? q.task.proc.space.read(q.task.pi!.addr) & 0x3fffffff : 0))]
+          .map((tid) => live().find((v) => v.tid === tid && v.state === "user"))
+          .filter((v) => v !== undefined);
+        if (!owners.length) break;
+        emit(sys(owners[it.who % owners.length]!.id, "exit"));
+        // FOLLOW-UP (half the time): the new owner runs now (and writes OWNER_DIED)
+        if (it.run) runReady();
+        break;
+      }
+      case "pirobust": {
+        // a PI mutex its owner holds joins the owner's robust list (glibc's robust PI mutex:
+        // the entry's low bit marks it PI), so its death walks it before exit_pi_state_list
+        const held = live()
+          .filter((v) => v.state === "user")
+          .flatMap((v) => [PI_WORDS[0]!, PI_WORDS[3]!, PI_WORDS[5]!].filter((x) => v.proc.space.mapped(x) && (v.proc.space.read(x) & 0x3fffffff) === v.tid).map((x) => ({ v, x })));
+        if (!held.length) break;
+        const { v: u, x } = held[it.who % held.length]!;
+        if (!u.userHead) {
+          const h = { region: 0, off: HEAD_OFFS[u.id % HEAD_OFFS.length]! };
+          touch(h, 12);
+          emit(sys(u.id, "robust_init", h));
+          if (u.state !== "user" || !u.userHead) break;
+        }
+        const headOff = HEAD_OFFS.find((o) => 0x10000000 + o === u.userHead);
+        if (headOff === undefined) break;
+        const head: Addr = { region: 0, off: headOff };
+        const node: Addr = { region: x.region, off: x.off + 4 };
+        const nodeAbs = 0x10000000 + x.region * 4096 + node.off;
+        if (!u.proc.space.mapped(head)) break;
+        touch(head, 12);
+        touch(node);
+        emit(sys(u.id, "store", node, { bits: u.proc.space.read(head) }));
+        emit(sys(u.id, "store", head, { bits: (nodeAbs | 1) >>> 0 }));
+        break;
+      }
+      case "rqcmp": {
+        let u = t;
+        let c = piAddr(COND_WORDS, it.cond, it.who);
+        let p = piAddr(PI_WORDS, it.word < PI_WORDS.length ? it.cond % PI_WORDS.length : it.word, it.who + 1);
+        let sh = it.shared;
+        if (it.aim) {
+          // mostly requeue the waiters of a condvar, from a task that sees the same two keys
+          const ws = m.queue.filter((q) => q.task.pi?.kind === "requeue");
+          const q = ws.length ? ws[(it.who + it.cond) % ws.length]! : null;
+          if (q) {
+            const op = q.task.pi!;
+            const k2 = op.key;
+            const fits = (v: MTask) =>
+              v.state === "user" && v.proc.space.mapped(op.first!.addr) && v.proc.space.mapped(op.addr) && futexKey(v.proc.id, v.proc.space, op.first!.addr, op.shared) === q.key && futexKey(v.proc.id, v.proc.space, op.addr, op.shared) === k2;
+            const us = live().filter(fits);
+            if (us.length) {
+              u = us[(it.who + it.word) % us.length]!;
+              c = op.first!.addr;
+              p = op.addr;
+              sh = op.shared;
+            }
+          }
+        }
+        touch(c);
+        touch(p);
+        emit(sys(u.id, "futex_cmp_requeue_pi", c, p, it.nw, it.nr, valueOf(it.cmp, u.id, c), sh));
+        if (it.run) runReady();
+        break;
+      }
     }
   }
 

@@ -83,8 +83,12 @@ export class Futex2Model {
     const o = old | 0;
     const c = sext12(e.cmparg);
     const hit = [o === c, o !== c, o < c, o <= c, o > c, o >= c][cmp]!;
-    let ret = this.m.wake(k1, e.nr_wake);
-    if (hit) ret += this.m.wake(k2, e.nr_wake2);
+    let ret = this.m.waits.wake(k1, e.nr_wake);
+    // a PI waiter on either key: -EINVAL (the waiters woken before it stay woken)
+    if (hit && ret >= 0) {
+      const r2 = this.m.waits.wake(k2, e.nr_wake2);
+      ret = r2 < 0 ? r2 : ret + r2;
+    }
     return ret;
   }
 
@@ -94,7 +98,7 @@ export class Futex2Model {
     if (typeof key === "number") return key;
     if (t.proc.space.read(e.addr) !== uval(e.value)) return EAGAIN;
     t.entry = i;
-    this.m.sleep(t, key);
+    this.m.waits.sleep(t, key);
     return null;
   }
 
@@ -102,7 +106,7 @@ export class Futex2Model {
   wake(t: MTask, e: EventOf<"futex2_wake">["args"]): number {
     const key = this.key(t, e.addr, e.size, e.private, e.numa);
     if (typeof key === "number") return key;
-    return e.nr_wake === 0 ? 0 : this.m.wake(key, e.nr_wake);
+    return e.nr_wake === 0 ? 0 : this.m.waits.wake(key, e.nr_wake);
   }
 
   entry(t: MTask, e: EventOf<"waitv_entry">["args"]): number {
@@ -128,7 +132,7 @@ export class Futex2Model {
     if (typeof k1 === "number") return k1;
     const k2 = this.key(t, b.addr, b.size, b.priv, b.numa);
     if (typeof k2 === "number") return k2;
-    return this.m.requeueKeys(t.proc.space.read(a.addr) === a.val, k1, k2, nrWake, nrRequeue);
+    return this.m.waits.requeueKeys(t.proc.space.read(a.addr) === a.val, k1, k2, nrWake, nrRequeue);
   }
 
   /** futex_waitv(2): the errno or index it returns, or null when t went to sleep */

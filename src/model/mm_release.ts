@@ -23,7 +23,7 @@ export class MmReleaseModel {
   /** `clone_vm tM` / `vfork tM`: a new process on t's address space; a vfork parent waits */
   cloneVm(t: MTask, i: number, id: number, vfork: boolean): void {
     // the default hash is sized by the parent's threads (the new process is not one of them)
-    t.proc.slots.onThreadCreate(t.group.tasks.size + (this.m.zombieLeader(t.group) ? 1 : 0), this.m.cpus);
+    t.proc.slots.onThreadCreate(t.group.tasks.size + (this.m.life.zombieLeader(t.group) ? 1 : 0), this.m.cpus);
     const c = this.m.newTask(id, new Group(tidOf(id)), t.proc);
     c.group.saRestart = t.group.saRestart;
     if (!vfork) return this.m.setRet(i, c.tid);
@@ -49,6 +49,6 @@ export class MmReleaseModel {
     if (!others || !t.proc.space.mapped(a)) return;
     t.proc.space.write(a, 0);
     const key = futexKey(t.proc.id, t.proc.space, a, true);
-    if (typeof key === "string") this.m.wake(key, 1);
+    if (typeof key === "string") this.m.waits.wake(key, 1);
   }
 }

@@ -20,6 +20,7 @@ import { futexKey } from "./keys.js";
 import { EBUSY, EDEADLK, EFAULT, EINVAL, EOWNERDEAD, EPERM, ESRCH } from "../kernel/errno.js";
 import { regionAddress } from "./memory.js";
 import { tidOf } from "./state.js";
+import { Unsupported } from "./errors.js";
 import type { Model, MTask } from "./reference.js";
 
 export const HEAD_LEN = 12;
@@ -44,7 +45,7 @@ export class RobustModel {
   init(t: MTask, i: number, a: Addr): void {
     const sp = t.proc.space;
     const head = this.abs(a);
-    if (!sp.writeAt(head, head) || !sp.writeAt(head + 4, -NODE_OFFSET >>> 0) || !sp.writeAt(head + 8, 0)) return this.m.segv(t);
+    if (!sp.writeAt(head, head) || !sp.writeAt(head + 4, -NODE_OFFSET >>> 0) || !sp.writeAt(head + 8, 0)) return this.m.life.segv(t);
     t.userHead = head;
     t.robustHead = head;
     this.m.finish(t, i, 0);
@@ -67,7 +68,7 @@ export class RobustModel {
   /** robust_lock */
   lock(t: MTask, i: number, a: Addr): void {
     const lock = this.abs(a);
-    if (!t.proc.space.writeAt(t.userHead + 8, lock + NODE_OFFSET)) return this.m.segv(t);
+    if (!t.proc.space.writeAt(t.userHead + 8, lock + NODE_OFFSET)) return this.m.life.segv(t);
     t.lockOp = { lock, assume: 0, ret: 0 };
     t.entry = i;
     this.lockLoop(t);
@@ -83,7 +84,7 @@ export class RobustModel {
     };
     for (;;) {
       const old = sp.readAt(op.lock);
-      if (old === null) return this.m.segv(t);
+      if (old === null) return this.m.life.segv(t);
       // free: 0, or FUTEX_WAITERS alone, which the v7.2 contended unlock leaves while more
       // waiters sleep ("user space no longer has to re-set it"); take it keeping WAITERS
       if ((old & ~FUTEX_WAITERS) === 0) {
@@ -96,7 +97,7 @@ export class RobustModel {
         break;
       }
       if ((old & FUTEX_TID_MASK) === t.tid) {
-        if (!sp.writeAt(t.userHead + 8, 0)) return this.m.segv(t);
+        if (!sp.writeAt(t.userHead + 8, 0)) return this.m.life.segv(t);
         return done(-EDEADLK);
       }
       if (!(old & FUTEX_WAITERS)) sp.writeAt(op.lock, (old | FUTEX_WAITERS) >>> 0);
@@ -104,15 +105,15 @@ export class RobustModel {
       // FUTEX_WAIT (shared) for old | WAITERS: the word is exactly that now, so it sleeps
       const key = futexKey(t.proc.id, sp, this.addrOf(op.lock), true);
       if (typeof key === "string" && sp.readAt(op.lock) === (old | FUTEX_WAITERS) >>> 0) {
-        this.m.sleep(t, key);
+        this.m.waits.sleep(t, key);
         return;
       }
     }
     // ENQUEUE_MUTEX at the front, then list_op_pending = NULL
     const node = op.lock + NODE_OFFSET;
     const first = sp.readUnaligned(t.userHead);
-    if (first === null || !sp.writeAt(node, first) || !sp.writeAt(t.userHead, node)) return this.m.segv(t);
-    if (!sp.writeAt(t.userHead + 8, 0)) return this.m.segv(t);
+    if (first === null || !sp.writeAt(node, first) || !sp.writeAt(t.userHead, node)) return this.m.life.segv(t);
+    if (!sp.writeAt(t.userHead + 8, 0)) return this.m.life.segv(t);
     done(op.ret);
   }
 
@@ -121,17 +122,17 @@ export class RobustModel {
     const sp = t.proc.space;
     const lock = this.abs(a);
     const v = sp.readAt(lock);
-    if (v === null) return this.m.segv(t);
+    if (v === null) return this.m.life.segv(t);
     if ((v & FUTEX_TID_MASK) !== t.tid) return this.m.finish(t, i, -EPERM);
     const node = lock + NODE_OFFSET;
     const pop = (t.userHead + 8) >>> 0;
-    if (!sp.writeAt(pop, node)) return this.m.segv(t);
-    if (!this.listDel(t, node)) return this.m.segv(t);
+    if (!sp.writeAt(pop, node)) return this.m.life.segv(t);
+    if (!this.listDel(t, node)) return this.m.life.segv(t);
     const cur = sp.readAt(lock);
-    if (cur === null) return this.m.segv(t);
+    if (cur === null) return this.m.life.segv(t);
     if (cur === t.tid) {
       sp.writeAt(lock, 0);
-      if (!sp.writeAt(pop, 0)) return this.m.segv(t);
+      if (!sp.writeAt(pop, 0)) return this.m.life.segv(t);
       return this.m.finish(t, i, 0);
     }
     const r = this.robustUnlockSyscall(t, lock, pop);
@@ -162,9 +163,10 @@ export class RobustModel {
     const key = futexKey(t.proc.id, sp, this.addrOf(lock), true);
     if (typeof key === "number") return key;
     const waiters = this.m.queue.filter((w) => w.key === key);
+    if (waiters.some((w) => w.task.pi)) throw new Unsupported("a robust unlock's wake meets a PI waiter");
     const woken = Math.min(waiters.length, 1);
     sp.writeAt(lock, waiters.length > woken ? FUTEX_WAITERS : 0);
-    for (const w of waiters.slice(0, woken)) this.m.markWoken(w);
+    for (const w of waiters.slice(0, woken)) this.m.waits.markWoken(w);
     if (!sp.writeAt(pop, 0)) {
       if (t.robustHead !== null && pop === ((t.robustHead + 8) >>> 0)) t.robustHead = null;
       return EFAULT;
@@ -176,9 +178,9 @@ export class RobustModel {
   pending(t: MTask, i: number, a: Addr): void {
     const sp = t.proc.space;
     const lock = this.abs(a);
-    if (!sp.writeAt(t.userHead + 8, lock + NODE_OFFSET)) return this.m.segv(t);
+    if (!sp.writeAt(t.userHead + 8, lock + NODE_OFFSET)) return this.m.life.segv(t);
     const old = sp.readAt(lock);
-    if (old === null) return this.m.segv(t);
+    if (old === null) return this.m.life.segv(t);
     if (old !== 0) return this.m.finish(t, i, -EBUSY);
     sp.writeAt(lock, t.tid);
     this.m.finish(t, i, 0);
@@ -230,7 +232,7 @@ export class RobustModel {
 
   private wakeShared(t: MTask, uaddr: number): void {
     const key = futexKey(t.proc.id, t.proc.space, this.addrOf(uaddr), true);
-    if (typeof key === "string") this.m.wake(key, 1);
+    if (typeof key === "string") this.m.waits.wake(key, 1);
   }
 
   /** an absolute address as region + offset (for the key and mapping checks) */

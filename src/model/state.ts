@@ -5,6 +5,7 @@ import type { Key } from "./keys.js";
 import type { Space } from "./memory.js";
 import { Slots } from "./slots.js";
 import type { LockOp } from "./robust.js";
+import type { PiOp } from "./pi.js";
 
 /**
  * The biggest SET_SLOTS that can be allocated: kvmalloc refuses more than INT_MAX bytes, and the
@@ -105,6 +106,8 @@ export class MTask {
    * thread may still be finishing do_exit (still found by get_robust_list) until it runs again
    */
   lingering = false;
+  /** a PI lock or requeue-PI wait in flight (asleep or woken) */
+  pi: PiOp | null = null;
   /** what a woken futex wait returns: 0, or futex_waitv's largest woken index */
   wokenRet = 0;
   constructor(

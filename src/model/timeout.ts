@@ -19,7 +19,7 @@ export class TimeoutModel {
     if (clock === "bad_nsec") return this.m.setRet(i, EINVAL);
     if (clock === "rel_realtime") return this.m.setRet(i, ENOSYS);
     t.wait = { addr, val: uval(value), shared, expiry: { passed: false } };
-    this.m.futexWait(t, i, addr, uval(value), shared);
+    this.m.waits.futexWait(t, i, addr, uval(value), shared);
     if (t.state !== "waiting") t.wait = null;
   }
 
@@ -36,18 +36,18 @@ export class TimeoutModel {
   /** A waiter that is not woken runs: timed out, interrupted by a handler, or restarted. */
   interrupted(t: MTask): void {
     const w = t.wait;
-    if (w?.expiry?.passed) return this.m.returnToUser(t, ETIMEDOUT);
+    if (w?.expiry?.passed) return this.m.sched.returnToUser(t, ETIMEDOUT);
     const handler = t.usr1;
     // a wait this model cannot re-run (futex2's, futex_waitv's) that the kernel restarts
     if (!w && ((handler && t.group.saRestart) || (!handler && t.stopped))) throw new Unsupported("a futex2 or futex_waitv wait restarted (SA_RESTART or a group stop)");
     t.usr1 = false;
     t.stopped = false;
-    if (!w || (handler && (w.expiry || !t.group.saRestart))) return this.m.returnToUser(t, EINTR);
+    if (!w || (handler && (w.expiry || !t.group.saRestart))) return this.m.sched.returnToUser(t, EINTR);
     // the same call again (futex_wait_restart keeps the expiry); its page may be gone by now
-    if (!t.proc.space.mapped(w.addr)) return this.m.returnToUser(t, EFAULT);
+    if (!t.proc.space.mapped(w.addr)) return this.m.sched.returnToUser(t, EFAULT);
     const i = t.entry;
     t.state = "user";
-    this.m.futexWait(t, i, w.addr, w.val, w.shared);
+    this.m.waits.futexWait(t, i, w.addr, w.val, w.shared);
     if (this.m.queue.some((q) => q.task === t)) return; // asleep again
     t.wait = null;
     t.entry = -1;

@@ -355,7 +355,7 @@ function* __futex_unlock_pi(k: Kernel, t: Task, uaddr: number, shared: boolean):
 
 /**
  * A PI call returning -ERESTARTNOINTR (a caught signal: the handler runs, then the same call
- * again, SA_RESTART or not; a group stop parks the task until SIGCONT or SIGKILL first).
+ * again, SA_RESTART or not; a group stop is stopped and continued first).
  */
 export function* restart_noint(k: Kernel, t: Task, name: string, call: () => KGen<number>): KGen<number> {
   for (;;) {
@@ -364,7 +364,12 @@ export function* restart_noint(k: Kernel, t: Task, name: string, call: () => KGe
     if (t.group.killed) return EINTR;
     k.hooks.userReturn(t);
     t.sigusr1 = false;
-    if (t.signalPending()) yield new Wait("do_signal_stop: schedule()", () => !t.signalPending() || t.group.killed, "uninterruptible");
+    if (t.jobStop) {
+      // a group stop: do_signal_stop(), and `sigstop` is SIGSTOP + SIGCONT in one event: the stop
+      // ends here (waiting for a SIGCONT that no later event sends parked the task for good)
+      t.jobStop = false;
+      yield "do_signal_stop: stopped until SIGCONT";
+    }
     if (t.group.killed) return EINTR;
     yield `restart: ${name}`;
   }
