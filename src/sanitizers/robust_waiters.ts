@@ -12,7 +12,8 @@
 //
 // It reports only what the protocol plus the kernel produced. A waiter is not checked when:
 // - the word differs from what the robust mutex code or the kernel's robust code wrote there
-//   last (a plain store, clear_child_tid, a PI or FUTEX_WAKE_OP write, a remapped page);
+//   last (a plain store, clear_child_tid, a PI or FUTEX_WAKE_OP write), or the page under the
+//   mutex is not the one the waiter went to sleep on (munmap/mmap since);
 // - the waiter was requeued off its mutex's key;
 // - a wakeup on its key went to a task outside robust_lock (a plain futex_wait on the word);
 // - a robust_lock waiter woken on its key died without the exit walk handling its pending op on
@@ -33,8 +34,8 @@ interface Woken {
 }
 
 export class RobustWaiters {
-  /** robust_lock sleepers: the mutex and the key text they went to sleep on */
-  private readonly asleep = new Map<Task, { lock: number; key: string }>();
+  /** robust_lock sleepers: the mutex, the page under it and the key text they went to sleep on */
+  private readonly asleep = new Map<Task, { lock: number; page: Page | null; key: string }>();
   private readonly woken = new Map<Task, Woken>();
   /** keys whose wakeups the program's own misuse may have consumed */
   private readonly tainted = new Set<string>();
@@ -56,7 +57,8 @@ export class RobustWaiters {
   sleep(t: Task, qs: readonly FutexQ[]): void {
     this.woken.delete(t);
     const op = t.ruser;
-    if (op && op.op === "lock" && op.inKernel && qs.length === 1) this.asleep.set(t, { lock: op.lock, key: keyText(qs[0]!.key) });
+    if (op && op.op === "lock" && op.inKernel && qs.length === 1)
+      this.asleep.set(t, { lock: op.lock, page: t.mm?.as.pageAt(op.lock) ?? null, key: keyText(qs[0]!.key) });
     else this.asleep.delete(t);
   }
 
@@ -92,7 +94,7 @@ export class RobustWaiters {
       const as = t.mm.as;
       const page = as.pageAt(a.lock);
       const uval = as.read(a.lock);
-      if (!page || uval === null || this.words.get(page)?.get((a.lock & 4095) >>> 2) !== uval >>> 0) continue;
+      if (!page || page !== a.page || uval === null || this.words.get(page)?.get((a.lock & 4095) >>> 2) !== uval >>> 0) continue;
       const free = (uval & FUTEX_TID_MASK) === 0;
       if (!free && uval & FUTEX_WAITERS) continue;
       const why = free ? "nobody owns it" : `TID ${uval & FUTEX_TID_MASK} owns it without FUTEX_WAITERS`;
