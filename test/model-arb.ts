@@ -48,6 +48,7 @@ export type Intent =
   | { k: "robust_lock"; who: number; addr: number }
   | { k: "robust_unlock"; who: number; addr: number }
   | { k: "robust_pending"; who: number; addr: number }
+  | { k: "robust_unlock_legacy"; who: number; addr: number }
   | { k: "set_robust_list"; who: number; head: number; len: number }
   | { k: "get_robust_list"; who: number; of: number }
   // FUTEX_WAKE_OP, futex2, futex_waitv; NUMA futexes only on their own word (NUMA_ADDR)
@@ -119,6 +120,7 @@ const INTENTS: [number, fc.Arbitrary<Intent>][] = [
   [3, fc.record({ k: fc.constant("robust_lock" as const), who, addr })],
   [3, fc.record({ k: fc.constant("robust_unlock" as const), who, addr })],
   [1, fc.record({ k: fc.constant("robust_pending" as const), who, addr })],
+  [1, fc.record({ k: fc.constant("robust_unlock_legacy" as const), who, addr })],
   [1, fc.record({ k: fc.constant("set_robust_list" as const), who, head: fc.nat({ max: HEAD_OFFS.length - 1 }), len: fc.constantFrom(12, 12, 24, 0) })],
   [1, fc.record({ k: fc.constant("get_robust_list" as const), who, of: fc.nat({ max: 15 }) })],
   [
@@ -514,18 +516,20 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
       }
       case "robust_lock":
       case "robust_unlock":
+      case "robust_unlock_legacy":
       case "robust_pending": {
         let u = t;
         let a = addrOf(it.addr);
         const words = [...Array(3 * WORD_OFFS.length).keys()].map(addrOf).filter((x) => x.off % 4 === 0);
         const owner = (v: MTask, x: Addr) => (v.proc.space.mapped(x) ? v.proc.space.read(x) & 0x3fffffff : 0);
-        if (it.k === "robust_unlock" && it.addr % 8 !== 0) {
+        const unlock = it.k === "robust_unlock" || it.k === "robust_unlock_legacy";
+        if (unlock && it.addr % 8 !== 0) {
           // mostly unlock a word its owner holds (the owner unlocks)
           const held = live()
             .filter((v) => v.state === "user")
             .flatMap((v) => words.filter((x) => owner(v, x) === v.tid).map((x) => ({ v, x })));
           if (held.length) ({ v: u, x: a } = held[(it.who + it.addr) % held.length]!);
-        } else if (it.k !== "robust_unlock" && it.addr % 2 === 0) {
+        } else if (!unlock && it.addr % 2 === 0) {
           // mostly contend for a word somebody holds
           const held = words.filter((x) => owner(t, x) > 1000);
           if (held.length) a = held[(it.addr >> 1) % held.length]!;
