@@ -140,6 +140,26 @@ describe("robust-waiter sanitizer: states the program made are not the kernel's"
     expect(ret(v, 1, "robust_lock m0+0")).toBeNull();
   });
 
+  it("a plain store clears FUTEX_WAITERS and the owner takes the word again through the protocol", () => {
+    // found by a fixed-kernel campaign: the last write is the protocol's, the broken state the store's
+    const v = run(`
+      config cpus=1
+      t0 mmap m0 file f0
+      t0 mmap m1 anon
+      t0 robust_init m1+0
+      t0 fork t1
+      t1 robust_init m1+0
+      t0 robust_lock m0+0
+      t1 robust_lock m0+0
+      t0 store m0+0 0
+      t0 robust_lock m0+0
+      t0 load m0+0
+    `);
+    expect(v.findings).toEqual([]);
+    expect(ret(v, 0, "load m0+0")).toBe(1000);
+    expect(ret(v, 1, "robust_lock m0+0")).toBeNull();
+  });
+
   it("a plain FUTEX_WAIT on the mutex word takes the owner-death wakeup", () => {
     const v = run(`
       config cpus=1

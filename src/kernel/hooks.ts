@@ -127,7 +127,7 @@ export interface Hooks extends ShadowView {
   remap(mm: Mm, region: number): void;
   /** user space's robust mutex code wrote robust-list metadata or a lock word (`tag`, `owner`) at addr */
   userRobustWrite(as: AddressSpace, addr: number, tag: WordTag, owner: number): void;
-  /** a plain user store (the `store` event) of `value` at addr */
+  /** a plain user store (the `store` event; also what the kernel stores for user space outside the robust code: clear_child_tid, parent_tid) of `value` at addr */
   userStore(as: AddressSpace, addr: number, value: number): void;
   /** the kernel stored into a robust futex word (OWNER_DIED, a robust unlock): no TID owns it now */
   kernelRobustWrite(as: AddressSpace, addr: number): void;

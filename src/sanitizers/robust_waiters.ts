@@ -11,8 +11,9 @@
 // acts passes its wakeup on through the exit walk's pending op (handle_futex_death).
 //
 // It reports only what the protocol plus the kernel produced. A waiter is not checked when:
-// - the word differs from what the robust mutex code or the kernel's robust code wrote there
-//   last (a plain store, clear_child_tid, a PI or FUTEX_WAKE_OP write), or the page under the
+// - anything but the robust mutex code or the kernel's robust code ever wrote the word (a plain
+//   store, clear_child_tid or parent_tid, a PI or FUTEX_WAKE_OP write: a later protocol write may
+//   build on the broken state), or it differs from what they wrote last, or the page under the
 //   mutex is not the one the waiter went to sleep on (munmap/mmap since);
 // - the waiter was requeued off its mutex's key;
 // - a wakeup on its key went to a task outside robust_lock (a plain futex_wait on the word);
@@ -41,6 +42,8 @@ export class RobustWaiters {
   private readonly tainted = new Set<string>();
   /** per page: word index -> the value the robust mutex code or the kernel's robust code wrote last */
   private readonly words = new Map<Page, Map<number, number>>();
+  /** per page: the words something else wrote at some point (a store, clear_child_tid, PI code) */
+  private readonly outsiders = new Map<Page, Set<number>>();
 
   constructor(private readonly k: Kernel) {}
 
@@ -52,6 +55,18 @@ export class RobustWaiters {
     let m = this.words.get(page);
     if (!m) this.words.set(page, (m = new Map()));
     m.set((addr & 4095) >>> 2, v >>> 0);
+  }
+
+  /**
+   * Something outside the robust mutex protocol wrote the word at addr: from now on its state is
+   * the program's own doing (a later protocol write does not make it the protocol's again).
+   */
+  outside(as: AddressSpace, addr: number): void {
+    const page = as.pageAt(addr);
+    if (!page) return;
+    let m = this.outsiders.get(page);
+    if (!m) this.outsiders.set(page, (m = new Set()));
+    m.add((addr & 4095) >>> 2);
   }
 
   sleep(t: Task, qs: readonly FutexQ[]): void {
@@ -94,7 +109,8 @@ export class RobustWaiters {
       const as = t.mm.as;
       const page = as.pageAt(a.lock);
       const uval = as.read(a.lock);
-      if (!page || page !== a.page || uval === null || this.words.get(page)?.get((a.lock & 4095) >>> 2) !== uval >>> 0) continue;
+      const w = (a.lock & 4095) >>> 2;
+      if (!page || page !== a.page || uval === null || this.words.get(page)?.get(w) !== uval >>> 0 || this.outsiders.get(page)?.has(w)) continue;
       const free = (uval & FUTEX_TID_MASK) === 0;
       if (!free && uval & FUTEX_WAITERS) continue;
       const why = free ? "nobody owns it" : `TID ${uval & FUTEX_TID_MASK} owns it without FUTEX_WAITERS`;

@@ -112,9 +112,11 @@ export class Sanitizers implements Hooks {
   userStore(as: AddressSpace, addr: number, value: number): void {
     this.tags.userStore(as, addr, value);
     this.pi.userWrite(as, addr);
+    this.robustWaiters.outside(as, addr);
   }
   piWordWrite(as: AddressSpace, addr: number, value: number, key: FutexKey): void {
     this.pi.kernelWrite(as, addr, value, key);
+    this.robustWaiters.outside(as, addr);
     // a PI lock word is a mutex word owned by the TID in it (glibc's PI robust mutexes)
     this.tags.set(as, addr, WordTag.RobustMutex, value & FUTEX_TID_MASK);
   }
