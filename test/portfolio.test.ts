@@ -1,7 +1,8 @@
 // The portfolio (src/fuzzing/portfolio.ts): which engine each launch of a campaign runs, and a
 // campaign of the generative engine through the same triage as jazzer's.
 import { isFinding } from "../src/corpus/outcome.js";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +10,9 @@ import { ensureBuilt as buildIfStale } from "./build.js";
 import { parseBugs } from "../src/bugs/switches.js";
 import { runCampaign } from "../src/fuzzing/campaign.js";
 import { jazzerArgv, type JazzerRun } from "../src/fuzzing/jazzer.js";
+import { SEED_DIRS, workDirs } from "../src/fuzzing/paths.js";
+import { prepareWorkDir } from "../src/fuzzing/seeds.js";
+import { targetEvents } from "../src/program/targets.js";
 import { describePortfolio, engineFor, engineRun, launchSeconds, parseEngines, SLICE_SEC, tallyNote, tallySummary, newTally, generativeWorker } from "../src/fuzzing/portfolio.js";
 
 describe("portfolio: engines per launch", () => {
@@ -44,7 +48,8 @@ describe("portfolio: engines per launch", () => {
     const r: JazzerRun = { target: "dist/fuzz/all.js", corpus: ["/c"], artifacts: "/a", seed: 7, maxTotalTime: 9, runs: 100 };
     expect(engineRun("jazzer", "all", r)).toBe(r);
     const g = engineRun("gen", "all", r);
-    expect(g.argv).toEqual([generativeWorker(), "--target", "all", "--seed", "7", "--corpus", "/c", "--artifacts", "/a", "--max-total-time", "9", "--runs", "100"]);
+    // its pool (what it found, kept across its time slices) lives beside the corpus, not in it
+    expect(g.argv).toEqual([generativeWorker(), "--target", "all", "--seed", "7", "--corpus", "/c", "--artifacts", "/a", "--pool", "/gen-pool", "--max-total-time", "9", "--runs", "100"]);
     // jazzer runs the target module through its CLI, not the worker
     expect(jazzerArgv(r)[1]).toBe(r.target);
   });
@@ -84,6 +89,29 @@ describe("portfolio: a generative campaign", () => {
     expect(err).toMatch(/engine gen/);
     // stored in the one layout: <bug-id>/<hash>.fz
     expect(readdirSync(join(regressions, "fork-copies-phash-new")).filter((f) => f.endsWith(".fz"))).toHaveLength(1);
+  }, 90_000);
+
+  it("what a gen process found is not lost when its slice ends: the next one starts from its pool", () => {
+    const work = mkdtempSync(join(tmpdir(), "ff-pool-"));
+    const dirs = workDirs(work, "hash-resize");
+    prepareWorkDir(dirs, targetEvents("hash-resize"), SEED_DIRS, {});
+    mkdirSync(dirs.artifacts, { recursive: true });
+    const pool = join(dirs.root, "gen-pool");
+    const worker = (seed: number) =>
+      spawnSync(process.execPath, [generativeWorker(), "--target", "hash-resize", "--seed", String(seed), "--corpus", dirs.corpus, "--artifacts", dirs.artifacts, "--pool", pool, "--runs", "1500"], {
+        encoding: "utf8",
+        env: { ...process.env, FUTEX_FUZZ_BUGS: "" },
+      });
+    const first = worker(1);
+    expect(first.status).toBe(0);
+    expect(first.stderr).toMatch(/, 0 kept from earlier processes/);
+    const kept = readdirSync(pool);
+    expect(kept.length).toBeGreaterThan(10);
+    const second = worker(2);
+    expect(second.status).toBe(0);
+    const n = Number(/, (\d+) kept from earlier processes/.exec(second.stderr)?.[1]);
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThanOrEqual(kept.length);
   }, 90_000);
 
   it("one worker, both engines: gen's slice ends, jazzer takes over for the rest", async () => {

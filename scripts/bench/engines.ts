@@ -5,6 +5,8 @@
 //                 already fire), fresh temp work dir, state feedback (FUTEX_FUZZ_FEEDBACK=state)
 //   jazzer-edges  the same with FUTEX_FUZZ_FEEDBACK=edges (edge + value-profile coverage only)
 //   jazzer-nodict the same as jazzer without the event dictionary (src/fuzzing/dictionary.ts)
+//   jazzer-kernel the same as jazzer with the edge counters and comparison hooks only in
+//                 src/kernel and src/sanitizers (`--includes`: the instrumentation-cost ablation)
 //   blind         random bytes (seeded xorshift; lengths log-uniform up to libFuzzer's default
 //                 -max_len 4096) through the same decoder and executor, in process, no feedback
 //   fastcheck     random programs from the fast-check arbitraries (scripts/bench/arb.ts) with the
@@ -28,7 +30,7 @@ import { parseBugs } from "../../src/bugs/switches.js";
 import { execute } from "../../src/exec/executor.js";
 import { runCampaign } from "../../src/fuzzing/campaign.js";
 import { triageFile } from "../../src/corpus/intake.js";
-import { parseArtifact, startJazzer } from "../../src/fuzzing/jazzer.js";
+import { JAZZER_FLAGS, KERNEL_ONLY, parseArtifact, startJazzer } from "../../src/fuzzing/jazzer.js";
 import { SEED_DIRS, targetModule, workDirs } from "../../src/fuzzing/paths.js";
 import { prepareWorkDir } from "../../src/fuzzing/seeds.js";
 import type { Program } from "../../src/program/types.js";
@@ -36,9 +38,9 @@ import { signature, type Finding } from "../../src/sanitizers/report.js";
 import { arbUsefulProgram } from "./arb.js";
 import { randomBytesProgram, xorshift } from "../../src/fuzzing/generative.js";
 
-export const ENGINES = ["jazzer", "jazzer-edges", "jazzer-nodict", "blind", "fastcheck", "portfolio"] as const;
+export const ENGINES = ["jazzer", "jazzer-edges", "jazzer-nodict", "jazzer-kernel", "blind", "fastcheck", "portfolio"] as const;
 export type Engine = (typeof ENGINES)[number];
-/** the engines a time-to-bug run uses unless told (jazzer-nodict is an opt-in ablation) */
+/** the engines a time-to-bug run uses unless told (jazzer-nodict and jazzer-kernel are opt-in ablations) */
 export const DEFAULT_ENGINES: readonly Engine[] = ["jazzer", "jazzer-edges", "blind", "fastcheck"];
 
 export interface CampaignSpec {
@@ -143,7 +145,15 @@ export async function jazzerCampaign(spec: CampaignSpec): Promise<CampaignRun> {
       if (left < 1) return { ...spec, found: false, seconds: elapsed(), execs, others };
       let foundAt: number | undefined;
       const run = startJazzer(
-        { target: targetModule(spec.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed: spec.seed + 1000 * restart, maxTotalTime: Math.ceil(left), dict },
+        {
+          target: targetModule(spec.target),
+          corpus: [dirs.corpus],
+          artifacts: dirs.artifacts,
+          seed: spec.seed + 1000 * restart,
+          maxTotalTime: Math.ceil(left),
+          dict,
+          ...(spec.engine === "jazzer-kernel" ? { jazzerFlags: [...JAZZER_FLAGS, ...KERNEL_ONLY] } : {}),
+        },
         {
           cwd: dirs.root,
           env: {
@@ -237,6 +247,7 @@ export async function runCampaignHere(spec: CampaignSpec): Promise<CampaignRun> 
     case "jazzer":
     case "jazzer-edges":
     case "jazzer-nodict":
+    case "jazzer-kernel":
       return jazzerCampaign(spec);
     case "blind":
       return blindCampaign(spec);

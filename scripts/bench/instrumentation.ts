@@ -21,7 +21,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TARGET_EVENTS } from "../../src/program/targets.js";
-import { JAZZER_FLAGS, startJazzer } from "../../src/fuzzing/jazzer.js";
+import { JAZZER_FLAGS, KERNEL_ONLY, SIMULATOR_ONLY, startJazzer } from "../../src/fuzzing/jazzer.js";
 import { PROJECT_ROOT, SEED_DIRS, targetModule, workDirs } from "../../src/fuzzing/paths.js";
 import { prepareWorkDir, sha1 } from "../../src/fuzzing/seeds.js";
 import { encode } from "../../src/program/codec.js";
@@ -36,11 +36,11 @@ export interface Variant {
   module?: string;
 }
 
-const KERNEL_ONLY = ["--includes", "/src/kernel/", "--includes", "/src/sanitizers/"];
 
 export const VARIANTS: readonly Variant[] = [
   { name: "default", what: `as campaigns run: ${JAZZER_FLAGS.join(" ")}, -use_value_profile=1, state features, every project module instrumented` },
   { name: "includes-kernel", what: "instrument only src/kernel and src/sanitizers (--includes)", jazzerFlags: [...JAZZER_FLAGS, ...KERNEL_ONLY] },
+  { name: "includes-sim", what: "instrument only the simulator: src/kernel, src/sanitizers and src/exec (--includes)", jazzerFlags: [...JAZZER_FLAGS, ...SIMULATOR_ONLY] },
   { name: "no-cmp-hooks", what: "comparison hooks' addon calls made no-ops (scripts/bench/target-nocmp.ts)", module: "scripts/bench/target-nocmp.js" },
   { name: "no-value-profile", what: "-use_value_profile=0 and no state features (they only count under value profile)", libFuzzerFlags: ["-use_value_profile=0"], feedback: "edges" },
   { name: "no-state", what: "state features off (FUTEX_FUZZ_FEEDBACK=edges), value profile on", feedback: "edges" },

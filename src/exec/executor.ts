@@ -9,7 +9,8 @@ import { SYSCALLS, type Syscall } from "../kernel/syscalls.js";
 import { kill_everything, start_kernel } from "../kernel/entry.js";
 import { PHASE } from "../kernel/phase.js";
 import type { KernelOptions } from "../kernel/kernel.js";
-import type { Task } from "../kernel/task.js";
+import type { SyscallRestart, Task } from "../kernel/task.js";
+import type { KGen } from "../kernel/sched.js";
 import { NO_BUGS, type BugSet } from "../bugs/switches.js";
 import { seamsFor } from "../bugs/registry.js";
 import { Panic, type Finding } from "../sanitizers/report.js";
@@ -55,11 +56,30 @@ export function execute(p: Program, opts: ExecOptions = {}): Verdict {
   return new Run(p, opts).go();
 }
 
-/** A syscall the run made, with its event (printed into a SyscallResult when read). */
-interface Call {
-  task: number;
-  ev: Event;
+/**
+ * A syscall the run made, with its event (printed into a SyscallResult when read). It is also
+ * what a -ERESTART* return re-runs (signal.ts syscall_restart: the same call from its start), so
+ * a syscall costs one object, not an object and a closure.
+ */
+interface CallRecord extends SyscallRestart {
+  readonly task: number;
+  readonly ev: Event;
   ret: number | null;
+}
+
+class Call<N extends SyscallName> implements CallRecord {
+  ret: number | null = null;
+  constructor(
+    readonly task: number,
+    readonly ev: EventOf<N>,
+    private readonly impl: Syscall<N>,
+    private readonly k: Kernel,
+    private readonly t: Task,
+  ) {}
+
+  restart(): KGen<number | null> {
+    return this.impl.run(this.k, this.t, this.ev.args);
+  }
 }
 
 /**
@@ -73,9 +93,9 @@ class RunVerdict implements Verdict {
   readonly trace: TraceEntry[] = [];
   readonly stats = { points: 0, events: 0, skipped: 0, limit: false };
   #printed: SyscallResult[] | null = null;
-  readonly #calls: readonly Call[];
+  readonly #calls: readonly CallRecord[];
 
-  constructor(calls: readonly Call[]) {
+  constructor(calls: readonly CallRecord[]) {
     this.#calls = calls;
   }
 
@@ -92,7 +112,7 @@ class Run implements ControlCtx {
   readonly k: Kernel;
   readonly sched: Scheduler;
   /** the syscalls made, in order; printed into Verdict.syscalls only when someone reads them */
-  private readonly calls: Call[] = [];
+  private readonly calls: CallRecord[] = [];
   readonly v: Verdict = new RunVerdict(this.calls);
 
   constructor(
@@ -172,12 +192,12 @@ class Run implements ControlCtx {
     const why = impl.precondition?.(this.k, t, ev.args);
     if (why) return this.skip(ev, why);
     this.v.stats.events++;
-    t.inFlight = this.calls.push({ task: t.id, ev, ret: null }) - 1;
+    const call = new Call(t.id, ev, impl, this.k, t);
+    t.inFlight = this.calls.push(call) - 1;
     t.state = "busy";
     t.pointsInEvent = 0;
     t.gen = impl.run(this.k, t, ev.args);
-    // what a -ERESTART* return re-runs (signal.ts syscall_restart): the same call from its start
-    t.restartSyscall = () => impl.run(this.k, t, ev.args);
+    t.restartSyscall = call;
     t.restartBlock = null;
     this.sched.runUntil(t, ev.stop ?? Infinity);
   }

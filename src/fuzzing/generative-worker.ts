@@ -5,8 +5,14 @@
 // crash-<sha1> artifact (the area's byte encoding) for the campaign's triage.
 //
 //   node dist/src/fuzzing/generative-worker.js --target T --seed N --corpus DIR --artifacts DIR
-//        [--max-total-time S] [--runs N]        (bug switches: FUTEX_FUZZ_BUGS, as the targets)
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+//        [--pool DIR] [--max-total-time S] [--runs N]   (bug switches: FUTEX_FUZZ_BUGS, as the targets)
+//
+// With --pool, the programs that reached new states are kept there (byte-encoded, named by
+// sha1), and the next process of the campaign starts from them: a time slice ends, what the
+// engine found does not (as libFuzzer keeps its corpus). At start each pool file runs once, to
+// learn the states it reaches; one that reaches none the others do not is removed once the pool
+// holds more than the engine keeps in memory.
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseBugs } from "../bugs/switches.js";
@@ -15,16 +21,19 @@ import { decode, encode } from "../program/codec.js";
 import { signature } from "../sanitizers/report.js";
 import { StateFeedback } from "./state.js";
 import { targetEvents } from "../program/targets.js";
-import { GenerativeSource } from "./generative.js";
+import { GenerativeSource, MAX_POOL } from "./generative.js";
 import { sha1 } from "./seeds.js";
+import { writeAtomic } from "../corpus/atomic.js";
 
 const USAGE = `usage: node dist/src/fuzzing/generative-worker.js --target T --seed N --corpus DIR --artifacts DIR
-                                                [--max-total-time S] [--runs N]
+                                                [--pool DIR] [--max-total-time S] [--runs N]
 
 The generative engine of \`futex-fuzz fuzz --engines gen\`: long random programs through the
 decoder and schedule perturbations of the corpus's programs, run in this process; stops at the
 first finding (written to DIR/crash-<sha1>) or the time/runs limit. Bug switches come from
 FUTEX_FUZZ_BUGS, signatures to ignore from FUTEX_FUZZ_IGNORE (as for the jazzer targets).
+--pool DIR keeps the programs that reached new states for the next process, and starts from
+the ones an earlier process kept there.
 `;
 
 /** how often the corpus dir is re-read for inputs another engine added (ms) */
@@ -46,7 +55,7 @@ if (argv.includes("--help") || argv.includes("-h")) {
 const opt: Record<string, string> = {};
 for (let i = 0; i < argv.length; i += 2) {
   const [k, v] = [argv[i]!, argv[i + 1]];
-  if (!["--target", "--seed", "--corpus", "--artifacts", "--max-total-time", "--runs"].includes(k)) usage(`unknown argument '${k}'`);
+  if (!["--target", "--seed", "--corpus", "--artifacts", "--pool", "--max-total-time", "--runs"].includes(k)) usage(`unknown argument '${k}'`);
   if (v === undefined) usage(`${k} needs a value`);
   opt[k.slice(2)] = v;
 }
@@ -72,6 +81,7 @@ const bugs = parseBugs(process.env.FUTEX_FUZZ_BUGS);
 const ignore = new Set((process.env.FUTEX_FUZZ_IGNORE ?? "").split(",").filter(Boolean));
 const corpusDir = opt.corpus!;
 const artifacts = opt.artifacts!.endsWith("/") ? opt.artifacts! : opt.artifacts! + "/";
+const poolDir = opt.pool;
 
 const src = new GenerativeSource(table, seed);
 const sf = new StateFeedback(null);
@@ -116,8 +126,51 @@ process.on("SIGTERM", () => {
   stop = true;
 });
 
+/** run a program, learn its states; the finding it fires (not an ignored one), if any */
+function run(p: ReturnType<GenerativeSource["next"]>): { fresh: boolean; finding: ReturnType<typeof execute>["findings"][number] | undefined } {
+  const v = execute(p, { bugs, kernel: { observer: sf.observer } });
+  sf.flush();
+  const fresh = src.feedback(p, sf.features);
+  const f = v.findings[0];
+  return { fresh, finding: f && !ignore.has(signature(f)) ? f : undefined };
+}
+
+function crash(p: ReturnType<GenerativeSource["next"]>, f: NonNullable<ReturnType<typeof run>["finding"]>): never {
+  const bytes = encode(p, table);
+  const path = `${artifacts}crash-${sha1(bytes)}`;
+  writeFileSync(path, bytes);
+  process.stderr.write(`==${process.pid}== finding: ${f.title} [${signature(f)}]\nartifact_prefix='${artifacts}'; Test unit written to ${path}\n`);
+  return finish(1);
+}
+
+/** the pool an earlier process kept: each program runs once (its states join the seen ones) */
+function loadPool(dir: string): number {
+  mkdirSync(dir, { recursive: true });
+  const names = readdirSync(dir).filter((n) => /^[0-9a-f]{40}$/.test(n)).sort();
+  let kept = 0;
+  for (const n of names) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(join(dir, n));
+    } catch (e) {
+      if (e instanceof Error && "code" in e && e.code === "ENOENT") continue;
+      throw e;
+    }
+    const p = decode(bytes, table);
+    execs++;
+    const r = run(p);
+    if (r.finding) crash(p, r.finding);
+    if (r.fresh) kept++;
+    else if (names.length > MAX_POOL) rmSync(join(dir, n), { force: true });
+  }
+  return kept;
+}
+
 reload();
-process.stderr.write(`INFO: generative engine, target ${opt.target}, seed ${seed}, ${src.poolSize} corpus programs\n`);
+const fromPool = poolDir ? loadPool(poolDir) : 0;
+process.stderr.write(
+  `INFO: generative engine, target ${opt.target}, seed ${seed}, ${src.poolSize - fromPool} corpus programs${poolDir ? `, ${fromPool} kept from earlier processes` : ""}\n`,
+);
 status("INITED");
 
 function slice(): void {
@@ -127,16 +180,11 @@ function slice(): void {
       if (maxRuns !== undefined && execs >= maxRuns) return done();
       const p = src.next();
       execs++;
-      const v = execute(p, { bugs, kernel: { observer: sf.observer } });
-      sf.flush();
-      src.feedback(p, sf.features);
-      const f = v.findings[0];
-      if (f && !ignore.has(signature(f))) {
+      const r = run(p);
+      if (r.finding) return crash(p, r.finding);
+      if (r.fresh && poolDir) {
         const bytes = encode(p, table);
-        const path = `${artifacts}crash-${sha1(bytes)}`;
-        writeFileSync(path, bytes);
-        process.stderr.write(`==${process.pid}== finding: ${f.title} [${signature(f)}]\nartifact_prefix='${artifacts}'; Test unit written to ${path}\n`);
-        return finish(1);
+        writeAtomic(join(poolDir, sha1(bytes)), bytes);
       }
     }
     const now = performance.now();

@@ -49,7 +49,7 @@ export const MAX_BYTES = 4096;
 /** a perturbed program never grows past what decode can produce */
 const MAX_EVENTS = LIMITS.decodeEvents;
 /** the pool of programs perturbations start from (corpus + what reached new states), FIFO beyond */
-const MAX_POOL = 4096;
+export const MAX_POOL = 4096;
 
 /** the control kinds every target has: perturbations insert and drop them */
 const CONTROL = new Set(["step", "run", "cpu", "gp"]);

@@ -45,6 +45,10 @@ export interface JazzerRun {
 
 /** the jazzer.js options of every campaign (why: jazzerArgv; costs: docs/instrumentation-costs.md) */
 export const JAZZER_FLAGS: readonly string[] = ["--sync", "--disable_bug_detectors=.*"];
+/** jazzer.js options that instrument only the simulated kernel and its sanitizers */
+export const KERNEL_ONLY: readonly string[] = ["--includes", "/src/kernel/", "--includes", "/src/sanitizers/"];
+/** ... and the executor (its scheduler), not the harness around them (codec, state features) */
+export const SIMULATOR_ONLY: readonly string[] = [...KERNEL_ONLY, "--includes", "/src/exec/"];
 
 /**
  * argv after the node binary. `--sync` because the targets are synchronous (async mode costs a

@@ -7,7 +7,7 @@
 //   - with fewer, each worker time-slices: its launches alternate engines, the generative engine
 //     first and for a short slice (the shallow bugs, which random programs find in seconds), then
 //     jazzer for a long one (it spends 2-5 s of each launch starting up and replaying the corpus).
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { JazzerRun } from "./jazzer.js";
 import { PROJECT_ROOT } from "./paths.js";
 
@@ -72,7 +72,9 @@ export function generativeWorker(): string {
 /** The process to start for `engine`: jazzer as given, or the generative worker on the same dirs. */
 export function engineRun(engine: EngineName, target: string, r: JazzerRun): JazzerRun {
   if (engine === "jazzer") return r;
-  const argv = [generativeWorker(), "--target", target, "--seed", String(r.seed), "--corpus", r.corpus[0]!, "--artifacts", r.artifacts];
+  // the pool the engine keeps across its processes: beside the corpus, not in it (libFuzzer reads
+  // the corpus dir and its subdirs)
+  const argv = [generativeWorker(), "--target", target, "--seed", String(r.seed), "--corpus", r.corpus[0]!, "--artifacts", r.artifacts, "--pool", join(dirname(r.corpus[0]!), "gen-pool")];
   if (r.maxTotalTime !== undefined) argv.push("--max-total-time", String(r.maxTotalTime));
   if (r.runs !== undefined) argv.push("--runs", String(r.runs));
   return { ...r, argv };

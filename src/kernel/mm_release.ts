@@ -28,9 +28,12 @@ export function* mm_release(k: Kernel, t: Task, mm: Mm): KGen {
       t.clear_child_tid = 0;
     }
     if (t.vfork_done) {
+      // complete_vfork_done(): re-read under task_lock, since a killed vfork parent clears it
+      // (wait_for_vfork_done) between the unlocked check and here
       yield "mm_release: complete_vfork_done";
-      t.vfork_done.done = true;
+      const vfork = t.vfork_done;
       t.vfork_done = null;
+      if (vfork) vfork.done = true;
     }
   } finally {
     t.frames.pop();

@@ -48,9 +48,8 @@ export function syscall_restart(k: Kernel, t: Task, ret: number): number | KGen<
   k.hooks.userReturn(t);
   t.sigusr1 = false;
   t.jobStop = false;
-  const again = ret === ERESTART_RESTARTBLOCK ? t.restartBlock : t.restartSyscall;
-  if (!again) return EINTR;
-  return again();
+  const again = ret === ERESTART_RESTARTBLOCK ? t.restartBlock?.() : t.restartSyscall?.restart();
+  return again ?? EINTR;
 }
 
 /**

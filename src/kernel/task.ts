@@ -51,6 +51,11 @@ export interface RobustUserOp {
   inKernel: boolean;
 }
 
+/** What a -ERESTART* return re-runs: the syscall in flight, from its start (the executor's event). */
+export interface SyscallRestart {
+  restart(): KGen<number | null>;
+}
+
 export class Task implements LockOwner, RcuReader {
   state: TaskState = "user";
   /** the running event's code */
@@ -66,7 +71,7 @@ export class Task implements LockOwner, RcuReader {
   /** a group stop (SIGSTOP, then SIGCONT) is pending: no handler runs, interrupted calls restart */
   jobStop = false;
   /** the syscall in flight from its start (the arch restart: ip -= 2, ax = orig_ax) */
-  restartSyscall: (() => KGen<number | null>) | null = null;
+  restartSyscall: SyscallRestart | null = null;
   /** current->restart_block's function (set_restart_fn), for -ERESTART_RESTARTBLOCK */
   restartBlock: (() => KGen<number | null>) | null = null;
   /** the armed futex timer of the wait in flight (futex/timeout.ts), if any */

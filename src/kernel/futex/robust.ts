@@ -10,7 +10,7 @@
 // OWNER_DIED without a wake; exit_pi_state_list (pi_state.ts) hands its rt_mutex to the waiters.
 import type { Kernel } from "../kernel.js";
 import { OBS } from "../hooks.js";
-import { mutex_unlock, waitUntil, type KGen } from "../sched.js";
+import { mutex_unlock, Wait, type KGen } from "../sched.js";
 import { tidOf, type Task } from "../task.js";
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from "../../program/types.js";
 import { EINVAL, ESRCH } from "../errno.js";
@@ -76,7 +76,8 @@ export function* futex_exec_release(k: Kernel, t: Task): KGen {
 function* futex_cleanup(k: Kernel, t: Task, end: "dead" | "ok"): KGen {
   const m = t.futexExitMutex;
   yield "futex_cleanup_begin: mutex_lock(&tsk->futex_exit_mutex)";
-  yield* waitUntil(m.sleepLabel, () => m.owner === null, "uninterruptible");
+  // mutex_lock without its might_sleep (the exit path's own); inline, as mutex_lock waits
+  if (m.owner !== null) yield new Wait(m.sleepLabel, () => m.owner === null, "uninterruptible");
   m.owner = t;
   t.futexState = "exiting";
   if (t.robust) {
