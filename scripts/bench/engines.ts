@@ -7,6 +7,7 @@
 //   jazzer-nodict the same as jazzer without the event dictionary (src/fuzzing/dictionary.ts)
 //   jazzer-kernel the same as jazzer with the edge counters and comparison hooks only in
 //                 src/kernel and src/sanitizers (`--includes`: the instrumentation-cost ablation)
+//   jazzer-sim    the same with src/exec (the executor and its scheduler) instrumented too
 //   blind         random bytes (seeded xorshift; lengths log-uniform up to libFuzzer's default
 //                 -max_len 4096) through the same decoder and executor, in process, no feedback
 //   fastcheck     random programs from the fast-check arbitraries (scripts/bench/arb.ts) with the
@@ -30,7 +31,7 @@ import { parseBugs } from "../../src/bugs/switches.js";
 import { execute } from "../../src/exec/executor.js";
 import { runCampaign } from "../../src/fuzzing/campaign.js";
 import { triageFile } from "../../src/corpus/intake.js";
-import { JAZZER_FLAGS, KERNEL_ONLY, parseArtifact, startJazzer } from "../../src/fuzzing/jazzer.js";
+import { JAZZER_FLAGS, KERNEL_ONLY, SIMULATOR_ONLY, parseArtifact, startJazzer } from "../../src/fuzzing/jazzer.js";
 import { SEED_DIRS, targetModule, workDirs } from "../../src/fuzzing/paths.js";
 import { prepareWorkDir } from "../../src/fuzzing/seeds.js";
 import type { Program } from "../../src/program/types.js";
@@ -38,9 +39,9 @@ import { signature, type Finding } from "../../src/sanitizers/report.js";
 import { arbUsefulProgram } from "./arb.js";
 import { randomBytesProgram, xorshift } from "../../src/fuzzing/generative.js";
 
-export const ENGINES = ["jazzer", "jazzer-edges", "jazzer-nodict", "jazzer-kernel", "blind", "fastcheck", "portfolio"] as const;
+export const ENGINES = ["jazzer", "jazzer-edges", "jazzer-nodict", "jazzer-kernel", "jazzer-sim", "blind", "fastcheck", "portfolio"] as const;
 export type Engine = (typeof ENGINES)[number];
-/** the engines a time-to-bug run uses unless told (jazzer-nodict and jazzer-kernel are opt-in ablations) */
+/** the engines a time-to-bug run uses unless told (jazzer-nodict, -kernel and -sim are opt-in ablations) */
 export const DEFAULT_ENGINES: readonly Engine[] = ["jazzer", "jazzer-edges", "blind", "fastcheck"];
 
 export interface CampaignSpec {
@@ -153,6 +154,7 @@ export async function jazzerCampaign(spec: CampaignSpec): Promise<CampaignRun> {
           maxTotalTime: Math.ceil(left),
           dict,
           ...(spec.engine === "jazzer-kernel" ? { jazzerFlags: [...JAZZER_FLAGS, ...KERNEL_ONLY] } : {}),
+          ...(spec.engine === "jazzer-sim" ? { jazzerFlags: [...JAZZER_FLAGS, ...SIMULATOR_ONLY] } : {}),
         },
         {
           cwd: dirs.root,
@@ -248,6 +250,7 @@ export async function runCampaignHere(spec: CampaignSpec): Promise<CampaignRun> 
     case "jazzer-edges":
     case "jazzer-nodict":
     case "jazzer-kernel":
+    case "jazzer-sim":
       return jazzerCampaign(spec);
     case "blind":
       return blindCampaign(spec);

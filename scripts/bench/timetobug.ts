@@ -73,7 +73,7 @@ export interface TimeToBugResult {
   targets: Record<string, string>;
   /** timeToBug[switch][engine] */
   timeToBug: Record<string, Partial<Record<Engine, EngineSummary>>>;
-  /** per switch: blind/jazzer, fastcheck/jazzer, jazzer-edges/jazzer, jazzer-nodict/jazzer, jazzer-kernel/jazzer (seconds, and executions) */
+  /** per switch: blind/jazzer, fastcheck/jazzer, jazzer-edges/jazzer, jazzer-nodict/jazzer, jazzer-kernel/jazzer, jazzer-sim/jazzer (seconds, and executions) */
   ratios: Record<string, Record<string, { seconds: Ratio | null; execs: Ratio | null }>>;
   runs: CampaignRun[];
 }
@@ -214,6 +214,7 @@ export async function timeToBug(o: TimeToBugOptions): Promise<TimeToBugResult> {
     pair("jazzer-edges/jazzer", "jazzer-edges", "jazzer");
     pair("jazzer-nodict/jazzer", "jazzer-nodict", "jazzer");
     pair("jazzer-kernel/jazzer", "jazzer-kernel", "jazzer");
+    pair("jazzer-sim/jazzer", "jazzer-sim", "jazzer");
     pair("portfolio/jazzer", "portfolio", "jazzer");
     pair("portfolio/blind", "portfolio", "blind");
     ratios[bug] = rs;

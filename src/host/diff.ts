@@ -25,6 +25,7 @@ export function diffProgram(p: Program, bin: string, cpus: number = hostCpus(), 
   const sim = runOnSim(p, planned.plan.words);
   if (sim.verdict.findings.length) return { status: "skipped", reason: `the fixed model reports a finding (${sim.verdict.findings[0]!.title})` };
   if (sim.verdict.stats.limit) return { status: "skipped", reason: "the simulator's step budget ran out" };
+  if (sim.parts) return { status: "skipped", reason: sim.parts };
   const host = runOnHost(p, planned.plan, bin);
   const c = classify(p, diffRuns(p, sim, host), rules);
   return { status: c.unexplained.length ? "differ" : "agree", unexplained: c.unexplained, applied: c.applied, sim, host };

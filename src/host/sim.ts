@@ -5,10 +5,13 @@ import type { Kernel } from "../kernel/kernel.js";
 import { OBS } from "../kernel/hooks.js";
 import type { Event, Program } from "../program/types.js";
 import { wordKey, type Words } from "./runner.js";
+import { locksPid1, PID1_LOCK, refusedRobustUnlock } from "./diverge.js";
 
 export interface SimRun {
   verdict: Verdict;
   words: Words;
+  /** why the host cannot follow this run from some event on (diverge.ts); null when it can */
+  parts: string | null;
 }
 
 function readWords(k: Kernel, addrs: readonly number[], into: Words): void {
@@ -83,8 +86,15 @@ export function eagerExits(p: Program): Program {
 /** Run on the fixed model (no bug switches: kernel-diff compares the host with the fixed kernel). */
 export function runOnSim(p: Program, addrs: readonly number[]): SimRun {
   const words: Words = new Map();
-  const verdict = execute(eagerExits(p), {
-    kernel: { observer: (k) => (site) => void (site === OBS.QUIESCENT && readWords(k, addrs, words)) },
+  const q = eagerExits(p);
+  let pid1 = false;
+  const verdict = execute(q, {
+    kernel: {
+      observer: (k) => (site) => {
+        if (site === OBS.QUIESCENT) readWords(k, addrs, words);
+        else if (site === OBS.EVENT && !pid1) pid1 = locksPid1(k, q.events[k.eventIndex]);
+      },
+    },
   });
-  return { verdict, words };
+  return { verdict, words, parts: pid1 ? PID1_LOCK : refusedRobustUnlock(verdict) };
 }
