@@ -21,7 +21,7 @@ export const ROBUST_BUGS = [
       "part. In the simulated v7.2 protocol the same happens after a contended FUTEX_ROBUST_UNLOCK " +
       "that leaves FUTEX_WAITERS (alone) for the remaining waiters.",
     inferred:
-      "The commit message and diff of 90d758896787 are read (LKML posting, 2022-11-11); the rest of " +
+      "The commit message and diff of 90d758896787 are read (its LKML posting, 2022-11-11); the rest of " +
       "the kernel is v7.2 (FUTEX_ROBUST_UNLOCK leaving FUTEX_WAITERS alone is 2026 code, so that " +
       "second path did not exist at the time); the pending-op test sat before the owner test then, " +
       "which is the same decision for a non-zero TID.",
@@ -44,7 +44,9 @@ export const ROBUST_BUGS = [
       "Only the title of the fix is verified (7.2 stable push logs); the mechanism is from the " +
       "kernel source comment as summarised in docs/kernel-notes-robust.md §2.4 ([D]). The lost " +
       "waiter needs the glibc unlock that stores 0 (robust_unlock_legacy); the v7.2 " +
-      "FUTEX_ROBUST_UNLOCK keeps FUTEX_WAITERS while waiters remain and cannot strand them.",
+      "FUTEX_ROBUST_UNLOCK keeps FUTEX_WAITERS while waiters remain and cannot strand them. The " +
+      "6.18 host (before the fix) ends the reproducer with the word the switch leaves, TID without " +
+      "FUTEX_WAITERS (kernel-diff rule pending-wake-some-more).",
     seams: { robustPendingWake: handle_futex_death_pending_wake_pre_some_more },
   },
 ] as const satisfies readonly BugInfo[];
