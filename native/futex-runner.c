@@ -77,7 +77,7 @@ enum { OP_MMAP, OP_MUNMAP, OP_STORE, OP_LOAD, OP_SPAWN, OP_FORK, OP_WAIT, OP_WAK
        OP_WAKE_OP, OP_F2_WAIT, OP_F2_WAKE, OP_WAITV_ENTRY, OP_WAITV, OP_F2_REQUEUE,
        OP_TWAIT, OP_TIMEOUT, OP_SIGACTION, OP_SIGSTOP, OP_SPAWN_CT, OP_SET_TID, OP_CLONE_VM,
        OP_VFORK, OP_LOCK_PI, OP_TRYLOCK_PI, OP_UNLOCK_PI, OP_WAIT_REQUEUE_PI,
-       OP_CMP_REQUEUE_PI, NOPS };
+       OP_CMP_REQUEUE_PI, OP_RUNLOCK_LEGACY, NOPS };
 static const char *const OPS[NOPS] = {
   "mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "futex_requeue",
   "futex_cmp_requeue", "hash_set_slots", "hash_get_slots", "robust_init", "robust_lock",
@@ -86,7 +86,8 @@ static const char *const OPS[NOPS] = {
   "futex_wake_op", "futex2_wait", "futex2_wake", "waitv_entry", "futex_waitv", "futex2_requeue",
   "futex_wait_timeout", "timeout", "sigaction", "sigstop", "spawn_cleartid", "set_tid_address",
   "clone_vm", "vfork",
-  "futex_lock_pi", "futex_trylock_pi", "futex_unlock_pi", "futex_wait_requeue_pi", "futex_cmp_requeue_pi"};
+  "futex_lock_pi", "futex_trylock_pi", "futex_unlock_pi", "futex_wait_requeue_pi", "futex_cmp_requeue_pi",
+  "robust_unlock_legacy"};
 
 /* futex2 (the host's headers are older): struct futex_waitv and the syscall numbers (x86_64) */
 struct fwaitv { uint64_t val, uaddr; uint32_t flags, reserved; };
@@ -384,6 +385,7 @@ static long run_op(int id, struct slot *s) {
   }
   case OP_RLOCK: return robust_lock(s, (uint32_t)a[0]);
   case OP_RUNLOCK: return robust_unlock(s, (uint32_t)a[0]);
+  case OP_RUNLOCK_LEGACY: return robust_unlock(s, (uint32_t)a[0]); /* the host's unlock is glibc's */
   case OP_RPENDING: {
     uint32_t lock = (uint32_t)a[0];
     *word(s->head + 8) = lock + NODE_OFF;
@@ -637,7 +639,7 @@ static const char *precondition(struct ev *e) {
   case OP_RINIT:
     if (!is_mapped(t->mm, e->a[0])) return "region is not mapped";
     return e->a[0] % 4 ? "head not aligned" : NULL;
-  case OP_RLOCK: case OP_RUNLOCK: case OP_RPENDING:
+  case OP_RLOCK: case OP_RUNLOCK: case OP_RPENDING: case OP_RUNLOCK_LEGACY:
     if (!is_mapped(t->mm, e->a[0])) return "region is not mapped";
     if (e->a[0] % 4 || (e->a[0] - REGION_BASE) % PAGE + NODE_OFF + 4 > PAGE) return "no robust mutex fits";
     return t->head ? NULL : "no robust list head";

@@ -93,6 +93,8 @@ describe("the event registry", () => {
     expect(EVENT_KINDS.map((k) => k.name).slice(37, 41)).toEqual(["spawn_cleartid", "clone_vm", "vfork", "set_tid_address"]);
     // PI futexes and requeue-PI, appended after the futex2 and lifecycle blocks
     expect(EVENT_KINDS.map((k) => k.name).slice(41, 46)).toEqual(["futex_lock_pi", "futex_trylock_pi", "futex_unlock_pi", "futex_wait_requeue_pi", "futex_cmp_requeue_pi"]);
+    // glibc's robust unlock without FUTEX_ROBUST_UNLOCK
+    expect(EVENT_KINDS.map((k) => k.name).slice(46, 47)).toEqual(["robust_unlock_legacy"]);
     // bytes written by the build before the registry had named arguments
     const hex = (text: string) => Buffer.from(encode(parse(text))).toString("hex");
     expect(hex("config cpus=2\nt0 mmap m0 anon\nt0 spawn t1\nt1 futex_wait m0+0 0\ngp\n")).toBe("000000800000040081000601000000000016");

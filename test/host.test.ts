@@ -174,6 +174,16 @@ t0 hash_set_slots 6
     expect([...d.applied]).toEqual([["exec-fail-errno", 1]]);
   });
 
+  it("the host (6.18) has the pending-op wake rule before 'Prevent robust futex exit race some more'", () => {
+    // the owner-zero switch's reproducer: v7.2 wakes t2, which sets FUTEX_WAITERS again; 6.18 does not
+    const p = parseCorpusFile(readFileSync("corpus/regressions/robust-pending-wake-owner-zero/woken-waiter-killed-retaken-uncontended.fz", "utf8"), "owner-zero").program;
+    expect(diffProgram(p, bin, CPUS, []).status).toBe("differ");
+    const d = diffProgram(p, bin, CPUS);
+    if (d.status === "skipped") throw new Error(d.reason);
+    expect(d.status).toBe("agree");
+    expect([...d.applied]).toEqual([["pending-wake-some-more", 2]]);
+  });
+
   it("a difference is minimized and written with the host's values as its # expect ret lines", () => {
     // without its rule, exec fail's errno is a real difference (v7.2 -ENOMEM, 6.18 -ENOEXEC)
     const p = prog("t0 mmap m0 anon\nt0 store m0+0 7\nt0 spawn t1\nt1 load m0+0\nt0 exec fail\nt0 load m0+0\n");

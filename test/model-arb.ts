@@ -576,13 +576,14 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
         let a = addrOf(it.addr);
         const words = [...Array(3 * WORD_OFFS.length).keys()].map(addrOf).filter((x) => x.off % 4 === 0);
         const owner = (v: MTask, x: Addr) => (v.proc.space.mapped(x) ? v.proc.space.read(x) & 0x3fffffff : 0);
-        if (it.k === "robust_unlock" && it.addr % 8 !== 0) {
+        const unlock = it.k === "robust_unlock";
+        if (unlock && it.addr % 8 !== 0) {
           // mostly unlock a word its owner holds (the owner unlocks)
           const held = live()
             .filter((v) => v.state === "user")
             .flatMap((v) => words.filter((x) => owner(v, x) === v.tid).map((x) => ({ v, x })));
           if (held.length) ({ v: u, x: a } = held[(it.who + it.addr) % held.length]!);
-        } else if (it.k !== "robust_unlock" && it.addr % 2 === 0) {
+        } else if (!unlock && it.addr % 2 === 0) {
           // mostly contend for a word somebody holds
           const held = words.filter((x) => owner(t, x) > 1000);
           if (held.length) a = held[(it.addr >> 1) % held.length]!;
@@ -597,7 +598,9 @@ export function expand(g: Intents, opts: GenOptions = {}): Program {
         touch(a, 8);
         if (u.userHead) touch({ region: 0, off: HEAD_OFFS.find((o) => 0x10000000 + o === u.userHead) ?? 64 }, 12);
         if (it.k === "robust_lock") name(u, a, true);
-        emit(sys(uid, it.k, a));
+        // glibc's legacy unlock for a third of the unlocks (drawn from the item, so the stream of
+        // generated items stays what the seeded properties were written against)
+        emit(sys(uid, unlock && (it.who + it.addr) % 3 === 2 ? "robust_unlock_legacy" : it.k, a));
         break;
       }
       case "set_robust_list": {

@@ -69,6 +69,7 @@ t1 futex_unlock_pi m0+0 robust
 t0 futex_wait_requeue_pi m0+0 0 m0+4
 t0 futex_wait_requeue_pi m1+0 0 m1+4 shared
 t1 futex_cmp_requeue_pi m0+0 m0+4 1 2 0
+t0 robust_unlock_legacy m0+16 @2
 `;
 
 describe("program text", () => {

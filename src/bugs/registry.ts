@@ -8,6 +8,7 @@ import { HASH_MM_BUGS } from "./hash_mm.js";
 import { FUTEX2_BUGS } from "./futex2.js";
 import { LIFECYCLE_BUGS } from "./lifecycle.js";
 import { PI_BUGS } from "./pi.js";
+import { ROBUST_BUGS } from "./robust.js";
 
 export interface BugInfo {
   id: string;
@@ -44,6 +45,7 @@ const BUG_ROWS = [
   ...FUTEX2_BUGS,
   ...LIFECYCLE_BUGS,
   ...PI_BUGS,
+  ...ROBUST_BUGS,
 ] as const satisfies readonly BugInfo[];
 
 /** The id of a bug switch of the registry. */

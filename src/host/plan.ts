@@ -136,7 +136,7 @@ function touched(ev: Event): number[] {
   for (const x of argValues(ev)) if (isAddr(x)) out.push(addrOf(x) & ~3);
   if (!out.length) return out;
   const base = out[0]!;
-  if (ev.op === "robust_lock" || ev.op === "robust_unlock" || ev.op === "robust_pending") out.push(base + 4);
+  if (ev.op === "robust_lock" || ev.op === "robust_unlock" || ev.op === "robust_pending" || ev.op === "robust_unlock_legacy") out.push(base + 4);
   if (ev.op === "robust_init" || ev.op === "set_robust_list") out.push(base + 4, base + 8);
   // a FUTEX2_NUMA futex's node word, which the kernel may write
   if ((ev.op === "futex2_wait" || ev.op === "futex2_wake" || ev.op === "waitv_entry") && ev.args.numa) out.push(base + 4);

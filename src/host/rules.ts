@@ -18,7 +18,7 @@ function addrOf(a: Addr): number {
   return regionAddress(a.region) + (a.off & ~3);
 }
 
-function lockWordsOf(p: Program, op: "robust_lock" | "robust_unlock" | "robust_pending"): Set<number> {
+function lockWordsOf(p: Program, op: "robust_lock" | "robust_unlock" | "robust_pending" | "robust_unlock_legacy"): Set<number> {
   const out = new Set<number>();
   for (const ev of p.events) if (ev.op === op && "addr" in ev.args) out.add(addrOf(ev.args.addr));
   return out;
@@ -43,6 +43,15 @@ export const HOST_RULES: readonly HostRule[] = [
       if (d.kind === "word") return unlocked.has(wordAddr(d.key));
       const ev = p.events[d.index]!;
       return d.kind === "ret" && ev.op === "load" && unlocked.has(addrOf(ev.args.addr));
+    },
+  },
+  {
+    name: "pending-wake-some-more",
+    doc: "a word a program's robust_unlock_legacy released, in a program that sends SIGKILL: simulator TID | FUTEX_WAITERS, host the same TID alone; 6.18 predates 'futex: Prevent robust futex exit race some more' (the switch robust-pending-wake-owner-zero)",
+    matches: (p, d) => {
+      if (d.kind !== "word" || d.sim === undefined || d.host === undefined) return false;
+      if (!(d.sim & FUTEX_WAITERS) || (d.sim & FUTEX_TID_MASK) === 0 || d.host !== (d.sim & ~FUTEX_WAITERS) >>> 0) return false;
+      return lockWordsOf(p, "robust_unlock_legacy").has(wordAddr(d.key)) && p.events.some((ev) => ev.op === "signal" && ev.args.sig === "kill");
     },
   },
   {

@@ -36,7 +36,7 @@ export function* clone_thread(k: Kernel, t: Task, id: number, ctid = 0): KGen<nu
       // copy_process: p->clear_child_tid = args->child_tid; kernel_clone: put_user(nr, parent_tid)
       child.clear_child_tid = ctid;
       yield "kernel_clone: put_user(nr, args->parent_tid)";
-      mm.as.write(ctid, child.tid);
+      if (mm.as.write(ctid, child.tid)) k.hooks.userStore(mm.as, ctid, child.tid);
     }
     return child.tid;
   } finally {

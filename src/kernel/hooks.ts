@@ -121,11 +121,13 @@ export interface Hooks extends ShadowView {
   robustWalk(t: Task, entries: number, limit: number): void;
   /** handle_futex_death is about to store OWNER_DIED at uaddr */
   robustDeathWrite(t: Task, uaddr: number, trusted: boolean, pendingOp: boolean): void;
+  /** handle_futex_death decides whether t's pending op on a (non-PI) word it does not own gets a wake */
+  robustPendingOp(t: Task, uaddr: number): void;
   /** mmap/munmap replaced `region` of mm */
   remap(mm: Mm, region: number): void;
   /** user space's robust mutex code wrote robust-list metadata or a lock word (`tag`, `owner`) at addr */
   userRobustWrite(as: AddressSpace, addr: number, tag: WordTag, owner: number): void;
-  /** a plain user store (the `store` event) of `value` at addr */
+  /** a plain user store (the `store` event; also what the kernel stores for user space outside the robust code: clear_child_tid, parent_tid) of `value` at addr */
   userStore(as: AddressSpace, addr: number, value: number): void;
   /** the kernel stored into a robust futex word (OWNER_DIED, a robust unlock): no TID owns it now */
   kernelRobustWrite(as: AddressSpace, addr: number): void;
@@ -200,6 +202,7 @@ export class NoHooks implements Hooks {
   }
   robustWalk(): void {}
   robustDeathWrite(): void {}
+  robustPendingOp(): void {}
   remap(): void {}
   userRobustWrite(): void {}
   userStore(): void {}

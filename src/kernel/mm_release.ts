@@ -20,7 +20,7 @@ export function* mm_release(k: Kernel, t: Task, mm: Mm): KGen {
       if (mm.users > 1) {
         // put_user(0, tsk->clear_child_tid): a fault is ignored ("tough luck")
         yield "mm_release: put_user(0, tsk->clear_child_tid)";
-        mm.as.write(ctid, 0);
+        if (mm.as.write(ctid, 0)) k.hooks.userStore(mm.as, ctid, 0);
         // do_futex(tsk->clear_child_tid, FUTEX_WAKE, 1, ...): a shared wake
         const key = get_futex_key(t, ctid, true);
         if (typeof key !== "number") yield* futex_wake(k, t, key, 1);

@@ -7,6 +7,7 @@
 //   robust_lock    0 acquired; 130 EOWNERDEAD acquired from a dead owner (glibc clears
 //                  OWNER_DIED: word = TID | WAITERS-if-needed); 35 EDEADLK already ours
 //   robust_unlock  0 released; 1 EPERM not ours; a negative errno if FUTEX_ROBUST_UNLOCK failed
+//   robust_unlock_legacy  0 released; 1 EPERM not ours
 //   robust_pending 0 word taken (cmpxchg 0 -> TID), 16 EBUSY otherwise; never linked, pending kept
 //   robust_init    the set_robust_list result (0)
 // A fault in user mode is SIGSEGV, which kills the thread group (the event returns nothing).
@@ -21,7 +22,7 @@ import type { Task } from "./task.js";
 import { force_sigsegv } from "./signal.js";
 import { UNLOCK_IP, UNLOCK_IP_DONE } from "./vdso.js";
 import { get_futex_key } from "./futex/core.js";
-import { futex_wait } from "./futex/waitwake.js";
+import { futex_wait, futex_wake } from "./futex/waitwake.js";
 import { futex_robust_unlock } from "./futex/robust_unlock.js";
 import { HEAD_FUTEX_OFFSET, HEAD_LIST_OP_PENDING, HEAD_NEXT, ROBUST_HEAD_LEN, ROBUST_LIST_LIMIT, sys_set_robust_list } from "./futex/robust.js";
 
@@ -275,3 +276,53 @@ function* robust_pending(k: Kernel, t: Task, lock: number): KGen<number | null> 
   return 0;
 }
 
+
+/**
+ * robust_unlock_legacy: glibc's robust unlock without the vDSO and FUTEX_ROBUST_UNLOCK (every
+ * glibc up to 2026; __pthread_mutex_unlock_full): 1 op_pending = &mutex->list; 2 list remove;
+ * 3 atomic_exchange_rel(lock, 0); 4 FUTEX_WAKE(lock, 1, shared) if the old word had
+ * FUTEX_WAITERS; 5 op_pending = NULL. The exchange clears FUTEX_WAITERS: the waiter it wakes must
+ * set it again when it takes the lock. `irq tN k` interrupts after instruction k (the IP is never
+ * in the vDSO range, so nothing clears op_pending for it: the user-space race 7010c39d closed
+ * only for the new unlock; the mutex stays "releasing" for the robust-list sanitizer until 5).
+ */
+export function user_robust_unlock_legacy(k: Kernel, t: Task, a: Addr): KGen<number | null> {
+  const lock = regionAddress(a.region) + a.off;
+  return userOp(t, "unlock", lock, robust_unlock_legacy(k, t, lock));
+}
+
+function* robust_unlock_legacy(k: Kernel, t: Task, lock: number): KGen<number | null> {
+  const op = t.ruser!;
+  const v = read(t, lock);
+  if (v === null) return segv(t);
+  if ((v & FUTEX_TID_MASK) !== t.tid) return -EPERM;
+  k.hooks.robustUser(t, "acquired", lock);
+  const node = lock + NODE_OFFSET;
+  const pop = (t.userHead + HEAD_LIST_OP_PENDING) >>> 0;
+  k.hooks.robustUser(t, "releasing", lock);
+  if (!putMeta(k, t, pop, node, WordTag.RobustHead)) return segv(t);
+  op.done = 1;
+  yield "user: robust_unlock_legacy 1: head->list_op_pending = &mutex->list";
+  if (!list_del(k, t, t.userHead, node)) return segv(t);
+  op.done = 2;
+  yield "user: robust_unlock_legacy 2: list remove (DEQUEUE_MUTEX)";
+  const old = read(t, lock);
+  if (old === null) return segv(t);
+  putLock(k, t, lock, 0);
+  op.done = 3;
+  yield "user: robust_unlock_legacy 3: atomic_exchange_rel(lock, 0)";
+  if (old & FUTEX_WAITERS) {
+    // futex(lock, FUTEX_WAKE, 1): shared, as glibc's robust mutexes always are
+    const key = get_futex_key(t, lock, true);
+    op.inKernel = true;
+    if (typeof key !== "number") yield* futex_wake(k, t, key, 1);
+    op.inKernel = false;
+    if (syscall_exit_kills(t)) return null;
+  }
+  op.done = 4;
+  if (!putMeta(k, t, pop, 0, WordTag.RobustHead)) return segv(t);
+  op.done = 5;
+  k.hooks.robustUser(t, "released", lock);
+  yield "user: robust_unlock_legacy 5: head->list_op_pending = NULL";
+  return 0;
+}

@@ -24,6 +24,7 @@ import { futex_hash_allocate_wait, type FutexHashAllocateWait } from "./futex/re
 import { bad_fork_cancel_cgroup, type CopyProcessFutexFail } from "./fork_error.js";
 import { futex_lock_pi_forget_exiting, type FutexLockPiRetry } from "./futex/pi.js";
 import { requeue_pi_wake_futex, type RequeuePiWakeFutex } from "./futex/requeue_pi.js";
+import { handle_futex_death_pending_wake, type RobustPendingWake } from "./futex/robust.js";
 
 export interface Seams {
   /** exit_to_user_mode: clear list_op_pending of an interrupted robust unlock (7010c39d) */
@@ -59,6 +60,9 @@ export interface Seams {
   futexLockPiRetry: FutexLockPiRetry;
   /** requeue_pi_wake_futex: wake a requeue-PI waiter the requeue took the PI futex for */
   requeuePiWakeFutex: RequeuePiWakeFutex;
+  // -- robust exit walk --
+  /** handle_futex_death: does the pending op on a word the dying task does not own get a wake? */
+  robustPendingWake: RobustPendingWake;
 }
 
 /** The fixed kernel (Linux v7.2). */
@@ -79,4 +83,5 @@ export const V7_2: Seams = {
   copyProcessFutexFail: bad_fork_cancel_cgroup,
   futexLockPiRetry: futex_lock_pi_forget_exiting,
   requeuePiWakeFutex: requeue_pi_wake_futex,
+  robustPendingWake: handle_futex_death_pending_wake,
 };

@@ -16,7 +16,7 @@ import { futex_wait, futex_wait_timed, futex_wake } from "./futex/waitwake.js";
 import { TimerExpiry } from "./futex/timeout.js";
 import { EINVAL, ENOSYS } from "./errno.js";
 import { sys_get_robust_list, sys_set_robust_list } from "./futex/robust.js";
-import { robust_mutex_precondition, user_robust_init, user_robust_lock, user_robust_pending, user_robust_unlock } from "./robust_user.js";
+import { robust_mutex_precondition, user_robust_init, user_robust_lock, user_robust_pending, user_robust_unlock, user_robust_unlock_legacy } from "./robust_user.js";
 import { futex_requeue } from "./futex/requeue.js";
 import { futex_wake_op } from "./futex/wake_op.js";
 import { futex_op_encode, WAKE_CMPS, WAKE_OPS } from "./futex/wake_op.js";
@@ -210,4 +210,9 @@ export const SYSCALLS: { [N in SyscallName]: Syscall<N> } = {
   },
   futex_waitv: { run: (k, t) => sys_futex_waitv(k, t, t.waitv.splice(0)) },
   futex2_requeue: { run: (k, t, { nr_wake, nr_requeue }) => sys_futex_requeue(k, t, t.waitv.splice(0), nr_wake, nr_requeue) },
+  // glibc's robust unlock without FUTEX_ROBUST_UNLOCK
+  robust_unlock_legacy: {
+    precondition: (_k, t, { addr }) => robust_mutex_precondition(t, addr, "mutex"),
+    run: (k, t, { addr }) => user_robust_unlock_legacy(k, t, addr),
+  },
 };

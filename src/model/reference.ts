@@ -164,6 +164,7 @@ export class Model {
       }
       case "robust_lock":
       case "robust_unlock":
+      case "robust_unlock_legacy":
       case "robust_pending": {
         const a = ev.args.addr;
         return t.proc.space.mapped(a) && a.off % 4 === 0 && a.off + NODE_OFFSET + 4 <= 4096 && t.userHead !== 0;
@@ -263,6 +264,8 @@ export class Model {
         return this.robust.unlock(t, i, ev.args.addr);
       case "robust_pending":
         return this.robust.pending(t, i, ev.args.addr);
+      case "robust_unlock_legacy":
+        return this.robust.unlockLegacy(t, i, ev.args.addr);
       case "get_robust_list": {
         const p = this.tasks.get(ev.args.pid);
         return this.setRet(i, this.robust.getRobustList(ev.args.pid), p?.lingering ? [0] : undefined);

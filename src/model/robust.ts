@@ -139,6 +139,25 @@ export class RobustModel {
     this.m.finish(t, i, r < 0 ? r : 0);
   }
 
+  /** robust_unlock_legacy: op_pending, list del, xchg(lock, 0), FUTEX_WAKE 1 (shared) if it had WAITERS, op_pending = 0 */
+  unlockLegacy(t: MTask, i: number, a: Addr): void {
+    const sp = t.proc.space;
+    const lock = this.abs(a);
+    const v = sp.readAt(lock);
+    if (v === null) return this.m.segv(t);
+    if ((v & FUTEX_TID_MASK) !== t.tid) return this.m.finish(t, i, -EPERM);
+    const pop = (t.userHead + 8) >>> 0;
+    if (!sp.writeAt(pop, lock + NODE_OFFSET)) return this.m.segv(t);
+    if (!this.listDel(t, lock + NODE_OFFSET)) return this.m.segv(t);
+    sp.writeAt(lock, 0);
+    if (v & FUTEX_WAITERS) {
+      const key = futexKey(t.proc.id, sp, this.addrOf(lock), true);
+      if (typeof key !== "number") this.m.wake(key, 1);
+    }
+    if (!sp.writeAt(pop, 0)) return this.m.segv(t);
+    this.m.finish(t, i, 0);
+  }
+
   /** DEQUEUE_MUTEX: unlink node (walk from the head to its predecessor). false: SIGSEGV */
   private listDel(t: MTask, node: number): boolean {
     const sp = t.proc.space;

@@ -151,6 +151,11 @@ export const EVENT_KINDS = [
   },
   { name: "futex_wait_requeue_pi", form: "syscall", args: [addr("addr"), value, addr("addr2"), shared], group: "pi", doc: "FUTEX_WAIT_REQUEUE_PI: wait on a non-PI word, return owning the PI futex addr2" },
   { name: "futex_cmp_requeue_pi", form: "syscall", args: [addr("addr"), addr("addr2"), count("nr_wake"), count("nr_requeue"), value, shared], group: "pi", doc: "FUTEX_CMP_REQUEUE_PI: take addr2 for the top waiter, queue up to nr_requeue more on its rt_mutex" },
+  // glibc's robust unlock without the vDSO (appended)
+  {
+    name: "robust_unlock_legacy", form: "syscall", args: [addr("addr")], group: "robust",
+    doc: "glibc's robust unlock without FUTEX_ROBUST_UNLOCK: op_pending, list del, xchg(lock, 0), FUTEX_WAKE 1 (shared) if it had FUTEX_WAITERS, op_pending = NULL",
+  },
 ] as const satisfies readonly EventKind[];
 
 // ---- types derived from the rows ----

@@ -7,7 +7,7 @@ export const TARGET_EVENTS: Readonly<Record<string, readonly EventKind[]>> = {
   all: EVENT_KINDS,
   "hash-resize": kindsNamed(["mmap", "store", "spawn", "futex_wait", "futex_wake", "futex_requeue", "futex_cmp_requeue", "hash_set_slots", "hash_get_slots", "exit", "step", "run", "cpu", "gp", "fail_alloc", "futex_wait_timeout", "timeout"]),
   "fork-lifecycle": kindsNamed(["mmap", "store", "spawn", "fork", "futex_wait", "futex_wake", "hash_set_slots", "exec", "exit", "signal", "step", "run", "cpu", "gp", "fail_alloc", "spawn_cleartid", "set_tid_address", "clone_vm", "vfork", "sigstop"]),
-  "robust-unlock": kindsNamed(["mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "robust_init", "robust_lock", "robust_unlock", "exit", "step", "run", "cpu", "irq", "signal", "gp"]),
+  "robust-unlock": kindsNamed(["mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "robust_init", "robust_lock", "robust_unlock", "exit", "step", "run", "cpu", "irq", "signal", "gp", "robust_unlock_legacy"]),
   // FUTEX_WAKE_OP, futex2 (sizes, NUMA node words), futex_waitv, across threads and processes
   futex2: kindsNamed([
     "mmap", "munmap", "store", "load", "spawn", "fork", "futex_wait", "futex_wake", "hash_set_slots", "exit", "step", "run", "cpu", "signal", "gp",

@@ -1,6 +1,7 @@
 // The sanitizers of one run, as the kernel's Hooks: KASAN and kmemleak (kasan.ts), the private
 // hash refcount (refcount.ts), lost waiters (waiters.ts), the robust list (robust.ts), sleeping in
-// atomic context (atomic_sleep.ts), PI state and rt_mutex waiters (pi.ts). Each owns its shadow
+// atomic context (atomic_sleep.ts), PI state and rt_mutex waiters (pi.ts), lost waiters of the
+// robust mutex protocol (robust_waiters.ts). Each owns its shadow
 // state. The executor builds one per run and asks for the end-of-run checks.
 import type { KObj } from "../kernel/alloc.js";
 import { WordTag, type Hooks, type Observe, type RobustUserOp } from "../kernel/hooks.js";
@@ -18,6 +19,7 @@ import { RobustShadow, robust_meta_trusted } from "./robust.js";
 import { Sleepers } from "./waiters.js";
 import { WordTags } from "./wordtags.js";
 import { PiShadow } from "./pi.js";
+import { RobustWaiters } from "./robust_waiters.js";
 import type { FutexPiState } from "../kernel/futex/pi_state.js";
 
 export class Sanitizers implements Hooks {
@@ -28,6 +30,7 @@ export class Sanitizers implements Hooks {
   private readonly tags = new WordTags();
   private readonly atomicSleep: AtomicSleepCheck;
   private readonly pi: PiShadow;
+  private readonly robustWaiters: RobustWaiters;
 
   constructor(
     k: Kernel,
@@ -40,6 +43,7 @@ export class Sanitizers implements Hooks {
     this.robust = new RobustShadow(k, this.tags);
     this.atomicSleep = new AtomicSleepCheck(k);
     this.pi = new PiShadow(k);
+    this.robustWaiters = new RobustWaiters(k);
   }
 
   alloc(obj: KObj, ctx: LockOwner): void {
@@ -70,13 +74,17 @@ export class Sanitizers implements Hooks {
     this.refs.atomic(mm, op, ctx);
   }
   sleep(t: Task, q: FutexQ, ...more: FutexQ[]): void {
-    this.sleeping.sleep(t, [q, ...more]);
+    const qs = [q, ...more];
+    this.sleeping.sleep(t, qs);
+    this.robustWaiters.sleep(t, qs);
   }
   woken(t: Task): void {
+    this.robustWaiters.resumed(t, this.sleeping.queuesOf(t) ?? []);
     this.sleeping.woken(t);
   }
   robustUser(t: Task, op: RobustUserOp, lock: number): void {
     this.robust.user(t, op, lock);
+    if (op === "acquired") this.robustWaiters.acquired(t);
   }
   robustListAdd(t: Task, as: AddressSpace, head: number, node: number): void {
     this.robust.listAdd(t, as, head, node);
@@ -90,19 +98,25 @@ export class Sanitizers implements Hooks {
   robustDeathWrite(t: Task, uaddr: number, trusted: boolean, pendingOp: boolean): void {
     this.robust.deathWrite(t, uaddr, trusted, pendingOp);
   }
+  robustPendingOp(t: Task, uaddr: number): void {
+    this.robustWaiters.pendingOp(t, uaddr);
+  }
   remap(mm: Mm, region: number): void {
     this.robust.remap(mm, region);
   }
   userRobustWrite(as: AddressSpace, addr: number, tag: WordTag, owner: number): void {
     this.tags.set(as, addr, tag, owner);
     this.pi.userWrite(as, addr);
+    if (tag === WordTag.RobustMutex) this.robustWaiters.wrote(as, addr);
   }
   userStore(as: AddressSpace, addr: number, value: number): void {
     this.tags.userStore(as, addr, value);
     this.pi.userWrite(as, addr);
+    this.robustWaiters.outside(as, addr);
   }
   piWordWrite(as: AddressSpace, addr: number, value: number, key: FutexKey): void {
     this.pi.kernelWrite(as, addr, value, key);
+    this.robustWaiters.outside(as, addr);
     // a PI lock word is a mutex word owned by the TID in it (glibc's PI robust mutexes)
     this.tags.set(as, addr, WordTag.RobustMutex, value & FUTEX_TID_MASK);
   }
@@ -117,6 +131,7 @@ export class Sanitizers implements Hooks {
   }
   kernelRobustWrite(as: AddressSpace, addr: number): void {
     this.tags.kernelWrite(as, addr);
+    this.robustWaiters.wrote(as, addr);
   }
   mmapCopied(from: AddressSpace, to: AddressSpace): void {
     this.tags.copied(from, to);
@@ -147,6 +162,7 @@ export class Sanitizers implements Hooks {
 
   quiescent(): void {
     this.sleeping.atQuiescence();
+    this.robustWaiters.atQuiescence((t) => this.sleeping.queuesOf(t));
   }
 
   /** A task that has not exited is hung; a heap object still live leaked. */

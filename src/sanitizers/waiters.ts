@@ -24,6 +24,11 @@ export class Sleepers {
     for (const qs of this.asleep.values()) yield* qs;
   }
 
+  /** the futex_q(s) t sleeps on, if it sleeps */
+  queuesOf(t: Task): readonly FutexQ[] | undefined {
+    return this.asleep.get(t);
+  }
+
   has(t: Task): boolean {
     return this.asleep.has(t);
   }

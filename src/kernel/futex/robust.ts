@@ -157,8 +157,9 @@ function* exit_robust_list(k: Kernel, t: Task): KGen {
 /**
  * handle_futex_death(): if the word at uaddr is owned by the dying task, set OWNER_DIED (keep
  * WAITERS, clear the TID) and, for a non-PI futex with waiters, wake one waiter with a SHARED key.
- * For the pending op on a word it does not own (v7.2, "Prevent robust futex exit race some more"):
- * wake one waiter when the word is unowned or has no WAITERS bit, so no wakeup is swallowed.
+ * For the pending op on a word it does not own: wake one waiter when the seam robustPendingWake
+ * says so (v7.2, "Prevent robust futex exit race some more": unowned or no WAITERS bit), so no
+ * wakeup is swallowed.
  * Returns 0, or -1 to stop the walk (misaligned or unmapped word).
  */
 function* handle_futex_death(k: Kernel, t: Task, uaddr: number, pi: boolean, pendingOp: boolean, trusted: boolean): KGen<number> {
@@ -171,7 +172,9 @@ function* handle_futex_death(k: Kernel, t: Task, uaddr: number, pi: boolean, pen
       if (uval === null) return -1;
       const owner = uval & FUTEX_TID_MASK;
       if (owner !== t.tid) {
-        if (pendingOp && !pi && (owner === 0 || !(uval & FUTEX_WAITERS))) yield* wake_one_shared(k, t, uaddr);
+        if (!pendingOp || pi) return 0;
+        k.hooks.robustPendingOp(t, uaddr);
+        if (k.seams.robustPendingWake(uval)) yield* wake_one_shared(k, t, uaddr);
         return 0;
       }
       const mval = ((uval & FUTEX_WAITERS) | FUTEX_OWNER_DIED) >>> 0;
@@ -190,6 +193,37 @@ function* handle_futex_death(k: Kernel, t: Task, uaddr: number, pi: boolean, pen
   } finally {
     t.frames.pop();
   }
+}
+
+/**
+ * The seam: handle_futex_death's test whether the pending op on a word the dying task does not
+ * own gets one (shared) wake. The wake resends a wakeup the dying task may have swallowed: it
+ * was woken (by an unlock or by an owner's death) and died before it took the lock or set
+ * FUTEX_WAITERS again, while other waiters still sleep.
+ */
+export type RobustPendingWake = (uval: number) => boolean;
+
+/** v7.2 ("futex: Prevent robust futex exit race some more"): the word is unowned or has no WAITERS bit. */
+export function handle_futex_death_pending_wake(uval: number): boolean {
+  return (uval & FUTEX_TID_MASK) === 0 || !(uval & FUTEX_WAITERS);
+}
+
+/**
+ * 90d758896787 ("futex: Resend potentially swallowed owner death notification") .. v7.1: the TID
+ * part is 0. A word another thread took without FUTEX_WAITERS (after the woken waiter's unlocker
+ * cleared it) gets no wake: its uncontended unlock will not wake the sleepers either.
+ */
+export function handle_futex_death_pending_wake_pre_some_more(uval: number): boolean {
+  return (uval & FUTEX_TID_MASK) === 0;
+}
+
+/**
+ * ca16d5bee598 ("futex: Prevent robust futex exit race") .. 90d758896787: the whole word is 0. A
+ * waiter woken by an owner's death (OWNER_DIED, TID 0) or by an unlock that left FUTEX_WAITERS
+ * set for the others, killed before it takes the lock, swallows the wakeup.
+ */
+export function handle_futex_death_pending_wake_pre_90d758896787(uval: number): boolean {
+  return uval === 0;
 }
 
 /** futex_wake(uaddr, FLAGS_SIZE_32 | FLAGS_SHARED, 1, FUTEX_BITSET_MATCH_ANY) */

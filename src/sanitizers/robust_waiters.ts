@@ -1,0 +1,125 @@
+// The robust-waiter sanitizer: a lost waiter of glibc's robust mutex protocol. Its shadow: the
+// tasks asleep in robust_lock's contended FUTEX_WAIT, the robust mutex words as the protocol or
+// the kernel's robust code wrote them last, the waiters that were woken and have not yet acted on
+// their wakeup, and the keys where the protocol's bookkeeping was broken by the program.
+//
+// At quiescence (nothing can run) a robust_lock waiter asleep on its mutex's key is lost when the
+// word says no wake will come: its TID part is 0 (nobody owns the mutex, so nobody unlocks it) or
+// it has no FUTEX_WAITERS bit (the owner's unlock is uncontended and wakes nobody). With the glibc
+// protocol and the v7.2 kernel that cannot happen: a waiter sets FUTEX_WAITERS before it sleeps,
+// the unlock keeps or hands on the obligation to wake, and a woken waiter that dies before it
+// acts passes its wakeup on through the exit walk's pending op (handle_futex_death).
+//
+// It reports only what the protocol plus the kernel produced. A waiter is not checked when:
+// - anything but the robust mutex code or the kernel's robust code ever wrote the word (a plain
+//   store, clear_child_tid or parent_tid, a PI or FUTEX_WAKE_OP write: a later protocol write may
+//   build on the broken state), or it differs from what they wrote last, or the page under the
+//   mutex is not the one the waiter went to sleep on (munmap/mmap since);
+// - the waiter was requeued off its mutex's key;
+// - a wakeup on its key went to a task outside robust_lock (a plain futex_wait on the word);
+// - a robust_lock waiter woken on its key died without the exit walk handling its pending op on
+//   that mutex (its robust list was unregistered, unmapped or forged), or is still holding on to
+//   its wakeup: the kernel never had the chance to resend it.
+import type { Kernel } from "../kernel/kernel.js";
+import type { AddressSpace, Page } from "../kernel/memory.js";
+import type { Task } from "../kernel/task.js";
+import { keyText, type FutexQ } from "../kernel/futex/hb.js";
+import { FUTEX_TID_MASK, FUTEX_WAITERS } from "../program/types.js";
+
+/** a robust_lock waiter woken on its mutex's key that has not yet acted on the wakeup */
+interface Woken {
+  lock: number;
+  key: string;
+  /** the exit walk handled its pending op on this mutex */
+  resent: boolean;
+}
+
+export class RobustWaiters {
+  /** robust_lock sleepers: the mutex, the page under it and the key text they went to sleep on */
+  private readonly asleep = new Map<Task, { lock: number; page: Page | null; key: string }>();
+  private readonly woken = new Map<Task, Woken>();
+  /** keys whose wakeups the program's own misuse may have consumed */
+  private readonly tainted = new Set<string>();
+  /** per page: word index -> the value the robust mutex code or the kernel's robust code wrote last */
+  private readonly words = new Map<Page, Map<number, number>>();
+  /** per page: the words something else wrote at some point (a store, clear_child_tid, PI code) */
+  private readonly outsiders = new Map<Page, Set<number>>();
+
+  constructor(private readonly k: Kernel) {}
+
+  /** The mutex word at addr was written by the protocol (putLock) or the kernel's robust code. */
+  wrote(as: AddressSpace, addr: number): void {
+    const page = as.pageAt(addr);
+    const v = as.read(addr);
+    if (!page || v === null) return;
+    let m = this.words.get(page);
+    if (!m) this.words.set(page, (m = new Map()));
+    m.set((addr & 4095) >>> 2, v >>> 0);
+  }
+
+  /**
+   * Something outside the robust mutex protocol wrote the word at addr: from now on its state is
+   * the program's own doing (a later protocol write does not make it the protocol's again).
+   */
+  outside(as: AddressSpace, addr: number): void {
+    const page = as.pageAt(addr);
+    if (!page) return;
+    let m = this.outsiders.get(page);
+    if (!m) this.outsiders.set(page, (m = new Set()));
+    m.add((addr & 4095) >>> 2);
+  }
+
+  sleep(t: Task, qs: readonly FutexQ[]): void {
+    this.woken.delete(t);
+    const op = t.ruser;
+    if (op && op.op === "lock" && op.inKernel && qs.length === 1)
+      this.asleep.set(t, { lock: op.lock, page: t.mm?.as.pageAt(op.lock) ?? null, key: keyText(qs[0]!.key) });
+    else this.asleep.delete(t);
+  }
+
+  /** t runs again after a sleep on qs (woken, signalled, or its wait cut short) */
+  resumed(t: Task, qs: readonly FutexQ[]): void {
+    const a = this.asleep.get(t);
+    this.asleep.delete(t);
+    if (a && qs.length === 1 && keyText(qs[0]!.key) === a.key) {
+      this.woken.set(t, { lock: a.lock, key: a.key, resent: false });
+      return;
+    }
+    for (const q of qs) this.tainted.add(keyText(q.key));
+  }
+
+  /** t's robust mutex code took the lock: a wakeup it held is acted on */
+  acquired(t: Task): void {
+    this.woken.delete(t);
+  }
+
+  /** the exit walk of t handles its pending op on the word at uaddr */
+  pendingOp(t: Task, uaddr: number): void {
+    const w = this.woken.get(t);
+    if (w && w.lock === uaddr >>> 0) w.resent = true;
+  }
+
+  /** sleeping: the lost-waiter sanitizer's view of who is asleep on which futex_q */
+  atQuiescence(sleeping: (t: Task) => readonly FutexQ[] | undefined): void {
+    for (const [t, w] of this.woken) if (!(w.resent && t.state === "exited")) this.tainted.add(w.key);
+    for (const [t, a] of this.asleep) {
+      const qs = sleeping(t);
+      const q = qs?.[0];
+      if (!q || q.lock_ptr === null || keyText(q.key) !== a.key || this.tainted.has(a.key) || !t.mm) continue;
+      const as = t.mm.as;
+      const page = as.pageAt(a.lock);
+      const uval = as.read(a.lock);
+      const w = (a.lock & 4095) >>> 2;
+      if (!page || page !== a.page || uval === null || this.words.get(page)?.get(w) !== uval >>> 0 || this.outsiders.get(page)?.has(w)) continue;
+      const free = (uval & FUTEX_TID_MASK) === 0;
+      if (!free && uval & FUTEX_WAITERS) continue;
+      const why = free ? "nobody owns it" : `TID ${uval & FUTEX_TID_MASK} owns it without FUTEX_WAITERS`;
+      this.k.report(
+        "lost-waiter",
+        `lost waiter: ${t.name} sleeps in robust_lock on a robust mutex ${free ? "nobody owns" : "owned without FUTEX_WAITERS"}`,
+        { id: t.id, frames: [...t.frames], preemptCount: 0 },
+        `waiter ${t.name} key ${a.key}: word 0x${a.lock.toString(16)} = 0x${(uval >>> 0).toString(16)}, ${why}; no unlock or exit will wake it`,
+      );
+    }
+  }
+}
