@@ -144,17 +144,17 @@ export class RobustModel {
     const sp = t.proc.space;
     const lock = this.abs(a);
     const v = sp.readAt(lock);
-    if (v === null) return this.m.segv(t);
+    if (v === null) return this.m.life.segv(t);
     if ((v & FUTEX_TID_MASK) !== t.tid) return this.m.finish(t, i, -EPERM);
     const pop = (t.userHead + 8) >>> 0;
-    if (!sp.writeAt(pop, lock + NODE_OFFSET)) return this.m.segv(t);
-    if (!this.listDel(t, lock + NODE_OFFSET)) return this.m.segv(t);
+    if (!sp.writeAt(pop, lock + NODE_OFFSET)) return this.m.life.segv(t);
+    if (!this.listDel(t, lock + NODE_OFFSET)) return this.m.life.segv(t);
     sp.writeAt(lock, 0);
     if (v & FUTEX_WAITERS) {
       const key = futexKey(t.proc.id, sp, this.addrOf(lock), true);
-      if (typeof key !== "number") this.m.wake(key, 1);
+      if (typeof key !== "number") this.m.waits.wake(key, 1);
     }
-    if (!sp.writeAt(pop, 0)) return this.m.segv(t);
+    if (!sp.writeAt(pop, 0)) return this.m.life.segv(t);
     this.m.finish(t, i, 0);
   }
 
