@@ -205,13 +205,22 @@ export function user_robust_unlock(k: Kernel, t: Task, a: Addr): KGen<number | n
   return userOp(t, "unlock", lock, robust_unlock(k, t, lock));
 }
 
-function* robust_unlock(k: Kernel, t: Task, lock: number): KGen<number | null> {
-  const op = t.ruser!;
+/**
+ * Both unlocks start by reading the word: our TID in it (a plain store counts) and user space
+ * unlocks it as its own (0), another owner is -EPERM, an unmapped page a SIGSEGV (null).
+ */
+function unlock_owner_check(k: Kernel, t: Task, lock: number): number | null {
   const v = read(t, lock);
   if (v === null) return segv(t);
   if ((v & FUTEX_TID_MASK) !== t.tid) return -EPERM;
-  // the word holds our TID (a plain store counts): user space unlocks it as its own
   k.hooks.robustUser(t, "acquired", lock);
+  return 0;
+}
+
+function* robust_unlock(k: Kernel, t: Task, lock: number): KGen<number | null> {
+  const op = t.ruser!;
+  const owner = unlock_owner_check(k, t, lock);
+  if (owner !== 0) return owner;
   const node = lock + NODE_OFFSET;
   const pop = (t.userHead + HEAD_LIST_OP_PENDING) >>> 0;
   const insn = (n: 1 | 2 | 3 | 4, next: number): void => {
@@ -293,10 +302,8 @@ export function user_robust_unlock_legacy(k: Kernel, t: Task, a: Addr): KGen<num
 
 function* robust_unlock_legacy(k: Kernel, t: Task, lock: number): KGen<number | null> {
   const op = t.ruser!;
-  const v = read(t, lock);
-  if (v === null) return segv(t);
-  if ((v & FUTEX_TID_MASK) !== t.tid) return -EPERM;
-  k.hooks.robustUser(t, "acquired", lock);
+  const owner = unlock_owner_check(k, t, lock);
+  if (owner !== 0) return owner;
   const node = lock + NODE_OFFSET;
   const pop = (t.userHead + HEAD_LIST_OP_PENDING) >>> 0;
   k.hooks.robustUser(t, "releasing", lock);
