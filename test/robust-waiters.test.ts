@@ -181,6 +181,35 @@ describe("robust-waiter sanitizer: states the program made are not the kernel's"
     expect(ret(v, 1, "robust_lock m0+0")).toBeNull();
   });
 
+  it("the mutex is remapped under the woken waiter, which takes another word (a campaign found this)", () => {
+    // t0 and t1 share an mm, t2 is a forked process on the same file page. t0's unlock wakes
+    // t1, then t0 maps anonymous memory over the mutex: t1 takes the new word, and t2 sleeps on
+    // the file's word forever: the program moved the mutex, the kernel woke whom it had to
+    const text = `
+      config cpus=1
+      t0 mmap m0 file f0
+      t0 mmap m1 anon
+      t0 spawn t1
+      t0 fork t2
+      t0 robust_init m1+0
+      t1 robust_init m1+0
+      t2 robust_init m1+0
+      t0 robust_lock m0+0
+      t1 robust_lock m0+0
+      t2 robust_lock m0+0
+      t0 robust_unlock m0+0
+      t0 mmap m0 anon
+    `;
+    const v = run(text);
+    expect(v.findings).toEqual([]);
+    expect(ret(v, 1, "robust_lock m0+0")).toBe(0);
+    expect(ret(v, 2, "robust_lock m0+0")).toBeNull();
+    // without the remap the same wake is acted on and nobody is stranded
+    const w = run(text.replace("t0 mmap m0 anon", ""));
+    expect(w.findings).toEqual([]);
+    expect(ret(w, 2, "robust_lock m0+0")).toBeNull();
+  });
+
   it("the woken waiter's robust list head is unmapped, so its exit walk cannot resend the wakeup", () => {
     const v = run(`
       config cpus=1

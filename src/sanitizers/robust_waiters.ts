@@ -19,7 +19,9 @@
 // - a wakeup on its key went to a task outside robust_lock (a plain futex_wait on the word);
 // - a robust_lock waiter woken on its key died without the exit walk handling its pending op on
 //   that mutex (its robust list was unregistered, unmapped or forged), or is still holding on to
-//   its wakeup: the kernel never had the chance to resend it.
+//   its wakeup: the kernel never had the chance to resend it;
+// - a robust_lock waiter woken on its key then took, or slept on, a word on another page (the
+//   program remapped the mutex under it): its wakeup went to a different word.
 import type { Kernel } from "../kernel/kernel.js";
 import type { AddressSpace, Page } from "../kernel/memory.js";
 import type { Task } from "../kernel/task.js";
@@ -29,6 +31,8 @@ import { FUTEX_TID_MASK, FUTEX_WAITERS } from "../program/types.js";
 /** a robust_lock waiter woken on its mutex's key that has not yet acted on the wakeup */
 interface Woken {
   lock: number;
+  /** the page under the mutex when it went to sleep */
+  page: Page | null;
   key: string;
   /** the exit walk handled its pending op on this mutex */
   resent: boolean;
@@ -70,7 +74,11 @@ export class RobustWaiters {
   }
 
   sleep(t: Task, qs: readonly FutexQ[]): void {
+    // a woken waiter that sleeps again elsewhere (its mutex was remapped under it) did not act on
+    // its wakeup: the waiters of that key are the program's doing from now on
+    const w = this.woken.get(t);
     this.woken.delete(t);
+    if (w && !(qs.length === 1 && keyText(qs[0]!.key) === w.key)) this.tainted.add(w.key);
     const op = t.ruser;
     if (op && op.op === "lock" && op.inKernel && qs.length === 1)
       this.asleep.set(t, { lock: op.lock, page: t.mm?.as.pageAt(op.lock) ?? null, key: keyText(qs[0]!.key) });
@@ -82,15 +90,22 @@ export class RobustWaiters {
     const a = this.asleep.get(t);
     this.asleep.delete(t);
     if (a && qs.length === 1 && keyText(qs[0]!.key) === a.key) {
-      this.woken.set(t, { lock: a.lock, key: a.key, resent: false });
+      this.woken.set(t, { lock: a.lock, page: a.page, key: a.key, resent: false });
       return;
     }
     for (const q of qs) this.tainted.add(keyText(q.key));
   }
 
-  /** t's robust mutex code took the lock: a wakeup it held is acted on */
-  acquired(t: Task): void {
+  /**
+   * t's robust mutex code took the lock at `lock`: a wakeup it held is acted on, unless the word
+   * it took is not the one it was woken for (the program remapped the mutex's page under it: the
+   * wakeup went to another word, and that key's waiters are the program's doing)
+   */
+  acquired(t: Task, lock: number): void {
+    const w = this.woken.get(t);
+    if (!w) return;
     this.woken.delete(t);
+    if (lock !== w.lock || (t.mm?.as.pageAt(lock) ?? null) !== w.page) this.tainted.add(w.key);
   }
 
   /** the exit walk of t handles its pending op on the word at uaddr */

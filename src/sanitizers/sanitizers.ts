@@ -84,7 +84,7 @@ export class Sanitizers implements Hooks {
   }
   robustUser(t: Task, op: RobustUserOp, lock: number): void {
     this.robust.user(t, op, lock);
-    if (op === "acquired") this.robustWaiters.acquired(t);
+    if (op === "acquired") this.robustWaiters.acquired(t, lock);
   }
   robustListAdd(t: Task, as: AddressSpace, head: number, node: number): void {
     this.robust.listAdd(t, as, head, node);
