@@ -210,6 +210,24 @@ describe("robust-waiter sanitizer: states the program made are not the kernel's"
     expect(ret(w, 2, "robust_lock m0+0")).toBeNull();
   });
 
+  it("a robust list head registered over the mutex word clears it under a sleeping waiter (a campaign found this)", () => {
+    // t2's head at m0+8 puts its list_op_pending (head + 8) on the mutex word at m0+16
+    const v = run(`
+      config cpus=1
+      t0 mmap m0 anon
+      t0 mmap m1 anon
+      t0 spawn t1
+      t0 spawn t2
+      t0 robust_init m1+0
+      t1 robust_init m0+8
+      t0 robust_lock m0+16 @0
+      t1 robust_lock m0+16
+      t2 robust_init m0+8
+    `);
+    expect(v.findings).toEqual([]);
+    expect(ret(v, 1, "robust_lock m0+16")).toBeNull();
+  });
+
   it("the woken waiter's robust list head is unmapped, so its exit walk cannot resend the wakeup", () => {
     const v = run(`
       config cpus=1

@@ -107,7 +107,10 @@ export class Sanitizers implements Hooks {
   userRobustWrite(as: AddressSpace, addr: number, tag: WordTag, owner: number): void {
     this.tags.set(as, addr, tag, owner);
     this.pi.userWrite(as, addr);
+    // the robust code writing list metadata over a mutex word (a head or node placed on it) is
+    // the program's misuse of that word, as a plain store is
     if (tag === WordTag.RobustMutex) this.robustWaiters.wrote(as, addr);
+    else this.robustWaiters.outside(as, addr);
   }
   userStore(as: AddressSpace, addr: number, value: number): void {
     this.tags.userStore(as, addr, value);
