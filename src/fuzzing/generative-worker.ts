@@ -85,19 +85,26 @@ const poolDir = opt.pool;
 
 const src = new GenerativeSource(table, seed);
 const sf = new StateFeedback(null);
+/**
+ * A listed file's bytes, or null when it went away between the listing and the read (jazzer in
+ * the same corpus removes an input it reduced; another gen worker prunes the pool).
+ */
+function readListed(path: string): Buffer | null {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    if (e instanceof Error && "code" in e && e.code === "ENOENT") return null;
+    throw e;
+  }
+}
+
 const loaded = new Set<string>();
 function reload(): void {
   // sorted: the same corpus gives the same pool order, so a seed replays
   for (const n of readdirSync(corpusDir).sort()) {
     if (n.startsWith(".") || n.includes(".tmp-") || loaded.has(n)) continue;
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(join(corpusDir, n));
-    } catch (e) {
-      // jazzer in the same corpus may remove an input it reduced between the listing and the read
-      if (e instanceof Error && "code" in e && e.code === "ENOENT") continue;
-      throw e;
-    }
+    const bytes = readListed(join(corpusDir, n));
+    if (bytes === null) continue;
     loaded.add(n);
     src.add(decode(bytes, table));
   }
@@ -149,13 +156,8 @@ function loadPool(dir: string): number {
   const names = readdirSync(dir).filter((n) => /^[0-9a-f]{40}$/.test(n)).sort();
   let kept = 0;
   for (const n of names) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(join(dir, n));
-    } catch (e) {
-      if (e instanceof Error && "code" in e && e.code === "ENOENT") continue;
-      throw e;
-    }
+    const bytes = readListed(join(dir, n));
+    if (bytes === null) continue;
     const p = decode(bytes, table);
     execs++;
     const r = run(p);

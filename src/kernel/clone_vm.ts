@@ -11,25 +11,19 @@
 // mm->futex.phash.ref allocation", which made concurrent first allocations safe) [inferred: that
 // this fix, not seen in full, is what dropped the vfork exclusion].
 import type { Kernel } from "./kernel.js";
-import { mmget, mmput } from "./mm.js";
+import { mmput } from "./mm.js";
 import { might_sleep, waitUntil, type KGen } from "./sched.js";
 import type { Task } from "./task.js";
 import { EAGAIN } from "./errno.js";
-import { futex_hash_allocate_default } from "./futex/resize.js";
+import { copy_mm_shared } from "./fork.js";
 
 /** clone(CLONE_VM [| CLONE_VFORK]) of t: a new process `id` on t's mm. Returns its PID. */
 export function* clone_vm(k: Kernel, t: Task, id: number, vfork: boolean): KGen<number> {
   t.frames.push("copy_process");
   try {
     const mm = t.mm!;
-    yield "copy_process: copy_mm (CLONE_VM): mmget";
-    mmget(mm);
-    yield "copy_process: futex_hash_allocate_default";
-    const err = yield* futex_hash_allocate_default(k, t);
-    if (err < 0) {
-      yield* k.seams.copyProcessFutexFail(k, t, mm);
-      return err;
-    }
+    const err = yield* copy_mm_shared(k, t, mm);
+    if (err < 0) return err;
     yield "copy_process: attach the new process";
     if (k.tasks.has(id)) {
       yield* mmput(k, t, mm);

@@ -1,10 +1,25 @@
 // kernel/fork.c copy_process(): threads (CLONE_THREAD|CLONE_VM) and processes (fork, dup_mm).
 import type { Kernel } from "./kernel.js";
-import { dup_mm, mmget, mmput } from "./mm.js";
+import { dup_mm, mmget, mmput, type Mm } from "./mm.js";
 import type { KGen } from "./sched.js";
 import type { Task } from "./task.js";
 import { EAGAIN, ENOMEM } from "./errno.js";
 import { futex_hash_allocate_default } from "./futex/resize.js";
+
+/**
+ * copy_process()'s steps for a child on the parent's mm (CLONE_VM: a thread, or a process with
+ * clone_vm/vfork): copy_mm takes a reference, then futex_hash_allocate_default() runs before the
+ * child is attached (signal->nr_threads does not count it yet). Returns 0 or the allocation's
+ * error, after the failure path (the seam copyProcessFutexFail). Runs in copy_process's frame.
+ */
+export function* copy_mm_shared(k: Kernel, t: Task, mm: Mm): KGen<number> {
+  yield "copy_process: copy_mm (CLONE_VM): mmget";
+  mmget(mm);
+  yield "copy_process: futex_hash_allocate_default";
+  const err = yield* futex_hash_allocate_default(k, t);
+  if (err < 0) yield* k.seams.copyProcessFutexFail(k, t, mm);
+  return err < 0 ? err : 0;
+}
 
 /**
  * clone(CLONE_THREAD|CLONE_VM): a new thread `id` sharing t's mm. Returns the child's TID. With
@@ -15,16 +30,8 @@ export function* clone_thread(k: Kernel, t: Task, id: number, ctid = 0): KGen<nu
   t.frames.push("copy_process");
   try {
     const mm = t.mm!;
-    yield "copy_process: copy_mm (CLONE_VM): mmget";
-    mmget(mm);
-    // futex_hash_allocate_default() runs before the new thread is attached: signal->nr_threads
-    // does not count it yet
-    yield "copy_process: futex_hash_allocate_default";
-    const err = yield* futex_hash_allocate_default(k, t);
-    if (err < 0) {
-      yield* k.seams.copyProcessFutexFail(k, t, mm);
-      return err;
-    }
+    const err = yield* copy_mm_shared(k, t, mm);
+    if (err < 0) return err;
     yield "copy_process: attach the new thread";
     if (k.tasks.has(id)) {
       // two spawns of the same program name raced (a naming artifact, not a kernel path)
