@@ -11,6 +11,7 @@
 import { decode } from "../program/codec.js";
 import { LIMITS, VALUES, eventOf, kindOf, type Arg, type ArgKind, type EventKind } from "../program/events.js";
 import type { Addr, Event, Program } from "../program/types.js";
+import { remapUnder } from "./remap.js";
 
 /** xorshift32; 0 is mapped to 1 */
 export function xorshift(seed: number): () => number {
@@ -218,7 +219,7 @@ export class GenerativeSource {
     const ts = this.tasks(p);
     const task = ts[this.below(ts.length)]!;
     const syscalls = p.events.map((e, i) => (kindOf(e.op).form === "syscall" ? i : -1)).filter((i) => i >= 0);
-    switch (this.below(10)) {
+    switch (this.below(11)) {
       case 0:
       case 1: {
         // stop a syscall after k points (or let it run to the end)
@@ -253,6 +254,8 @@ export class GenerativeSource {
         if (this.asynchronous.length === 0) return this.insert(p, { op: "gp", args: {} });
         return this.insert(p, this.control(this.asynchronous[this.below(this.asynchronous.length)]!, task, p.cpus));
       }
+      case 10:
+        return this.interrupt(p, syscalls);
       case 9: {
         // redraw the arguments of a control event already there (which signal, which instruction)
         const ctl = p.events.map((e, i) => (kindOf(e.op).form === "control" && kindOf(e.op).args.length > 0 ? i : -1)).filter((i) => i >= 0);
@@ -263,6 +266,24 @@ export class GenerativeSource {
         return;
       }
     }
+  }
+
+  /**
+   * Stop a syscall (a fresh `@k` half the time when it has one) and interrupt its task while it
+   * stands there: an asynchronous event (irq, signal) for that task, placed after the syscall and
+   * before the task's next event. Inserted anywhere (case 8), such an event mostly finds its
+   * task elsewhere than in the window a stop opened.
+   */
+  private interrupt(p: Program, syscalls: readonly number[]): void {
+    const async = this.asynchronous.filter((k) => k.taskOperand);
+    if (async.length === 0 || syscalls.length === 0 || p.events.length >= MAX_EVENTS) return this.insert(p, { op: "gp", args: {} });
+    const i = syscalls[this.below(syscalls.length)]!;
+    const ev = p.events[i]!;
+    const task = ev.task ?? 0;
+    if (ev.stop === undefined || this.below(2) === 0) ev.stop = this.points(200);
+    let next = i + 1;
+    while (next < p.events.length && (p.events[next]!.task ?? -1) !== task) next++;
+    p.events.splice(i + 1 + this.below(next - i), 0, this.control(async[this.below(async.length)]!, task, p.cpus));
   }
 
   /** 1..3 changes to the events themselves (splice, drop, an argument redrawn), then maybe a schedule perturbation */
@@ -277,7 +298,11 @@ export class GenerativeSource {
   private mutateOnce(p: Program): void {
     const ts = this.tasks(p);
     const syscalls = p.events.map((e, i) => (kindOf(e.op).form === "syscall" ? i : -1)).filter((i) => i >= 0);
-    switch (this.below(4)) {
+    switch (this.below(5)) {
+      case 4:
+        // the page under a futex word replaced by a file page the program wrote (src/fuzzing/remap.ts)
+        remapUnder(p, (n) => this.below(n), MAX_EVENTS);
+        return;
       case 0: {
         // splice: an event of another pool program, inserted anywhere (names are positional
         // across programs: m0, t1 mean the same slots everywhere, so the event usually fits)
