@@ -1,8 +1,10 @@
 // The generative engine's program source: long random programs through the decoder, schedule
 // perturbations of corpus programs (the `@k` of a syscall, inserted `step`/`run`/`cpu`/`gp`
 // events and the target's asynchronous ones — `irq`, `signal`, `fail_alloc` — removed ones, the
-// CPU count), and mutations of their events (an event spliced in from another program, one
-// dropped, a syscall argument redrawn from the names and offsets the program uses). It is a
+// CPU count, a syscall stopped and its task interrupted there), and mutations of their events
+// (an event spliced in from another program, one dropped, a syscall argument redrawn from the
+// names and offsets the program uses, the page under a futex word remapped onto a file page the
+// program wrote: src/fuzzing/remap.ts). It is a
 // fuzzer, not the simulator: it has its own seeded PRNG, and a given seed with the same corpus
 // gives the same programs in the same order.
 //
