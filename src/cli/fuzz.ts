@@ -45,7 +45,7 @@ ignoring the signatures found so far. --stop-on-first stops at the first finding
   --engines E,E      the portfolio: ${ENGINE_NAMES.join(", ")} (default ${DEFAULT_ENGINES.join(",")}). jazzer: coverage and
                      kernel-state feedback; gen: long random programs through the decoder and
                      schedule perturbations (@k, step, cpu, gp) of the corpus's programs, in a
-                     process of its own after a first burst of ${BURST_RUNS} programs run in this one
+                     process of its own after a first burst of ${BURST_RUNS} programs run in this one.
                      With --jobs >= the number of engines the workers are split between
                      them; with fewer, each worker takes them in turn: gen ${SLICE_SEC.gen}s, jazzer ${SLICE_SEC.jazzer}s, ...
                      Both share the corpus dir and one triage; a finding says which engine found it

@@ -177,6 +177,7 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
   let processes = 0;
   let stopping = false;
   let interrupted = false;
+  let overdue = false;
   const stopAll = () => {
     stopping = true;
     for (const r of running) r.interrupt();
@@ -196,7 +197,13 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
       io.err(progressLine(now - start, totals(stats), findings(), running.size) + tallyNote(portfolio, tally) + "\n");
       log.progress(now, totals(stats), findings());
     }
-    // libFuzzer stops itself at -max_total_time; this only catches a process that hangs
+    // libFuzzer stops itself at -max_total_time, but counts it from its own start, 2-5 s after
+    // its launch: at the campaign's deadline (and a second's grace) every engine is asked to stop
+    // (it finishes its input and prints its stats); one that hangs is asked again, then killed
+    if (deadline !== undefined && now > deadline + 1000 && !overdue) {
+      overdue = true;
+      stopAll();
+    }
     if (deadline !== undefined && now > deadline + 15_000) stopAll();
   }, 250);
 
