@@ -1,6 +1,6 @@
 // execute(program, {bugs}) -> verdict. Runs the events in order on a fresh simulated kernel,
 // drains, checks quiescence, tears down, and runs the end-of-run sanitizers.
-import { isSyscall, kindIndex, type EventOf, type SyscallName } from "../program/events.js";
+import { isSyscall, type EventOf, type SyscallName } from "../program/events.js";
 import { printEvent, printEventBody } from "../program/text.js";
 import type { Event, Program } from "../program/types.js";
 import { Kernel, type TraceEntry } from "../kernel/kernel.js";
@@ -132,10 +132,12 @@ class Run implements ControlCtx {
   go(): Verdict {
     try {
       start_kernel(this.k);
-      this.p.events.forEach((ev, i) => {
-        this.sched.eventBoundary(i, kindIndex(ev.op));
+      const events = this.p.events;
+      for (let i = 0; i < events.length; i++) {
+        const ev = events[i]!;
+        this.sched.eventBoundary(i, ev.op);
         this.event(ev);
-      });
+      }
       this.k.eventIndex = PHASE.drain;
       this.sched.drain();
       this.k.hooks.observe?.(OBS.QUIESCENT, null);
@@ -157,9 +159,9 @@ class Run implements ControlCtx {
     this.k.trace?.push({ task: -1, cpu: -1, label: `# ${text}`, event: this.k.eventIndex });
   }
 
-  skip(ev: Event, why: string): void {
+  skip(ev: Event, why: string | (() => string)): void {
     this.v.stats.skipped++;
-    if (this.k.trace) this.note(`skipped '${printEvent(ev)}': ${why}`);
+    if (this.k.trace) this.note(`skipped '${printEvent(ev)}': ${typeof why === "string" ? why : why()}`);
   }
 
   private returned(t: Task, ret: number | null): void {
@@ -170,7 +172,7 @@ class Run implements ControlCtx {
   live(ev: Event): Task | null {
     const t = ev.task === undefined ? undefined : this.k.tasks.get(ev.task);
     if (!t || t.state === "exited") {
-      this.skip(ev, `t${ev.task} does not exist`);
+      this.skip(ev, () => `t${ev.task} does not exist`);
       return null;
     }
     return t;
@@ -186,8 +188,8 @@ class Run implements ControlCtx {
     const t = this.live(ev);
     if (!t) return;
     if (t.state === "busy" && !this.sched.complete(t))
-      return this.skip(ev, `${t.name} is blocked in ${this.sched.blockedLabel(t) ?? "the kernel"}`);
-    if (t.state !== "user") return this.skip(ev, `${t.name} has exited`);
+      return this.skip(ev, () => `${t.name} is blocked in ${this.sched.blockedLabel(t) ?? "the kernel"}`);
+    if (t.state !== "user") return this.skip(ev, () => `${t.name} has exited`);
     const impl: Syscall<N> = SYSCALLS[ev.op];
     const why = impl.precondition?.(this.k, t, ev.args);
     if (why) return this.skip(ev, why);

@@ -16,8 +16,9 @@ export function* do_exit(k: Kernel, t: Task): KGen<null> {
     yield* futex_exit_release(k, t);
     const mm = t.mm;
     if (mm) {
-      // exit_mm_release(): the robust list above, then mm_release()
-      yield* mm_release(k, t, mm);
+      // exit_mm_release(): the robust list above, then mm_release() (which has nothing to do,
+      // and no generator is made, without a clear_child_tid or a vfork parent)
+      if (t.clear_child_tid || t.vfork_done) yield* mm_release(k, t, mm);
       yield "do_exit: exit_mm";
       // the exiting task keeps the mm as its active_mm (lazy TLB) until its last switch
       mmgrab(k, t, mm);
@@ -45,6 +46,9 @@ function finish_task_switch(k: Kernel, t: Task, mm: Mm): void {
     mmdrop(k, t, mm);
   } finally {
     t.preemptCount--;
-    t.frames.length -= 3;
+    // three pops, not `length -= 3` (the length setter is a slow builtin)
+    t.frames.pop();
+    t.frames.pop();
+    t.frames.pop();
   }
 }

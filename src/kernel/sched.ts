@@ -90,7 +90,20 @@ export class SpinLock {
 
 export function* spin_lock(t: LockOwner, l: SpinLock): KGen {
   yield l.lockLabel;
-  if (l.owner !== null) yield new Wait(l.contendedLabel, () => l.owner === null, "spin");
+  if (l.owner !== null) yield spin_contended(l);
+  spin_acquired(t, l);
+}
+
+/**
+ * The wait of a task spinning on l held by another CPU. Built here, not in spin_lock: a closure
+ * over spin_lock's own variable would allocate a context on every call, contended or not.
+ */
+export function spin_contended(l: SpinLock): Wait {
+  return new Wait(l.contendedLabel, () => l.owner === null, "spin");
+}
+
+/** spin_lock's end: t holds l, preemption disabled (callers that inline spin_lock's two points end with it). */
+export function spin_acquired(t: LockOwner, l: SpinLock): void {
   l.owner = t;
   t.preemptCount++;
 }
@@ -115,8 +128,13 @@ export class Mutex {
 export function* mutex_lock(k: SleepCheck, t: LockOwner, m: Mutex): KGen {
   might_sleep(k, t, "mutex_lock");
   yield m.lockLabel;
-  if (m.owner !== null) yield new Wait(m.sleepLabel, () => m.owner === null, "uninterruptible");
+  if (m.owner !== null) yield mutex_sleep(m);
   m.owner = t;
+}
+
+/** The sleep of a task waiting for m (built here: see spin_contended). */
+export function mutex_sleep(m: Mutex): Wait {
+  return new Wait(m.sleepLabel, () => m.owner === null, "uninterruptible");
 }
 
 export function mutex_unlock(t: LockOwner, m: Mutex): void {
