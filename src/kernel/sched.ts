@@ -79,12 +79,18 @@ export function might_sleep(k: SleepCheck, ctx: LockOwner, fn: string): void {
 /** A spinlock: taking it disables preemption, as in the kernel. */
 export class SpinLock {
   owner: LockOwner | null = null;
-  /** its preemption points' labels, built once (spin_lock is on every bucket operation) */
-  readonly lockLabel: string;
-  readonly contendedLabel: string;
-  constructor(readonly name: string) {
-    this.lockLabel = `spin_lock(${name})`;
-    this.contendedLabel = `spin_lock(${name}): contended`;
+  /**
+   * its preemption points' labels, built on first use and kept (spin_lock is on every bucket
+   * operation; most locks made in a run, one per task, group and touched bucket, are never taken)
+   */
+  #lockLabel: string | null = null;
+  #contendedLabel: string | null = null;
+  constructor(readonly name: string) {}
+  get lockLabel(): string {
+    return (this.#lockLabel ??= `spin_lock(${this.name})`);
+  }
+  get contendedLabel(): string {
+    return (this.#contendedLabel ??= `spin_lock(${this.name}): contended`);
   }
 }
 
@@ -117,11 +123,15 @@ export function spin_unlock(t: LockOwner, l: SpinLock): void {
 /** A sleeping mutex (mm->futex_hash_lock). */
 export class Mutex {
   owner: LockOwner | null = null;
-  readonly lockLabel: string;
-  readonly sleepLabel: string;
-  constructor(readonly name: string) {
-    this.lockLabel = `mutex_lock(${name})`;
-    this.sleepLabel = `mutex_lock(${name}): sleeping`;
+  /** labels built on first use, as SpinLock's */
+  #lockLabel: string | null = null;
+  #sleepLabel: string | null = null;
+  constructor(readonly name: string) {}
+  get lockLabel(): string {
+    return (this.#lockLabel ??= `mutex_lock(${this.name})`);
+  }
+  get sleepLabel(): string {
+    return (this.#sleepLabel ??= `mutex_lock(${this.name}): sleeping`);
   }
 }
 
