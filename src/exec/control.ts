@@ -79,8 +79,11 @@ export const CONTROLS: { [N in ControlName]: Control<N> } = {
   irq: onTask(irq),
 };
 
+/** The handlers by name: a Map lookup, not a keyed load of CONTROLS (megamorphic, per event). */
+const CONTROL_BY_OP: ReadonlyMap<string, Control<ControlName>> = new Map(Object.entries(CONTROLS));
+
 /** Run control event `ev`. */
 export function runControl<N extends ControlName>(c: ControlCtx, ev: EventOf<N>): void {
-  const handler: Control<N> = CONTROLS[ev.op];
-  handler.run(c, ev);
+  const handler: Control<N> | undefined = CONTROL_BY_OP.get(ev.op);
+  handler!.run(c, ev);
 }

@@ -38,6 +38,8 @@ export class Kernel {
   readonly rcu: Rcu;
   readonly files = new Files();
   readonly tasks = new Map<number, Task>();
+  /** the same tasks by program name tN (the executor's per-event lookup: an index, not a hash) */
+  readonly taskById: (Task | undefined)[] = [];
   /** the same tasks in creation order, for the scheduler's loops (no iterator per point) */
   readonly taskList: Task[] = [];
   readonly mms: Mm[] = [];
@@ -81,6 +83,7 @@ export class Kernel {
     const t = new Task(id, tidOf(id), g, mm, cpu % this.cpus);
     g.tasks.add(t);
     this.tasks.set(id, t);
+    this.taskById[id] = t;
     this.taskList.push(t);
     return t;
   }

@@ -31,22 +31,18 @@ export class Mm extends KObj {
 export function* mm_alloc(k: Kernel, ctx: LockOwner): KGen<Mm | null> {
   ctx.frames.push("mm_alloc");
   try {
-    return yield* alloc(k, ctx);
+    yield "mm_alloc: allocate_mm";
+    const mm = k.heap.alloc(new Mm(k.mmId()), ctx);
+    if (!mm) return null;
+    k.mms.push(mm);
+    if (!(yield* mm_init(k, ctx, mm))) {
+      k.heap.free(mm, ctx);
+      return null;
+    }
+    return mm;
   } finally {
     ctx.frames.pop();
   }
-}
-
-function* alloc(k: Kernel, ctx: LockOwner): KGen<Mm | null> {
-  yield "mm_alloc: allocate_mm";
-  const mm = k.heap.alloc(new Mm(k.mmId()), ctx);
-  if (!mm) return null;
-  k.mms.push(mm);
-  if (!(yield* mm_init(k, ctx, mm))) {
-    k.heap.free(mm, ctx);
-    return null;
-  }
-  return mm;
 }
 
 /** mm_init(): reset what must not be shared (futex_mm_init). */
