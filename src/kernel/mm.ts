@@ -64,14 +64,22 @@ export function mmget(mm: Mm): void {
 export function* mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
   ctx.frames.push("mmput");
   try {
-    yield "mmput: atomic_dec_and_test(mm_users)";
-    k.hooks.access(mm, "mm_users decrement", ctx);
-    mm.users--;
-    k.warnOn(mm.users < 0, "mm_users underflow", ctx);
-    if (mm.users === 0) yield* __mmput(k, ctx, mm);
+    yield MMPUT_POINT;
+    if (mmput_dec_and_test(k, ctx, mm)) yield* __mmput(k, ctx, mm);
   } finally {
     ctx.frames.pop();
   }
+}
+
+/** mmput()'s one preemption point (do_exit runs mmput inline, in its own mmput frame) */
+export const MMPUT_POINT = "mmput: atomic_dec_and_test(mm_users)";
+
+/** mmput()'s atomic_dec_and_test(&mm->mm_users), after its point: true for the last user. */
+export function mmput_dec_and_test(k: Kernel, ctx: LockOwner, mm: Mm): boolean {
+  k.hooks.access(mm, "mm_users decrement", ctx);
+  mm.users--;
+  k.warnOn(mm.users < 0, "mm_users underflow", ctx);
+  return mm.users === 0;
 }
 
 /** mmput_async(): same, with __mmput deferred to a kworker (safe from atomic context). */
@@ -83,7 +91,7 @@ export function mmput_async(k: Kernel, ctx: LockOwner, mm: Mm): void {
 }
 
 /** __mmput(): exit_mmap, futex_hash_free (v7.2: here again, see d9b05321e21e; the seam futexHashFreeSite), mmdrop. */
-function* __mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
+export function* __mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
   ctx.frames.push("__mmput");
   try {
     yield "__mmput: exit_mmap";
