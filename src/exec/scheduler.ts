@@ -39,13 +39,6 @@ export class Scheduler {
     return t.state === "busy" && (t.wait === null || t.wait.ready());
   }
 
-  /** Can one preemption point of t (or of what keeps t's CPU busy) run now? */
-  runnable(t: Task): boolean {
-    if (!this.ready(t)) return false;
-    const b = this.preemptBlocker(t);
-    return b === null || this.ready(b);
-  }
-
   blockedLabel(t: Task): string | null {
     return t.state === "busy" && t.wait && !t.wait.ready() ? t.wait.label : null;
   }
@@ -53,7 +46,7 @@ export class Scheduler {
   /**
    * Run one preemption point of t. If another task holds t's CPU with preemption disabled, that
    * task runs instead (a CPU cannot switch tasks inside such a section). Returns false when
-   * nothing could run.
+   * nothing could run (t is blocked, or the task holding its CPU is).
    */
   step(t: Task): boolean {
     if (!this.ready(t)) return false;
@@ -131,8 +124,8 @@ export class Scheduler {
    */
   runWhile(t: Task, cond: () => boolean): boolean {
     while (cond()) {
-      if (this.runnable(t)) this.step(t);
-      else if (!this.advanceOthers(t)) return false;
+      // step() runs a point exactly when one of t (or of what keeps t's CPU busy) can run
+      if (!this.step(t) && !this.advanceOthers(t)) return false;
     }
     return true;
   }
@@ -157,7 +150,7 @@ export class Scheduler {
     const n = all.length;
     for (let i = 0; i < n; i++) {
       const o = all[(this.rr + i) % n]!;
-      if (o !== except && this.ready(o) && this.step(o)) {
+      if (o !== except && this.step(o)) {
         this.rr = (this.rr + i + 1) % n;
         return true;
       }
