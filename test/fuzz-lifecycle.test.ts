@@ -67,6 +67,8 @@ describe("no orphaned fuzzers, one campaign per work dir", () => {
     const reg = tmp("killreg");
     const c = start(["fuzz", "--time", "120", "--work-dir", work, "--regressions", reg], /execs [1-9]/);
     await c.ready;
+    // the gen engine's first burst runs in the campaign's process; its engine processes follow
+    await until(() => processesWith(work).some((p) => p !== c.child.pid), 20_000);
     const jazzers = processesWith(work).filter((p) => p !== c.child.pid);
     expect(jazzers.length).toBeGreaterThan(0);
     // the lock names the holder

@@ -12,8 +12,9 @@ import { runCampaign } from "../src/fuzzing/campaign.js";
 import { jazzerArgv, type JazzerRun } from "../src/fuzzing/jazzer.js";
 import { SEED_DIRS, workDirs } from "../src/fuzzing/paths.js";
 import { prepareWorkDir } from "../src/fuzzing/seeds.js";
+import { startGenerativeHere } from "../src/fuzzing/generative-here.js";
 import { targetEvents } from "../src/program/targets.js";
-import { describePortfolio, engineFor, engineRun, launchSeconds, parseEngines, SLICE_SEC, tallyNote, tallySummary, newTally, generativeWorker } from "../src/fuzzing/portfolio.js";
+import { describePortfolio, engineFor, engineRun, launchSeconds, parseEngines, planLaunch, SLICE_SEC, tallyNote, tallySummary, newTally, generativeWorker } from "../src/fuzzing/portfolio.js";
 
 describe("portfolio: engines per launch", () => {
   it("parses --engines lists; unknown, repeated or empty lists are errors", () => {
@@ -44,6 +45,27 @@ describe("portfolio: engines per launch", () => {
     expect(describePortfolio(p)).toMatch(/split over the workers/);
   });
 
+  it("a gen-first worker starts with a burst in the campaign's process, then the turns begin; a jazzer-first worker has none", () => {
+    const one = { engines: parseEngines("jazzer,gen"), jobs: 1 };
+    const plan = (p: typeof one, w: number, left: number | undefined, burst = 500) => [0, 1, 2, 3].map((l) => planLaunch(p, w, l, left, burst));
+    expect(plan(one, 0, 100)).toEqual([
+      { engine: "gen", here: true, seconds: 100, runs: 500 },
+      { engine: "gen", here: false, seconds: SLICE_SEC.gen },
+      { engine: "jazzer", here: false, seconds: SLICE_SEC.jazzer },
+      { engine: "gen", here: false, seconds: SLICE_SEC.gen },
+    ]);
+    // the burst is counted in executions (the same programs on any machine), capped by the time left
+    expect(planLaunch(one, 0, 0, undefined, 500)).toEqual({ engine: "gen", here: true, seconds: undefined, runs: 500 });
+    // with no burst the turns are engineFor's
+    expect(plan(one, 0, 100, 0).map((l) => l.engine)).toEqual([0, 1, 2, 3].map((l) => engineFor(one, 0, l)));
+    expect(plan(one, 0, 100, 0).every((l) => !l.here)).toBe(true);
+    // split workers: the gen worker bursts, then runs gen for the time left; the jazzer worker never bursts
+    const two = { engines: parseEngines("jazzer,gen"), jobs: 2 };
+    expect(plan(two, 1, 100).map((l) => [l.engine, l.here, l.seconds])).toEqual([["gen", true, 100], ["gen", false, 100], ["gen", false, 100], ["gen", false, 100]]);
+    expect(plan(two, 0, 100).map((l) => [l.engine, l.here])).toEqual([["jazzer", false], ["jazzer", false], ["jazzer", false], ["jazzer", false]]);
+    expect(plan({ engines: ["jazzer"], jobs: 1 }, 0, 100).every((l) => l.engine === "jazzer" && !l.here)).toBe(true);
+  });
+
   it("the gen engine's process is the generative worker on the same corpus and artifacts; jazzer's is unchanged", () => {
     const r: JazzerRun = { target: "dist/fuzz/all.js", corpus: ["/c"], artifacts: "/a", seed: 7, maxTotalTime: 9, runs: 100 };
     expect(engineRun("jazzer", "all", r)).toBe(r);
@@ -56,11 +78,15 @@ describe("portfolio: engines per launch", () => {
 
   it("the progress note and summary say which engine found what", () => {
     const t = newTally();
-    t.gen = { processes: 2, findings: 1 };
-    t.jazzer = { processes: 1, findings: 0 };
+    t.gen = { processes: 2, bursts: 0, findings: 1 };
+    t.jazzer = { processes: 1, bursts: 0, findings: 0 };
     expect(tallyNote({ engines: ["jazzer", "gen"], jobs: 1 }, t)).toBe(" [jazzer 0, gen 1]");
     expect(tallyNote({ engines: ["jazzer"], jobs: 1 }, t)).toBe("");
     expect(tallySummary(t)).toBe("jazzer (1 process, 0 findings), gen (2 processes, 1 finding)");
+    t.gen = { processes: 2, bursts: 1, findings: 1 };
+    expect(tallySummary(t)).toBe("jazzer (1 process, 0 findings), gen (a burst + 2 processes, 1 finding)");
+    t.gen = { processes: 0, bursts: 1, findings: 1 };
+    expect(tallySummary(t)).toBe("jazzer (1 process, 0 findings), gen (a burst, 1 finding)");
   });
 });
 
@@ -83,13 +109,34 @@ describe("portfolio: a generative campaign", () => {
     if (!isFinding(o)) throw new Error(`not a finding: ${o.kind}`);
     const sig = o.signature;
     expect(sig).toMatch(/^(double-free|use-after-free):/);
-    expect(r.engines.gen).toEqual({ processes: 1, findings: 1 });
+    // found within the burst in this process: no engine process was started
+    expect(r.engines.gen).toEqual({ processes: 0, bursts: 1, findings: 1 });
+    expect(r.processes).toBe(0);
     expect(r.engines.jazzer.processes).toBe(0);
     expect(out).toMatch(/== FINDING .*\(seed 1, after/);
     expect(err).toMatch(/engine gen/);
     // stored in the one layout: <bug-id>/<hash>.fz
     expect(readdirSync(join(regressions, "fork-copies-phash-new")).filter((f) => f.endsWith(".fz"))).toHaveLength(1);
   }, 90_000);
+
+  it("the burst speaks the worker's log: its finding's artifact, and a failure as a worker's exit 1 with the error in its tail", async () => {
+    const work = mkdtempSync(join(tmpdir(), "ff-here-"));
+    const dirs = workDirs(work, "fork-lifecycle");
+    prepareWorkDir(dirs, targetEvents("fork-lifecycle"), SEED_DIRS, {});
+    mkdirSync(dirs.artifacts, { recursive: true });
+    const statuses: string[] = [];
+    const run = engineRun("gen", "fork-lifecycle", { target: "", corpus: [dirs.corpus], artifacts: dirs.artifacts, seed: 1, maxTotalTime: 30 });
+    const found = await startGenerativeHere(run, { env: { FUTEX_FUZZ_BUGS: "futex-ref-leak-mm_alloc" }, onStatus: (st) => statuses.push(st.event) }).done;
+    expect(found.code).toBe(1);
+    expect(found.artifacts).toHaveLength(1);
+    expect(readdirSync(dirs.artifacts)).toEqual([found.artifacts[0]!.split("/").pop()]);
+    expect(found.execs).toBeGreaterThan(0);
+    expect(statuses[0]).toBe("INITED");
+    const bad = await startGenerativeHere({ ...run, argv: [generativeWorker(), "--target", "nope", "--seed", "1", "--corpus", dirs.corpus, "--artifacts", dirs.artifacts] }, { env: {}, onStatus: () => {} }).done;
+    expect(bad.code).toBe(1);
+    expect(bad.artifacts).toEqual([]);
+    expect(bad.tail.join("\n")).toMatch(/generative engine failed: .*nope/);
+  });
 
   it("what a gen process found is not lost when its slice ends: the next one starts from its pool", () => {
     const work = mkdtempSync(join(tmpdir(), "ff-pool-"));
@@ -114,15 +161,16 @@ describe("portfolio: a generative campaign", () => {
     expect(n).toBeLessThanOrEqual(kept.length);
   }, 90_000);
 
-  it("one worker, both engines: gen's slice ends, jazzer takes over for the rest", async () => {
+  it("one worker, both engines: gen's burst, then its slice in a process, then jazzer for the rest", async () => {
     const work = mkdtempSync(join(tmpdir(), "ff-portfolio-"));
     let err = "";
     const r = await runCampaign(
-      { target: "hash-resize", bugs: parseBugs(""), timeSec: 6, jobs: 1, regressions: join(work, "reg"), keepGoing: false, seed: 1, workDir: work, engines: ["jazzer", "gen"], slices: { gen: 2 }, progressMs: 1000 },
+      { target: "hash-resize", bugs: parseBugs(""), timeSec: 8, jobs: 1, regressions: join(work, "reg"), keepGoing: false, seed: 1, workDir: work, engines: ["jazzer", "gen"], slices: { gen: 2 }, burst: 300, progressMs: 1000 },
       { out: () => {}, err: (s) => void (err += s) },
     );
     expect(r.errors).toEqual([]);
     expect(r.outcomes).toEqual([]);
+    expect(r.engines.gen.bursts).toBe(1);
     expect(r.engines.gen.processes).toBe(1);
     expect(r.engines.jazzer.processes).toBe(1);
     expect(r.execs).toBeGreaterThan(0);

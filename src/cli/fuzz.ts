@@ -7,7 +7,7 @@ import { isFinding, outcomeStatus } from "../corpus/outcome.js";
 import { EXIT, EXIT_HELP, worst } from "./exit.js";
 import { DEFAULT_REGRESSIONS, DEFAULT_WORK_DIR, displayPath, targetModule } from "../fuzzing/paths.js";
 import { fmtInt, fmtSecs } from "../fuzzing/progress.js";
-import { DEFAULT_ENGINES, ENGINE_NAMES, SLICE_SEC, parseEngines, tallySummary, type EngineName } from "../fuzzing/portfolio.js";
+import { BURST_RUNS, DEFAULT_ENGINES, ENGINE_NAMES, SLICE_SEC, parseEngines, tallySummary, type EngineName } from "../fuzzing/portfolio.js";
 import { intFlag, notAFile, parseArgs, strFlag, UsageError } from "./args.js";
 import type { Io } from "./main.js";
 import { targetTable } from "./target.js";
@@ -44,8 +44,9 @@ ignoring the signatures found so far. --stop-on-first stops at the first finding
                      libFuzzer as -dict words, so its insertions add whole events)
   --engines E,E      the portfolio: ${ENGINE_NAMES.join(", ")} (default ${DEFAULT_ENGINES.join(",")}). jazzer: coverage and
                      kernel-state feedback; gen: long random programs through the decoder and
-                     schedule perturbations (@k, step, cpu, gp) of the corpus's programs, run in
-                     process. With --jobs >= the number of engines the workers are split between
+                     schedule perturbations (@k, step, cpu, gp) of the corpus's programs, in a
+                     process of its own after a first burst of ${BURST_RUNS} programs run in this one.
+                     With --jobs >= the number of engines the workers are split between
                      them; with fewer, each worker takes them in turn: gen ${SLICE_SEC.gen}s, jazzer ${SLICE_SEC.jazzer}s, ...
                      Both share the corpus dir and one triage; a finding says which engine found it
   --verbose          also print the engines' own logs
@@ -135,6 +136,14 @@ function enginesFlag(v: string | undefined): EngineName[] {
 
 const rel = displayPath;
 
+/** `1 process`, `a burst in this process + 2 processes` */
+function launched(r: CampaignResult): string {
+  const bursts = r.engines.gen.bursts + r.engines.jazzer.bursts;
+  const procs = `${r.processes} process${r.processes === 1 ? "" : "es"}`;
+  if (bursts === 0) return procs;
+  return `${bursts === 1 ? "a burst" : `${bursts} bursts`} in this process${r.processes > 0 ? ` + ${procs}` : ""}`;
+}
+
 export function formatSummary(r: CampaignResult): string {
   const count = (k: string) => r.outcomes.filter((o) => o.kind === k).length;
   const rate = r.elapsedMs > 0 ? (r.execs * 1000) / r.elapsedMs : 0;
@@ -143,7 +152,7 @@ export function formatSummary(r: CampaignResult): string {
     `== fuzz summary${r.interrupted ? " (interrupted)" : ""}`,
     `target:    ${r.target}`,
     `bugs:      ${r.bugs.join(",") || "none"}`,
-    `time:      ${fmtSecs(r.elapsedMs)} (${r.processes} process${r.processes === 1 ? "" : "es"})`,
+    `time:      ${fmtSecs(r.elapsedMs)} (${launched(r)})`,
     `engines:   ${tallySummary(r.engines)}`,
     `execs:     ${fmtInt(r.execs)} (${fmtInt(rate)}/s)`,
     `coverage:  cov ${r.cov}, ft ${r.ft}`,

@@ -22,7 +22,8 @@ import { startJazzer, type JazzerRun, type ProcessResult, type Status } from "./
 import { lockWorkDir } from "./lock.js";
 import { CampaignLog } from "./log.js";
 import { displayPath, SEED_DIRS, targetModule, workDirs, type WorkDirs } from "./paths.js";
-import { describePortfolio, engineFor, engineRun, launchSeconds, newTally, tallyNote, type EngineName, type EngineTally, type Portfolio } from "./portfolio.js";
+import { startGenerativeHere } from "./generative-here.js";
+import { BURST_RUNS, describePortfolio, engineRun, newTally, planLaunch, tallyNote, type EngineName, type EngineTally, type Portfolio } from "./portfolio.js";
 import { applyStatus, newWorkerStats, progressLine, retire, totals, type WorkerStats } from "./progress.js";
 import { prepareWorkDir, type SeedReport } from "./seeds.js";
 
@@ -60,6 +61,8 @@ export interface CampaignOptions {
   /** the portfolio's engines (src/fuzzing/portfolio.ts; default jazzer alone) and time slices */
   engines?: readonly EngineName[];
   slices?: Partial<Record<EngineName, number>>;
+  /** the gen engine's in-process burst (executions; default BURST_RUNS, 0: none; none with a stand-in `engine`) */
+  burst?: number;
 }
 
 /** One fuzzing process of an engine. */
@@ -77,6 +80,8 @@ export interface Engine {
 }
 
 export const JAZZER: Engine = { name: "jazzer", launch: startJazzer };
+/** the gen engine's burst in the campaign's process (portfolio.ts) */
+const GEN_HERE: Engine = { name: "gen (in process)", launch: startGenerativeHere };
 
 export interface CampaignResult {
   target: string;
@@ -89,7 +94,7 @@ export interface CampaignResult {
   ft: number;
   /** inputs in the byte corpus at the end */
   corpusSize: number;
-  /** jazzer processes started */
+  /** engine processes started (the gen engine's in-process burst is not one) */
   processes: number;
   outcomes: Outcome[];
   /** jazzer processes that failed without leaving an artifact (could not start, died) */
@@ -124,6 +129,11 @@ export function countInputs(dir: string): number {
   return existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith(".") && !n.includes(".tmp-")).length : 0;
 }
 
+/** a finding's time into the campaign: centiseconds under 10 s (the shallow bugs), else tenths */
+export function afterSecs(ms: number): string {
+  return (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
+}
+
 export async function runCampaign(o: CampaignOptions, io: CampaignIo): Promise<CampaignResult> {
   const table = targetEvents(o.target);
   const dirs = workDirs(o.workDir, o.target);
@@ -142,7 +152,10 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
   const portfolio: Portfolio = { engines: o.engines ?? ["jazzer"], jobs: o.jobs, slices: o.slices };
   const tally = newTally();
   const launches: number[] = Array.from({ length: o.jobs }, () => 0);
+  const burst = o.engine ? 0 : (o.burst ?? BURST_RUNS);
   // ---- end of portfolio hook
+  // the campaign's clock starts before the seeding: the time to a finding is the user's
+  const start = Date.now();
   const { seeds, dict, words: dictWords } = prepareWorkDir(dirs, table, o.seedDirs ?? SEED_DIRS, { bugs: o.bugs, noDict: o.noDict });
   for (const b of seeds.broken) io.err(`[fuzz] skipping seed: ${b}\n`);
   const bugs = [...o.bugs];
@@ -152,7 +165,6 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
       `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfTarget} outside the target${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${displayPath(dirs.corpus)} (${countInputs(dirs.corpus)} inputs); ${dict ? `dictionary of ${dictWords} encoded events` : "no dictionary"}\n`,
   );
 
-  const start = Date.now();
   const deadline = o.timeSec !== undefined ? start + o.timeSec * 1000 : undefined;
   const stats: WorkerStats[] = Array.from({ length: o.jobs }, newWorkerStats);
   const outcomes: Outcome[] = [];
@@ -165,6 +177,7 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
   let processes = 0;
   let stopping = false;
   let interrupted = false;
+  let overdue = false;
   const stopAll = () => {
     stopping = true;
     for (const r of running) r.interrupt();
@@ -184,7 +197,13 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
       io.err(progressLine(now - start, totals(stats), findings(), running.size) + tallyNote(portfolio, tally) + "\n");
       log.progress(now, totals(stats), findings());
     }
-    // libFuzzer stops itself at -max_total_time; this only catches a process that hangs
+    // libFuzzer stops itself at -max_total_time, but counts it from its own start, 2-5 s after
+    // its launch: at the campaign's deadline (and a second's grace) every engine is asked to stop
+    // (it finishes its input and prints its stats); one that hangs is asked again, then killed
+    if (deadline !== undefined && now > deadline + 1000 && !overdue) {
+      overdue = true;
+      stopAll();
+    }
     if (deadline !== undefined && now > deadline + 15_000) stopAll();
   }, 250);
 
@@ -198,16 +217,18 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
     }
     if (runsLeft !== undefined && runsLeft <= 0) return null;
     const seed = nextSeed++;
-    processes++;
     const env = { ...process.env, FUTEX_FUZZ_BUGS: bugs.join(","), FUTEX_FUZZ_IGNORE: [...found].join(",") };
     const tag = o.jobs > 1 ? `[w${i}] ` : "";
-    // ---- portfolio hook: this launch's engine, and its cap when one worker time-slices engines
-    const engine = engineFor(portfolio, i, launches[i]!++);
-    const slice = launchSeconds(portfolio, engine, maxTotalTime);
-    tally[engine].processes++;
+    // ---- portfolio hook: this launch's engine, where it runs, and its cap when one worker time-slices engines
+    const { engine, here, seconds: slice, runs: cap } = planLaunch(portfolio, i, launches[i]!++, maxTotalTime, burst);
+    if (here) tally[engine].bursts++;
+    else {
+      tally[engine].processes++;
+      processes++;
+    }
     // ---- end of portfolio hook
-    const r = launcher.launch(
-      engineRun(engine, o.target, { target: o.module ?? targetModule(o.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed, maxTotalTime: slice, runs: runsLeft, dict }),
+    const r = (here ? GEN_HERE : launcher).launch(
+      engineRun(engine, o.target, { target: o.module ?? targetModule(o.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed, maxTotalTime: slice, runs: cap === undefined ? runsLeft : Math.min(cap, runsLeft ?? cap), dict }),
       {
         cwd: dirs.root,
         env,
@@ -216,7 +237,8 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
       },
     );
     running.add(r);
-    return { run: r, seed, engine, sliced: slice !== maxTotalTime };
+    // a burst, or a time slice shorter than the time left, is followed by the worker's next launch
+    return { run: r, seed, engine, sliced: here || slice !== maxTotalTime };
   };
 
   const worker = async (i: number): Promise<void> => {
@@ -270,7 +292,7 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
       // new process ignores every signature found so far so it can look for different bugs
       seen = before();
       cur = launch(i, runsLeft);
-      const origin = `${portfolio.engines.length > 1 ? `${engine}, ` : ""}seed ${seed}${o.jobs > 1 ? `, worker ${i}` : ""}, after ${((Date.now() - start) / 1000).toFixed(1)}s`;
+      const origin = `${portfolio.engines.length > 1 ? `${engine}, ` : ""}seed ${seed}${o.jobs > 1 ? `, worker ${i}` : ""}, after ${afterSecs(Date.now() - start)}s`;
       for (const t of triaged) {
         let oc: Outcome;
         try {

@@ -7,6 +7,9 @@
 //   - with fewer, each worker time-slices: its launches alternate engines, the generative engine
 //     first and for a short slice (the shallow bugs, which random programs find in seconds), then
 //     jazzer for a long one (it spends 2-5 s of each launch starting up and replaying the corpus).
+//   - a worker whose first engine is gen starts with a burst of it in the campaign's own process
+//     (generative-here.ts), which executes at once where a fresh process first spends a few
+//     hundred milliseconds loading; then the turns above begin.
 import { dirname, join } from "node:path";
 import type { JazzerRun } from "./jazzer.js";
 import { PROJECT_ROOT } from "./paths.js";
@@ -55,6 +58,34 @@ export function engineFor(p: Portfolio, worker: number, launch: number): EngineN
   return order[(worker + launch) % n]!;
 }
 
+/**
+ * The in-process burst a gen-first worker starts with, in executions: a count, not a time, so a
+ * seed's programs are the same on a fast machine and a slow one (about 1-3 s of the simulator).
+ */
+export const BURST_RUNS = 5000;
+
+export interface LaunchPlan {
+  engine: EngineName;
+  /** in the campaign's process (the burst), not a process of its own */
+  here: boolean;
+  /** its time cap (undefined: none) */
+  seconds: number | undefined;
+  /** its executions cap (the burst's; undefined: the worker's share of --runs) */
+  runs?: number;
+}
+
+/**
+ * Launch `launch` (0-based) of worker `worker` with `left` seconds of the campaign to go: with a
+ * burst (executions; 0: none), a worker whose first engine is gen starts with that many in this
+ * process, and the turns of engineFor/launchSeconds follow from its next launch on.
+ */
+export function planLaunch(p: Portfolio, worker: number, launch: number, left: number | undefined, burst: number): LaunchPlan {
+  const bursting = burst > 0 && engineFor(p, worker, 0) === "gen";
+  if (bursting && launch === 0) return { engine: "gen", here: true, seconds: left, runs: burst };
+  const engine = engineFor(p, worker, bursting ? launch - 1 : launch);
+  return { engine, here: false, seconds: launchSeconds(p, engine, left) };
+}
+
 export function sliceOf(p: Portfolio, e: EngineName): number {
   return p.slices?.[e] ?? SLICE_SEC[e];
 }
@@ -80,11 +111,11 @@ export function engineRun(engine: EngineName, target: string, r: JazzerRun): Jaz
   return { ...r, argv };
 }
 
-/** per engine: processes started, findings (new or duplicate) its artifacts were triaged to */
-export type EngineTally = Record<EngineName, { processes: number; findings: number }>;
+/** per engine: processes started, bursts run in the campaign's process, findings (new or duplicate) its artifacts were triaged to */
+export type EngineTally = Record<EngineName, { processes: number; bursts: number; findings: number }>;
 
 export function newTally(): EngineTally {
-  return { jazzer: { processes: 0, findings: 0 }, gen: { processes: 0, findings: 0 } };
+  return { jazzer: { processes: 0, bursts: 0, findings: 0 }, gen: { processes: 0, bursts: 0, findings: 0 } };
 }
 
 /** ` [jazzer 1, gen 2]`: findings by engine, for the progress line (empty with one engine) */
@@ -93,11 +124,14 @@ export function tallyNote(p: Portfolio, t: EngineTally): string {
   return ` [${p.engines.map((e) => `${e} ${t[e].findings}`).join(", ")}]`;
 }
 
-/** `jazzer (3 processes, 1 finding), gen (2 processes, 0 findings)`: the engines that ran */
+/** `jazzer (3 processes, 1 finding), gen (a burst + 2 processes, 0 findings)`: the engines that ran */
 export function tallySummary(t: EngineTally): string {
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : w.endsWith("s") ? "es" : "s"}`;
-  return ENGINE_NAMES.filter((e) => t[e].processes > 0)
-    .map((e) => `${e} (${plural(t[e].processes, "process")}, ${plural(t[e].findings, "finding")})`)
+  return ENGINE_NAMES.filter((e) => t[e].processes + t[e].bursts > 0)
+    .map((e) => {
+      const runs = [t[e].bursts > 0 ? (t[e].bursts === 1 ? "a burst" : plural(t[e].bursts, "burst")) : "", t[e].processes > 0 ? plural(t[e].processes, "process") : ""];
+      return `${e} (${runs.filter(Boolean).join(" + ")}, ${plural(t[e].findings, "finding")})`;
+    })
     .join(", ") || "none";
 }
 
