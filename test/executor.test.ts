@@ -84,6 +84,30 @@ describe("executor: wait/wake on the global hash", () => {
   });
 });
 
+describe("executor: syscalls and robust operations run as iterator objects", () => {
+  it("@0 on a syscall with no preemption point (store) runs nothing until its task is stepped, then runs it once", () => {
+    const v = run("t0 mmap m0 anon\nt0 spawn t1\nt0 store m0+0 5 @0\nt1 load m0+0\nstep t0 1\nt1 load m0+0\nstep t0 1\nt0 load m0+0\n");
+    expect(v.findings).toEqual([]);
+    // the first load runs before the store, the second after it; the second step finds t0 in user space
+    expect(v.syscalls.map((s) => `t${s.task} ${s.event} = ${s.ret}`).slice(2)).toEqual([
+      "t0 store m0+0 5 = 0",
+      "t1 load m0+0 = 0",
+      "t1 load m0+0 = 5",
+      "t0 load m0+0 = 5",
+    ]);
+    expect(v.stats.skipped).toBe(1);
+  });
+
+  it("a robust unlock stopped mid-way is in flight for irq (run up to its instruction); once it ended, irq finds none", () => {
+    const atIrq = (stop: string) =>
+      run(`t0 mmap m0 anon\nt0 robust_init m0+0\nt0 robust_lock m0+16\nt0 robust_unlock m0+16${stop}\nirq t0 2 usr1\n`)
+        .trace.filter((e) => e.event === 4)
+        .map((e) => e.label);
+    expect(atIrq(" @1")).toEqual(["user: robust_unlock 2: list remove"]);
+    expect(atIrq("")).toEqual([]);
+  });
+});
+
 describe("determinism", () => {
   it("two executions of the same program give identical verdicts and traces", () => {
     fc.assert(

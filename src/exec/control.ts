@@ -14,7 +14,7 @@ export interface ControlCtx {
   readonly k: Kernel;
   readonly sched: Scheduler;
   /** skip the event, giving the reason (a note in the trace) */
-  skip(ev: Event, why: string): void;
+  skip(ev: Event, why: string | (() => string)): void;
   /** the event's task operand, or null (the event is skipped) when it does not exist */
   live(ev: Event): Task | null;
 }
@@ -35,7 +35,7 @@ function onTask<N extends ControlName>(f: (c: ControlCtx, ev: EventOf<N>, t: Tas
 
 /** `step tN k` and `run tN`: run a task that is in the kernel `points` more points. */
 function runTask(c: ControlCtx, ev: Event, t: Task, points: number): void {
-  if (t.state !== "busy") return c.skip(ev, `${t.name} is in user space`);
+  if (t.state !== "busy") return c.skip(ev, () => `${t.name} is in user space`);
   c.sched.runUntil(t, points);
 }
 
@@ -49,8 +49,8 @@ function irq(c: ControlCtx, ev: EventOf<"irq">, t: Task): void {
   const why = irq_precondition(t);
   if (why) return c.skip(ev, why);
   if (!c.sched.runWhile(t, () => irq_awaits_insn(t, insn)))
-    return c.skip(ev, `${t.name} is blocked in ${c.sched.blockedLabel(t) ?? "the kernel"}`);
-  if (t.state === "exited") return c.skip(ev, `${t.name} has exited`);
+    return c.skip(ev, () => `${t.name} is blocked in ${c.sched.blockedLabel(t) ?? "the kernel"}`);
+  if (t.state === "exited") return c.skip(ev, () => `${t.name} has exited`);
   c.k.hooks.observe?.(OBS.IRQ, t);
   irq_from_user(c.k, t, sig);
 }
@@ -67,20 +67,23 @@ export const CONTROLS: { [N in ControlName]: Control<N> } = {
   run: onTask((c, ev, t) => runTask(c, ev, t, Infinity)),
   cpu: onTask((c, ev, t) => {
     const { cpu } = ev.args;
-    if (cpu >= c.k.cpus) return c.skip(ev, `cpu ${cpu} does not exist`);
-    if (t.preemptCount > 0) return c.skip(ev, `${t.name} has preemption disabled`);
+    if (cpu >= c.k.cpus) return c.skip(ev, () => `cpu ${cpu} does not exist`);
+    if (t.preemptCount > 0) return c.skip(ev, () => `${t.name} has preemption disabled`);
     t.cpu = cpu;
   }),
   signal: onTask((_c, ev, t) => signal_task(t, ev.args.sig)),
   timeout: onTask((c, ev, t) => {
-    if (!futex_timeout_expires(t)) c.skip(ev, `${t.name} has no timed wait in flight`);
+    if (!futex_timeout_expires(t)) c.skip(ev, () => `${t.name} has no timed wait in flight`);
   }),
   sigstop: onTask((_c, _ev, t) => signal_task(t, "stop")),
   irq: onTask(irq),
 };
 
+/** The handlers by name: a Map lookup, not a keyed load of CONTROLS (megamorphic, per event). */
+const CONTROL_BY_OP: ReadonlyMap<string, Control<ControlName>> = new Map(Object.entries(CONTROLS));
+
 /** Run control event `ev`. */
 export function runControl<N extends ControlName>(c: ControlCtx, ev: EventOf<N>): void {
-  const handler: Control<N> = CONTROLS[ev.op];
-  handler.run(c, ev);
+  const handler: Control<N> | undefined = CONTROL_BY_OP.get(ev.op);
+  handler!.run(c, ev);
 }

@@ -1,6 +1,6 @@
 // execute(program, {bugs}) -> verdict. Runs the events in order on a fresh simulated kernel,
 // drains, checks quiescence, tears down, and runs the end-of-run sanitizers.
-import { isSyscall, kindIndex, type EventOf, type SyscallName } from "../program/events.js";
+import { type EventOf, type SyscallName } from "../program/events.js";
 import { printEvent, printEventBody } from "../program/text.js";
 import type { Event, Program } from "../program/types.js";
 import { Kernel, type TraceEntry } from "../kernel/kernel.js";
@@ -46,6 +46,18 @@ export interface ExecOptions {
   budget?: number;
   /** kernel code-path choices (tests select historical paths at their seams with this) */
   kernel?: Omit<KernelOptions, "hooks">;
+}
+
+/**
+ * Each syscall-form event kind's implementation, by name; control kinds are absent. One Map
+ * lookup per event tells the form and finds the code (the registry's kindOf plus a keyed load
+ * of SYSCALLS, a megamorphic access, cost a visible share of a cheap event).
+ */
+const SYSCALL_BY_OP: ReadonlyMap<string, Syscall<SyscallName>> = new Map(Object.entries(SYSCALLS));
+
+/** `impl` is SYSCALL_BY_OP's entry for ev.op: it exists exactly for the syscall-form kinds. */
+function isSyscallOf(ev: Event, impl: Syscall<SyscallName> | undefined): ev is EventOf<SyscallName> {
+  return impl !== undefined;
 }
 
 export const DEFAULT_BUDGET = 100_000;
@@ -132,10 +144,12 @@ class Run implements ControlCtx {
   go(): Verdict {
     try {
       start_kernel(this.k);
-      this.p.events.forEach((ev, i) => {
-        this.sched.eventBoundary(i, kindIndex(ev.op));
+      const events = this.p.events;
+      for (let i = 0; i < events.length; i++) {
+        const ev = events[i]!;
+        this.sched.eventBoundary(i, ev.op);
         this.event(ev);
-      });
+      }
       this.k.eventIndex = PHASE.drain;
       this.sched.drain();
       this.k.hooks.observe?.(OBS.QUIESCENT, null);
@@ -157,9 +171,9 @@ class Run implements ControlCtx {
     this.k.trace?.push({ task: -1, cpu: -1, label: `# ${text}`, event: this.k.eventIndex });
   }
 
-  skip(ev: Event, why: string): void {
+  skip(ev: Event, why: string | (() => string)): void {
     this.v.stats.skipped++;
-    if (this.k.trace) this.note(`skipped '${printEvent(ev)}': ${why}`);
+    if (this.k.trace) this.note(`skipped '${printEvent(ev)}': ${typeof why === "string" ? why : why()}`);
   }
 
   private returned(t: Task, ret: number | null): void {
@@ -168,27 +182,27 @@ class Run implements ControlCtx {
   }
 
   live(ev: Event): Task | null {
-    const t = ev.task === undefined ? undefined : this.k.tasks.get(ev.task);
+    const t = ev.task === undefined ? undefined : this.k.taskById[ev.task];
     if (!t || t.state === "exited") {
-      this.skip(ev, `t${ev.task} does not exist`);
+      this.skip(ev, () => `t${ev.task} does not exist`);
       return null;
     }
     return t;
   }
 
   private event(ev: Event): void {
-    if (isSyscall(ev)) return this.syscall(ev);
+    const impl = SYSCALL_BY_OP.get(ev.op);
+    if (isSyscallOf(ev, impl)) return this.syscall(ev, impl!);
     this.v.stats.events++;
     runControl(this, ev);
   }
 
-  private syscall<N extends SyscallName>(ev: EventOf<N>): void {
+  private syscall<N extends SyscallName>(ev: EventOf<N>, impl: Syscall<N>): void {
     const t = this.live(ev);
     if (!t) return;
     if (t.state === "busy" && !this.sched.complete(t))
-      return this.skip(ev, `${t.name} is blocked in ${this.sched.blockedLabel(t) ?? "the kernel"}`);
-    if (t.state !== "user") return this.skip(ev, `${t.name} has exited`);
-    const impl: Syscall<N> = SYSCALLS[ev.op];
+      return this.skip(ev, () => `${t.name} is blocked in ${this.sched.blockedLabel(t) ?? "the kernel"}`);
+    if (t.state !== "user") return this.skip(ev, () => `${t.name} has exited`);
     const why = impl.precondition?.(this.k, t, ev.args);
     if (why) return this.skip(ev, why);
     this.v.stats.events++;

@@ -7,6 +7,7 @@ import { SOFTIRQ_OFFSET, Wait } from "../kernel/sched.js";
 import type { Task } from "../kernel/task.js";
 import { exit_to_user_mode, is_restart_code, kick_killed, syscall_restart } from "../kernel/signal.js";
 import type { RcuCallback } from "../kernel/rcu.js";
+import { kindIndex } from "../program/events.js";
 
 export class BudgetExceeded extends Error {}
 
@@ -38,13 +39,6 @@ export class Scheduler {
     return t.state === "busy" && (t.wait === null || t.wait.ready());
   }
 
-  /** Can one preemption point of t (or of what keeps t's CPU busy) run now? */
-  runnable(t: Task): boolean {
-    if (!this.ready(t)) return false;
-    const b = this.preemptBlocker(t);
-    return b === null || this.ready(b);
-  }
-
   blockedLabel(t: Task): string | null {
     return t.state === "busy" && t.wait && !t.wait.ready() ? t.wait.label : null;
   }
@@ -52,7 +46,7 @@ export class Scheduler {
   /**
    * Run one preemption point of t. If another task holds t's CPU with preemption disabled, that
    * task runs instead (a CPU cannot switch tasks inside such a section). Returns false when
-   * nothing could run.
+   * nothing could run (t is blocked, or the task holding its CPU is).
    */
   step(t: Task): boolean {
     if (!this.ready(t)) return false;
@@ -130,8 +124,8 @@ export class Scheduler {
    */
   runWhile(t: Task, cond: () => boolean): boolean {
     while (cond()) {
-      if (this.runnable(t)) this.step(t);
-      else if (!this.advanceOthers(t)) return false;
+      // step() runs a point exactly when one of t (or of what keeps t's CPU busy) can run
+      if (!this.step(t) && !this.advanceOthers(t)) return false;
     }
     return true;
   }
@@ -141,10 +135,11 @@ export class Scheduler {
    * event (signal kill, de_thread, a user fault, an irq) makes the group's threads in user space
    * start exiting before anything else runs, as before every unit of progress elsewhere.
    */
-  eventBoundary(index: number, kind: number): void {
+  eventBoundary(index: number, op: string): void {
     this.k.eventIndex = index;
     kick_killed(this.k);
-    this.k.hooks.observe?.(OBS.EVENT, null, kind);
+    const observe = this.k.hooks.observe;
+    if (observe) observe(OBS.EVENT, null, kindIndex(op));
   }
 
   /** One unit of progress elsewhere: another task's point, a work item, or a grace period. */
@@ -155,7 +150,7 @@ export class Scheduler {
     const n = all.length;
     for (let i = 0; i < n; i++) {
       const o = all[(this.rr + i) % n]!;
-      if (o !== except && this.ready(o) && this.step(o)) {
+      if (o !== except && this.step(o)) {
         this.rr = (this.rr + i + 1) % n;
         return true;
       }
@@ -175,13 +170,13 @@ export class Scheduler {
   gracePeriod(n: number): boolean {
     const rcu = this.k.rcu;
     const blocked = this.blocked;
-    blocked.length = 0;
-    for (const o of this.k.taskList) if (o.state === "busy" && !this.ready(o)) blocked.push(o);
+    let nb = 0;
+    for (const o of this.k.taskList) if (o.state === "busy" && !this.ready(o)) blocked[nb++] = o;
     for (let i = 0; i < n; i++) {
       const before = this.callbacksRun;
       if (!rcu.advance(this.runCallback)) return false;
       if (this.callbacksRun !== before) return true;
-      for (const o of blocked) if (this.ready(o)) return true;
+      for (let j = 0; j < nb; j++) if (this.ready(blocked[j]!)) return true;
     }
     return false;
   }
@@ -198,7 +193,7 @@ export class Scheduler {
 
   /** RCU callbacks run so far (gracePeriod tells progress by it) */
   private callbacksRun = 0;
-  /** gracePeriod's list of the tasks blocked before it (reused: it runs whenever nothing else can) */
+  /** gracePeriod's list of the tasks blocked before it (reused, its first entries valid: it runs whenever nothing else can) */
   private readonly blocked: Task[] = [];
 
   private readonly runCallback = (cb: RcuCallback): void => {

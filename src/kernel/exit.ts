@@ -2,7 +2,7 @@
 // list and pending op (futex_exit_release) and mm_release (clear_child_tid, vfork) run before the
 // thread lets go of its mm (exit_mm).
 import type { Kernel } from "./kernel.js";
-import { mmdrop, mmgrab, mmput, type Mm } from "./mm.js";
+import { MMPUT_POINT, __mmput, mmdrop, mmgrab, mmput_dec_and_test, type Mm } from "./mm.js";
 import type { KGen } from "./sched.js";
 import type { Task } from "./task.js";
 import { futex_exit_release } from "./futex/robust.js";
@@ -16,13 +16,21 @@ export function* do_exit(k: Kernel, t: Task): KGen<null> {
     yield* futex_exit_release(k, t);
     const mm = t.mm;
     if (mm) {
-      // exit_mm_release(): the robust list above, then mm_release()
-      yield* mm_release(k, t, mm);
+      // exit_mm_release(): the robust list above, then mm_release() (which has nothing to do,
+      // and no generator is made, without a clear_child_tid or a vfork parent)
+      if (t.clear_child_tid || t.vfork_done) yield* mm_release(k, t, mm);
       yield "do_exit: exit_mm";
       // the exiting task keeps the mm as its active_mm (lazy TLB) until its last switch
       mmgrab(k, t, mm);
       t.mm = null;
-      yield* mmput(k, t, mm);
+      // mmput(), inline with its frame (every exit runs it: one generator less per exit)
+      t.frames.push("mmput");
+      try {
+        yield MMPUT_POINT;
+        if (mmput_dec_and_test(k, t, mm)) yield* __mmput(k, t, mm);
+      } finally {
+        t.frames.pop();
+      }
     }
     t.group.tasks.delete(t);
     t.state = "exited";
@@ -45,6 +53,9 @@ function finish_task_switch(k: Kernel, t: Task, mm: Mm): void {
     mmdrop(k, t, mm);
   } finally {
     t.preemptCount--;
-    t.frames.length -= 3;
+    // three pops, not `length -= 3` (the length setter is a slow builtin)
+    t.frames.pop();
+    t.frames.pop();
+    t.frames.pop();
   }
 }

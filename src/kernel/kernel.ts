@@ -12,6 +12,7 @@ import type { VarWaitEntry } from "./waitvar.js";
 import { V7_2, type Seams } from "./seams.js";
 import { NoHooks, type Hooks, type Observe } from "./hooks.js";
 import { PHASE } from "./phase.js";
+import { LIMITS } from "../program/events.js";
 
 /** Code-path choices a run is started with: historical alternatives at the seams. */
 export interface KernelOptions {
@@ -38,6 +39,11 @@ export class Kernel {
   readonly rcu: Rcu;
   readonly files = new Files();
   readonly tasks = new Map<number, Task>();
+  /**
+   * the same tasks by program name tN (the executor's per-event lookup: an index, not a hash);
+   * one slot per possible name, so a lookup never reads past the end (a slow path in V8)
+   */
+  readonly taskById: (Task | undefined)[] = new Array<Task | undefined>(LIMITS.tasks).fill(undefined);
   /** the same tasks in creation order, for the scheduler's loops (no iterator per point) */
   readonly taskList: Task[] = [];
   readonly mms: Mm[] = [];
@@ -81,6 +87,7 @@ export class Kernel {
     const t = new Task(id, tidOf(id), g, mm, cpu % this.cpus);
     g.tasks.add(t);
     this.tasks.set(id, t);
+    this.taskById[id] = t;
     this.taskList.push(t);
     return t;
   }

@@ -31,22 +31,18 @@ export class Mm extends KObj {
 export function* mm_alloc(k: Kernel, ctx: LockOwner): KGen<Mm | null> {
   ctx.frames.push("mm_alloc");
   try {
-    return yield* alloc(k, ctx);
+    yield "mm_alloc: allocate_mm";
+    const mm = k.heap.alloc(new Mm(k.mmId()), ctx);
+    if (!mm) return null;
+    k.mms.push(mm);
+    if (!(yield* mm_init(k, ctx, mm))) {
+      k.heap.free(mm, ctx);
+      return null;
+    }
+    return mm;
   } finally {
     ctx.frames.pop();
   }
-}
-
-function* alloc(k: Kernel, ctx: LockOwner): KGen<Mm | null> {
-  yield "mm_alloc: allocate_mm";
-  const mm = k.heap.alloc(new Mm(k.mmId()), ctx);
-  if (!mm) return null;
-  k.mms.push(mm);
-  if (!(yield* mm_init(k, ctx, mm))) {
-    k.heap.free(mm, ctx);
-    return null;
-  }
-  return mm;
 }
 
 /** mm_init(): reset what must not be shared (futex_mm_init). */
@@ -68,14 +64,22 @@ export function mmget(mm: Mm): void {
 export function* mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
   ctx.frames.push("mmput");
   try {
-    yield "mmput: atomic_dec_and_test(mm_users)";
-    k.hooks.access(mm, "mm_users decrement", ctx);
-    mm.users--;
-    k.warnOn(mm.users < 0, "mm_users underflow", ctx);
-    if (mm.users === 0) yield* __mmput(k, ctx, mm);
+    yield MMPUT_POINT;
+    if (mmput_dec_and_test(k, ctx, mm)) yield* __mmput(k, ctx, mm);
   } finally {
     ctx.frames.pop();
   }
+}
+
+/** mmput()'s one preemption point (do_exit runs mmput inline, in its own mmput frame) */
+export const MMPUT_POINT = "mmput: atomic_dec_and_test(mm_users)";
+
+/** mmput()'s atomic_dec_and_test(&mm->mm_users), after its point: true for the last user. */
+export function mmput_dec_and_test(k: Kernel, ctx: LockOwner, mm: Mm): boolean {
+  k.hooks.access(mm, "mm_users decrement", ctx);
+  mm.users--;
+  k.warnOn(mm.users < 0, "mm_users underflow", ctx);
+  return mm.users === 0;
 }
 
 /** mmput_async(): same, with __mmput deferred to a kworker (safe from atomic context). */
@@ -87,7 +91,7 @@ export function mmput_async(k: Kernel, ctx: LockOwner, mm: Mm): void {
 }
 
 /** __mmput(): exit_mmap, futex_hash_free (v7.2: here again, see d9b05321e21e; the seam futexHashFreeSite), mmdrop. */
-function* __mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
+export function* __mmput(k: Kernel, ctx: LockOwner, mm: Mm): KGen {
   ctx.frames.push("__mmput");
   try {
     yield "__mmput: exit_mmap";

@@ -22,7 +22,12 @@ export interface RcuCallback {
 export class Rcu {
   /** number of completed grace periods */
   completed = 0;
-  private current: { readers: Array<[RcuReader, number]> } | null = null;
+  /** a grace period is in progress: it waits for these readers (each with its rcuExits at its start) */
+  private current = false;
+  private readonly gpReaders: RcuReader[] = [];
+  private readonly gpExits: number[] = [];
+  /** how many of gpReaders/gpExits belong to the grace period in progress (the arrays are reused: no `length =`, a slow builtin) */
+  private gpCount = 0;
   readonly callbacks: RcuCallback[] = [];
 
   constructor(private readonly readers: readonly RcuReader[]) {}
@@ -52,7 +57,7 @@ export class Rcu {
   }
 
   get pending(): boolean {
-    return this.callbacks.length > 0 || this.current !== null;
+    return this.callbacks.length > 0 || this.current;
   }
 
   /**
@@ -60,14 +65,24 @@ export class Rcu {
    * callbacks it makes due. Returns true when a grace period completed.
    */
   advance(runCallback: (cb: RcuCallback) => void): boolean {
+    const readers = this.gpReaders;
+    const exits = this.gpExits;
     if (!this.current) {
-      const readers: Array<[RcuReader, number]> = [];
-      for (const r of this.readers) if (r.rcuDepth > 0) readers.push([r, r.rcuExits]);
-      this.current = { readers };
+      let n = 0;
+      for (const r of this.readers)
+        if (r.rcuDepth > 0) {
+          readers[n] = r;
+          exits[n++] = r.rcuExits;
+        }
+      this.gpCount = n;
+      this.current = true;
     }
-    const blocked = this.current.readers.some(([r, exits]) => r.rcuDepth > 0 && r.rcuExits === exits);
-    if (blocked) return false;
-    this.current = null;
+    // (arrays kept across calls: this runs whenever nothing else can progress)
+    for (let i = 0; i < this.gpCount; i++) {
+      const r = readers[i]!;
+      if (r.rcuDepth > 0 && r.rcuExits === exits[i]) return false;
+    }
+    this.current = false;
     this.completed++;
     while (this.callbacks.length && this.poll_state(this.callbacks[0]!.cookie)) runCallback(this.callbacks.shift()!);
     return true;

@@ -17,7 +17,7 @@ import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, PAGE_SIZE } from "../p
 import type { Kernel } from "./kernel.js";
 import { regionAddress } from "./memory.js";
 import { WordTag } from "./hooks.js";
-import type { KGen } from "./sched.js";
+import type { KGen, Point } from "./sched.js";
 import type { Task } from "./task.js";
 import { force_sigsegv } from "./signal.js";
 import { UNLOCK_IP, UNLOCK_IP_DONE } from "./vdso.js";
@@ -111,14 +111,61 @@ function list_del(k: Kernel, t: Task, head: number, node: number): boolean {
  */
 function userOp(t: Task, op: "lock" | "unlock" | "pending", lock: number, body: KGen<number | null>): KGen<number | null> {
   t.ruser = { op, lock, done: 0, inKernel: false };
-  return (function* () {
+  return new UserOp(t, body);
+}
+
+/**
+ * The body's points, then (when it returns or throws) the end of the operation: t.ruser cleared,
+ * the registers back outside the mutex code. An iterator object rather than a wrapper generator
+ * (`try { return yield* body } finally { ... }`): no second generator per operation, and each
+ * point costs a method call instead of a second generator resume.
+ */
+class UserOp implements KGen<number | null> {
+  constructor(
+    private readonly t: Task,
+    private readonly body: KGen<number | null>,
+  ) {}
+  next(): IteratorResult<Point, number | null> {
+    // (written out, not through step(): no closure per point)
+    let r: IteratorResult<Point, number | null>;
     try {
-      return yield* body;
-    } finally {
-      t.ruser = null;
-      t.regs = { ip: 0, zf: false, dx: 0 };
+      r = this.body.next();
+    } catch (e) {
+      this.end();
+      throw e;
     }
-  })();
+    if (r.done) this.end();
+    return r;
+  }
+  return(value: number | null): IteratorResult<Point, number | null> {
+    try {
+      return this.body.return(value);
+    } finally {
+      this.end();
+    }
+  }
+  throw(e: unknown): IteratorResult<Point, number | null> {
+    return this.step(() => this.body.throw(e));
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+  /** One resume of the body; the operation ends when the body returns or throws. */
+  private step(resume: () => IteratorResult<Point, number | null>): IteratorResult<Point, number | null> {
+    let r: IteratorResult<Point, number | null>;
+    try {
+      r = resume();
+    } catch (e) {
+      this.end();
+      throw e;
+    }
+    if (r.done) this.end();
+    return r;
+  }
+  private end(): void {
+    this.t.ruser = null;
+    this.t.regs = { ip: 0, zf: false, dx: 0 };
+  }
 }
 
 /** robust_init: glibc's head setup ({&head, futex_offset, NULL}) and set_robust_list(head, 12). */

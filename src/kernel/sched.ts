@@ -79,18 +79,37 @@ export function might_sleep(k: SleepCheck, ctx: LockOwner, fn: string): void {
 /** A spinlock: taking it disables preemption, as in the kernel. */
 export class SpinLock {
   owner: LockOwner | null = null;
-  /** its preemption points' labels, built once (spin_lock is on every bucket operation) */
-  readonly lockLabel: string;
-  readonly contendedLabel: string;
-  constructor(readonly name: string) {
-    this.lockLabel = `spin_lock(${name})`;
-    this.contendedLabel = `spin_lock(${name}): contended`;
+  /**
+   * its preemption points' labels, built on first use and kept (spin_lock is on every bucket
+   * operation; most locks made in a run, one per task, group and touched bucket, are never taken)
+   */
+  #lockLabel: string | null = null;
+  #contendedLabel: string | null = null;
+  constructor(readonly name: string) {}
+  get lockLabel(): string {
+    return (this.#lockLabel ??= `spin_lock(${this.name})`);
+  }
+  get contendedLabel(): string {
+    return (this.#contendedLabel ??= `spin_lock(${this.name}): contended`);
   }
 }
 
 export function* spin_lock(t: LockOwner, l: SpinLock): KGen {
   yield l.lockLabel;
-  if (l.owner !== null) yield new Wait(l.contendedLabel, () => l.owner === null, "spin");
+  if (l.owner !== null) yield spin_contended(l);
+  spin_acquired(t, l);
+}
+
+/**
+ * The wait of a task spinning on l held by another CPU. Built here, not in spin_lock: a closure
+ * over spin_lock's own variable would allocate a context on every call, contended or not.
+ */
+export function spin_contended(l: SpinLock): Wait {
+  return new Wait(l.contendedLabel, () => l.owner === null, "spin");
+}
+
+/** spin_lock's end: t holds l, preemption disabled (callers that inline spin_lock's two points end with it). */
+export function spin_acquired(t: LockOwner, l: SpinLock): void {
   l.owner = t;
   t.preemptCount++;
 }
@@ -104,19 +123,28 @@ export function spin_unlock(t: LockOwner, l: SpinLock): void {
 /** A sleeping mutex (mm->futex_hash_lock). */
 export class Mutex {
   owner: LockOwner | null = null;
-  readonly lockLabel: string;
-  readonly sleepLabel: string;
-  constructor(readonly name: string) {
-    this.lockLabel = `mutex_lock(${name})`;
-    this.sleepLabel = `mutex_lock(${name}): sleeping`;
+  /** labels built on first use, as SpinLock's */
+  #lockLabel: string | null = null;
+  #sleepLabel: string | null = null;
+  constructor(readonly name: string) {}
+  get lockLabel(): string {
+    return (this.#lockLabel ??= `mutex_lock(${this.name})`);
+  }
+  get sleepLabel(): string {
+    return (this.#sleepLabel ??= `mutex_lock(${this.name}): sleeping`);
   }
 }
 
 export function* mutex_lock(k: SleepCheck, t: LockOwner, m: Mutex): KGen {
   might_sleep(k, t, "mutex_lock");
   yield m.lockLabel;
-  if (m.owner !== null) yield new Wait(m.sleepLabel, () => m.owner === null, "uninterruptible");
+  if (m.owner !== null) yield mutex_sleep(m);
   m.owner = t;
+}
+
+/** The sleep of a task waiting for m (built here: see spin_contended). */
+export function mutex_sleep(m: Mutex): Wait {
+  return new Wait(m.sleepLabel, () => m.owner === null, "uninterruptible");
 }
 
 export function mutex_unlock(t: LockOwner, m: Mutex): void {

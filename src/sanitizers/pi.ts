@@ -16,23 +16,25 @@ import { keyText, type FutexKey } from "../kernel/futex/hb.js";
 
 export class PiShadow {
   /** per page: the PI futex words the kernel wrote, with the key it wrote them through and the value */
-  private readonly kernelWords = new Map<Page, Map<number, { key: string; value: number }>>();
+  private kernelWords: Map<Page, Map<number, { key: string; value: number }>> | null = null;
   /** the page each pi_state's word was on when first seen settled (a remap since is the user's doing) */
-  private readonly pages = new Map<FutexPiState, Page>();
+  private pages: Map<FutexPiState, Page> | null = null;
+  // (both made on first write: one PiShadow per execution, and most never see a PI futex)
 
   constructor(private readonly k: Kernel) {}
 
   kernelWrite(as: AddressSpace, addr: number, value: number, key: FutexKey): void {
     const page = as.pageAt(addr);
     if (!page) return;
-    let s = this.kernelWords.get(page);
-    if (!s) this.kernelWords.set(page, (s = new Map()));
+    const words = (this.kernelWords ??= new Map());
+    let s = words.get(page);
+    if (!s) words.set(page, (s = new Map()));
     s.set((addr & 4095) >>> 2, { key: keyText(key), value: value >>> 0 });
   }
 
   userWrite(as: AddressSpace, addr: number): void {
     const page = as.pageAt(addr);
-    if (page) this.kernelWords.get(page)?.delete((addr & 4095) >>> 2);
+    if (page) this.kernelWords?.get(page)?.delete((addr & 4095) >>> 2);
   }
 
   put(ps: FutexPiState, ctx: LockOwner): void {
@@ -46,12 +48,13 @@ export class PiShadow {
     if (!futex_hash_peek(this.k, ps.key).chain.some((q) => q.pi_state === ps)) return;
     const page = as.pageAt(uaddr);
     if (!page) return;
-    const first = this.pages.get(ps);
-    if (!first) this.pages.set(ps, page);
+    const pages = (this.pages ??= new Map());
+    const first = pages.get(ps);
+    if (!first) pages.set(ps, page);
     else if (first !== page) return;
     // written last by the PI code, through this pi_state's key, and unchanged since (a user store,
     // a non-PI op or a key of other flags on the same word is the user's own doing)
-    const last = this.kernelWords.get(page)?.get((uaddr & 4095) >>> 2);
+    const last = this.kernelWords?.get(page)?.get((uaddr & 4095) >>> 2);
     const uval = as.read(uaddr);
     if (uval === null || !last || last.key !== keyText(ps.key) || last.value !== uval) return;
     const tid = uval & FUTEX_TID_MASK;

@@ -38,16 +38,24 @@ interface Woken {
   resent: boolean;
 }
 
+/**
+ * Its maps are made on first write (null until then): one RobustWaiters is made per execution,
+ * and most executions never write some of them.
+ */
 export class RobustWaiters {
   /** robust_lock sleepers: the mutex, the page under it and the key text they went to sleep on */
-  private readonly asleep = new Map<Task, { lock: number; page: Page | null; key: string }>();
-  private readonly woken = new Map<Task, Woken>();
+  private asleep: Map<Task, { lock: number; page: Page | null; key: string }> | null = null;
+  private woken: Map<Task, Woken> | null = null;
   /** keys whose wakeups the program's own misuse may have consumed */
-  private readonly tainted = new Set<string>();
+  private tainted: Set<string> | null = null;
   /** per page: word index -> the value the robust mutex code or the kernel's robust code wrote last */
-  private readonly words = new Map<Page, Map<number, number>>();
+  private words: Map<Page, Map<number, number>> | null = null;
   /** per page: the words something else wrote at some point (a store, clear_child_tid, PI code) */
-  private readonly outsiders = new Map<Page, Set<number>>();
+  private outsiders: Map<Page, Set<number>> | null = null;
+
+  private taint(key: string): void {
+    (this.tainted ??= new Set()).add(key);
+  }
 
   constructor(private readonly k: Kernel) {}
 
@@ -56,8 +64,9 @@ export class RobustWaiters {
     const page = as.pageAt(addr);
     const v = as.read(addr);
     if (!page || v === null) return;
-    let m = this.words.get(page);
-    if (!m) this.words.set(page, (m = new Map()));
+    const words = (this.words ??= new Map());
+    let m = words.get(page);
+    if (!m) words.set(page, (m = new Map()));
     m.set((addr & 4095) >>> 2, v >>> 0);
   }
 
@@ -68,32 +77,35 @@ export class RobustWaiters {
   outside(as: AddressSpace, addr: number): void {
     const page = as.pageAt(addr);
     if (!page) return;
-    let m = this.outsiders.get(page);
-    if (!m) this.outsiders.set(page, (m = new Set()));
+    const outsiders = (this.outsiders ??= new Map());
+    let m = outsiders.get(page);
+    if (!m) outsiders.set(page, (m = new Set()));
     m.add((addr & 4095) >>> 2);
   }
 
   sleep(t: Task, qs: readonly FutexQ[]): void {
     // a woken waiter that sleeps again elsewhere (its mutex was remapped under it) did not act on
     // its wakeup: the waiters of that key are the program's doing from now on
-    const w = this.woken.get(t);
-    this.woken.delete(t);
-    if (w && !(qs.length === 1 && keyText(qs[0]!.key) === w.key)) this.tainted.add(w.key);
+    const w = this.woken?.get(t);
+    if (w) {
+      this.woken!.delete(t);
+      if (!(qs.length === 1 && keyText(qs[0]!.key) === w.key)) this.taint(w.key);
+    }
     const op = t.ruser;
     if (op && op.op === "lock" && op.inKernel && qs.length === 1)
-      this.asleep.set(t, { lock: op.lock, page: t.mm?.as.pageAt(op.lock) ?? null, key: keyText(qs[0]!.key) });
-    else this.asleep.delete(t);
+      (this.asleep ??= new Map()).set(t, { lock: op.lock, page: t.mm?.as.pageAt(op.lock) ?? null, key: keyText(qs[0]!.key) });
+    else this.asleep?.delete(t);
   }
 
   /** t runs again after a sleep on qs (woken, signalled, or its wait cut short) */
   resumed(t: Task, qs: readonly FutexQ[]): void {
-    const a = this.asleep.get(t);
-    this.asleep.delete(t);
+    const a = this.asleep?.get(t);
+    if (a) this.asleep!.delete(t);
     if (a && qs.length === 1 && keyText(qs[0]!.key) === a.key) {
-      this.woken.set(t, { lock: a.lock, page: a.page, key: a.key, resent: false });
+      (this.woken ??= new Map()).set(t, { lock: a.lock, page: a.page, key: a.key, resent: false });
       return;
     }
-    for (const q of qs) this.tainted.add(keyText(q.key));
+    for (const q of qs) this.taint(keyText(q.key));
   }
 
   /**
@@ -102,30 +114,31 @@ export class RobustWaiters {
    * wakeup went to another word, and that key's waiters are the program's doing)
    */
   acquired(t: Task, lock: number): void {
-    const w = this.woken.get(t);
+    const w = this.woken?.get(t);
     if (!w) return;
-    this.woken.delete(t);
-    if (lock !== w.lock || (t.mm?.as.pageAt(lock) ?? null) !== w.page) this.tainted.add(w.key);
+    this.woken!.delete(t);
+    if (lock !== w.lock || (t.mm?.as.pageAt(lock) ?? null) !== w.page) this.taint(w.key);
   }
 
   /** the exit walk of t handles its pending op on the word at uaddr */
   pendingOp(t: Task, uaddr: number): void {
-    const w = this.woken.get(t);
+    const w = this.woken?.get(t);
     if (w && w.lock === uaddr >>> 0) w.resent = true;
   }
 
   /** sleeping: the lost-waiter sanitizer's view of who is asleep on which futex_q */
   atQuiescence(sleeping: (t: Task) => readonly FutexQ[] | undefined): void {
-    for (const [t, w] of this.woken) if (!(w.resent && t.state === "exited")) this.tainted.add(w.key);
+    if (this.woken) for (const [t, w] of this.woken) if (!(w.resent && t.state === "exited")) this.taint(w.key);
+    if (!this.asleep) return;
     for (const [t, a] of this.asleep) {
       const qs = sleeping(t);
       const q = qs?.[0];
-      if (!q || q.lock_ptr === null || keyText(q.key) !== a.key || this.tainted.has(a.key) || !t.mm) continue;
+      if (!q || q.lock_ptr === null || keyText(q.key) !== a.key || this.tainted?.has(a.key) || !t.mm) continue;
       const as = t.mm.as;
       const page = as.pageAt(a.lock);
       const uval = as.read(a.lock);
       const w = (a.lock & 4095) >>> 2;
-      if (!page || page !== a.page || uval === null || this.words.get(page)?.get(w) !== uval >>> 0 || this.outsiders.get(page)?.has(w)) continue;
+      if (!page || page !== a.page || uval === null || this.words?.get(page)?.get(w) !== uval >>> 0 || this.outsiders?.get(page)?.has(w)) continue;
       const free = (uval & FUTEX_TID_MASK) === 0;
       if (!free && uval & FUTEX_WAITERS) continue;
       const why = free ? "nobody owns it" : `TID ${uval & FUTEX_TID_MASK} owns it without FUTEX_WAITERS`;

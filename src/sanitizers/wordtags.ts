@@ -20,14 +20,15 @@ function dataTag(page: Page): WordTag {
 export class WordTags {
   /**
    * per page: word index -> tag + owner * 8. A run's pages die with the run (a Map is cheaper
-   * to make than a WeakMap, and one is made per execution); lookups only, never iterated.
+   * to make than a WeakMap, and one is made per execution); lookups only, never iterated. Made
+   * on the first tag (null until then).
    */
-  private readonly pages = new Map<Page, Map<number, number>>();
+  private pages: Map<Page, Map<number, number>> | null = null;
 
   tagOf(as: AddressSpace, addr: number): WordShadow | null {
     const page = as.pageAt(addr);
     if (!page) return null;
-    const x = this.pages.get(page)?.get(wordIndex(addr));
+    const x = this.pages?.get(page)?.get(wordIndex(addr));
     return x === undefined ? { tag: dataTag(page), owner: 0, file: page.file } : { tag: (x & 7) as WordTag, owner: Math.floor(x / 8), file: page.file };
   }
 
@@ -35,15 +36,16 @@ export class WordTags {
   is(as: AddressSpace, addr: number, tag: WordTag, owner: number): boolean {
     const page = as.pageAt(addr);
     if (!page) return false;
-    const x = this.pages.get(page)?.get(wordIndex(addr));
+    const x = this.pages?.get(page)?.get(wordIndex(addr));
     return x === undefined ? tag === dataTag(page) && owner === 0 : x === tag + (owner >>> 0) * 8;
   }
 
   set(as: AddressSpace, addr: number, tag: WordTag, owner: number): void {
     const page = as.pageAt(addr);
     if (!page) return;
-    let m = this.pages.get(page);
-    if (!m) this.pages.set(page, (m = new Map()));
+    const pages = (this.pages ??= new Map());
+    let m = pages.get(page);
+    if (!m) pages.set(page, (m = new Map()));
     m.set(wordIndex(addr), tag + (owner >>> 0) * 8);
   }
 
@@ -68,10 +70,12 @@ export class WordTags {
 
   /** dup_mmap: the child's copies of anonymous pages start with the parent's tags. */
   copied(from: AddressSpace, to: AddressSpace): void {
+    const pages = this.pages;
+    if (!pages) return;
     for (const [r, m] of from.regions) {
       const c = to.regions.get(r);
-      const tags = this.pages.get(m.page);
-      if (c && c.page !== m.page && tags) this.pages.set(c.page, new Map(tags));
+      const tags = pages.get(m.page);
+      if (c && c.page !== m.page && tags) pages.set(c.page, new Map(tags));
     }
   }
 }

@@ -38,9 +38,12 @@ export function* futex_hash(k: Kernel, t: Task, key: FutexKey): KGen<HashRef> {
   }
 }
 
-/** futex_hash_put(): drop the reference futex_hash() took (the CLASS(hbr) destructor). */
-export function* futex_hash_put(k: Kernel, t: Task, ref: HashRef): KGen {
-  yield* k.seams.futexPrivateHashPut(k, t, ref.fph);
+/**
+ * futex_hash_put(): drop the reference futex_hash() took (the CLASS(hbr) destructor). It is the
+ * seam's generator itself (no frame of its own: no second generator per put).
+ */
+export function futex_hash_put(k: Kernel, t: Task, ref: HashRef): KGen {
+  return k.seams.futexPrivateHashPut(k, t, ref.fph);
 }
 
 /**

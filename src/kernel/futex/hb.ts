@@ -4,7 +4,7 @@
 import { KObj } from "../alloc.js";
 import type { Kernel } from "../kernel.js";
 import type { Mm } from "../mm.js";
-import { SpinLock, spin_lock, spin_unlock, type KGen, type LockOwner } from "../sched.js";
+import { SpinLock, spin_acquired, spin_contended, spin_unlock, type KGen, type LockOwner } from "../sched.js";
 import type { Task } from "../task.js";
 import type { RtMutexWaiter } from "../rtmutex.js";
 import type { FutexPiState } from "./pi_state.js";
@@ -166,7 +166,11 @@ export function futex_hb_waiters_pending(k: Kernel, ctx: LockOwner, hb: FutexHas
 /** spin_lock(&hb->lock) */
 export function* futex_hb_lock(k: Kernel, ctx: LockOwner, hb: FutexHashBucket): KGen {
   futex_hb_check(k, ctx, hb, "spin_lock(&hb->lock)");
-  yield* spin_lock(ctx, hb.lock);
+  // spin_lock(&hb->lock) inline: one generator, not two, on every bucket lock
+  const l = hb.lock;
+  yield l.lockLabel;
+  if (l.owner !== null) yield spin_contended(l);
+  spin_acquired(ctx, l);
   futex_hb_check(k, ctx, hb, "spin_lock(&hb->lock)");
 }
 

@@ -16,6 +16,7 @@ import type { Task } from "../task.js";
 import { EAGAIN, EBUSY, EFAULT, EINTR, EINVAL, ENOMEM } from "../errno.js";
 import { FutexQ, __futex_unqueue, futex_hb_lock, futex_hb_unlock, futex_hb_waiters_dec, futex_hb_waiters_inc, match_futex, type FutexHashBucket, type FutexKey } from "./hb.js";
 import { futex_hash, futex_hash_put, futex_private_hash_get, get_futex_key } from "./core.js";
+import type { HashRef } from "./private.js";
 import { futex_get_value, futex_wait_setup } from "./waitwake.js";
 import { double_lock_hb, double_unlock_hb, requeue_futex } from "./requeue.js";
 import { futex_get_value_locked, futex_lock_pi_atomic, get_pi_state, put_pi_state, refill_pi_state_cache, wait_for_owner_exiting, futex_top_waiter, type FutexPiState, type PiOut } from "./pi_state.js";
@@ -152,6 +153,19 @@ function* futex_proxy_trylock_atomic(k: Kernel, t: Task, pifutex: number, hb1: F
 }
 
 /**
+ * futex_cmp_requeue_pi's unlock on every way out once both buckets are locked: waiters count of
+ * hb2 down, double_unlock_hb, both hash references dropped. A function of its own, not a
+ * generator expression made per call: each evaluation of `function* () {}` makes a new generator
+ * function with its own prototype, so its generator objects get a new hidden class every time.
+ */
+function* requeue_pi_unlock(k: Kernel, t: Task, hb1: FutexHashBucket, hb2: FutexHashBucket, ref1: HashRef, ref2: HashRef): KGen {
+  futex_hb_waiters_dec(k, t, hb2);
+  double_unlock_hb(k, t, hb1, hb2);
+  yield* futex_hash_put(k, t, ref2);
+  yield* futex_hash_put(k, t, ref1);
+}
+
+/**
  * futex_requeue(uaddr1, uaddr2, nr_wake = 1, nr_requeue, &cmpval, requeue_pi = 1): take uaddr2
  * for the top waiter of uaddr1 if it can, queue up to nr_requeue more on uaddr2's rt_mutex.
  * Returns woken + requeued, or -EINVAL, -EAGAIN, -EFAULT, -ENOMEM, -EDEADLK, -ESRCH.
@@ -176,16 +190,10 @@ export function* futex_cmp_requeue_pi(k: Kernel, t: Task, uaddr1: number, uaddr2
       yield "futex_requeue: futex_hb_waiters_inc(hb2)";
       futex_hb_waiters_inc(k, t, hb2);
       yield* double_lock_hb(k, t, hb1, hb2);
-      const unlock = function* (): KGen {
-        futex_hb_waiters_dec(k, t, hb2);
-        double_unlock_hb(k, t, hb1, hb2);
-        yield* futex_hash_put(k, t, ref2);
-        yield* futex_hash_put(k, t, ref1);
-      };
       yield "futex_requeue: futex_get_value_locked(uaddr1)";
       const curval = futex_get_value(t, uaddr1);
       if (curval === null || curval !== cmpval >>> 0) {
-        yield* unlock();
+        yield* requeue_pi_unlock(k, t, hb1, hb2, ref1, ref2);
         return curval === null ? EFAULT : EAGAIN;
       }
       const out: PiOut = { pi_state: null, exiting: null };
@@ -195,7 +203,7 @@ export function* futex_cmp_requeue_pi(k: Kernel, t: Task, uaddr1: number, uaddr2
         task_count++;
         ret = 0;
       } else if (ret === EFAULT) {
-        yield* unlock();
+        yield* requeue_pi_unlock(k, t, hb1, hb2, ref1, ref2);
         if (fault_in_user_writeable(t, uaddr2)) return EFAULT;
         continue;
       } else if (ret === EBUSY || ret === EAGAIN) {
@@ -207,7 +215,7 @@ export function* futex_cmp_requeue_pi(k: Kernel, t: Task, uaddr1: number, uaddr2
         yield* futex_hash_put(k, t, ref1);
         continue;
       } else if (ret < 0) {
-        yield* unlock();
+        yield* requeue_pi_unlock(k, t, hb1, hb2, ref1, ref2);
         return ret;
       }
       const ps = out.pi_state;
@@ -244,7 +252,7 @@ export function* futex_cmp_requeue_pi(k: Kernel, t: Task, uaddr1: number, uaddr2
       // the initial reference futex_proxy_trylock_atomic() took
       pi_settled(k, t, ps, uaddr2);
       put_pi_state(k, t, ps);
-      yield* unlock();
+      yield* requeue_pi_unlock(k, t, hb1, hb2, ref1, ref2);
       yield "futex_requeue: wake_up_q";
       return ret ? ret : task_count;
     }

@@ -379,14 +379,22 @@ export function* futex_hash_allocate_default(k: Kernel, t: Task): KGen<number> {
 }
 
 /** futex_hash_prctl(arg2, arg3, arg4): PR_FUTEX_HASH_SET_SLOTS / PR_FUTEX_HASH_GET_SLOTS. */
-export function* futex_hash_prctl(k: Kernel, t: Task, arg2: number, arg3: number, arg4: number): KGen<number> {
+export function futex_hash_prctl(k: Kernel, t: Task, arg2: number, arg3: number, arg4: number): KGen<number> {
+  // a dispatch with no point or frame of its own: it returns the generator of the call it picks
+  // (which runs nothing until resumed), so a prctl makes one generator, not two
   switch (arg2) {
     case PR_FUTEX_HASH_SET_SLOTS:
-      if (arg4) return EINVAL;
-      return yield* futex_hash_allocate(k, t, arg3 >>> 0, FH_CUSTOM);
+      if (arg4) return errno(EINVAL);
+      return futex_hash_allocate(k, t, arg3 >>> 0, FH_CUSTOM);
     case PR_FUTEX_HASH_GET_SLOTS:
-      return yield* futex_hash_get_slots(k, t);
+      return futex_hash_get_slots(k, t);
     default:
-      return EINVAL;
+      return errno(EINVAL);
   }
+}
+
+/** A call that fails before doing anything: returns `e` at its first resume. */
+// eslint-disable-next-line require-yield
+function* errno(e: number): KGen<number> {
+  return e;
 }

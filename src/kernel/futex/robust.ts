@@ -10,7 +10,7 @@
 // OWNER_DIED without a wake; exit_pi_state_list (pi_state.ts) hands its rt_mutex to the waiters.
 import type { Kernel } from "../kernel.js";
 import { OBS } from "../hooks.js";
-import { mutex_unlock, Wait, type KGen } from "../sched.js";
+import { mutex_sleep, mutex_unlock, type KGen } from "../sched.js";
 import { tidOf, type Task } from "../task.js";
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from "../../program/types.js";
 import { EINVAL, ESRCH } from "../errno.js";
@@ -47,47 +47,46 @@ export function sys_get_robust_list(k: Kernel, _t: Task, pid: number): number {
   return p.robust ? p.robust.head : 0;
 }
 
-/** futex_exit_release(): the robust list (and pending op) and the PI states of a dying task. */
-export function* futex_exit_release(k: Kernel, t: Task): KGen {
-  t.frames.push("futex_exit_release");
-  try {
-    yield* futex_cleanup(k, t, "dead");
-    free_pi_state_cache(k, t);
-  } finally {
-    t.frames.pop();
-  }
+/**
+ * futex_exit_release(): the robust list (and pending op) and the PI states of a dying task. Its
+ * body is futex_cleanup's, run in this frame (every task exit runs it: one generator, not two).
+ */
+export function futex_exit_release(k: Kernel, t: Task): KGen {
+  return futex_cleanup(k, t, "futex_exit_release", "dead");
 }
 
 /** futex_exec_release(): the same walk at exec, in the old mm, before exec_mmap. */
-export function* futex_exec_release(k: Kernel, t: Task): KGen {
-  t.frames.push("futex_exec_release");
-  try {
-    yield* futex_cleanup(k, t, "ok");
-  } finally {
-    t.frames.pop();
-  }
+export function futex_exec_release(k: Kernel, t: Task): KGen {
+  return futex_cleanup(k, t, "futex_exec_release", "ok");
 }
 
 /**
  * futex_cleanup_begin() .. futex_cleanup_end(): under tsk->futex_exit_mutex with futex_state
  * EXITING (a PI locker that finds this owner waits for the mutex: wait_for_owner_exiting), walk
- * the robust list, then hand off the PI states (exit_pi_state_list); DEAD at exit, OK at exec.
+ * the robust list, then hand off the PI states (exit_pi_state_list); DEAD at exit (then
+ * futex_exit_release frees the PI state cache), OK at exec. Runs in its caller's frame `frame`.
  */
-function* futex_cleanup(k: Kernel, t: Task, end: "dead" | "ok"): KGen {
-  const m = t.futexExitMutex;
-  yield "futex_cleanup_begin: mutex_lock(&tsk->futex_exit_mutex)";
-  // mutex_lock without its might_sleep (the exit path's own); inline, as mutex_lock waits
-  if (m.owner !== null) yield new Wait(m.sleepLabel, () => m.owner === null, "uninterruptible");
-  m.owner = t;
-  t.futexState = "exiting";
-  if (t.robust) {
-    yield* exit_robust_list(k, t);
-    t.robust = null;
+function* futex_cleanup(k: Kernel, t: Task, frame: "futex_exit_release" | "futex_exec_release", end: "dead" | "ok"): KGen {
+  t.frames.push(frame);
+  try {
+    const m = t.futexExitMutex;
+    yield "futex_cleanup_begin: mutex_lock(&tsk->futex_exit_mutex)";
+    // mutex_lock without its might_sleep (the exit path's own); inline, as mutex_lock waits
+    if (m.owner !== null) yield mutex_sleep(m);
+    m.owner = t;
+    t.futexState = "exiting";
+    if (t.robust) {
+      yield* exit_robust_list(k, t);
+      t.robust = null;
+    }
+    if (t.piStateList.length) yield* exit_pi_state_list(k, t);
+    yield "futex_cleanup_end: futex_state = FUTEX_STATE_DEAD";
+    t.futexState = end;
+    mutex_unlock(t, m);
+    if (end === "dead") free_pi_state_cache(k, t);
+  } finally {
+    t.frames.pop();
   }
-  if (t.piStateList.length) yield* exit_pi_state_list(k, t);
-  yield "futex_cleanup_end: futex_state = FUTEX_STATE_DEAD";
-  t.futexState = end;
-  mutex_unlock(t, m);
 }
 
 /** A pointer fetched from user memory, with its provenance for the sanitizer. */
