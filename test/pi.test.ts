@@ -125,6 +125,26 @@ describe("the PI sanitizer", () => {
     k.hooks.userStore(mm.as, uaddr, t1.tid);
     expect(() => k.hooks.piSettled(ps, mm.as, uaddr, t0)).not.toThrow();
   });
+  it("a pi_state's word whose page was remapped, and then mapped back, is the program's: the kernel wrote the old page's word before the move", () => {
+    // the waiters' private key stays across remaps: the handover writes t1's TID into the word
+    // on f1; mapping f0 back shows the value the kernel wrote there before (found by the
+    // generative engine's remap mutation on the fixed kernel)
+    const text = `config cpus=2
+t0 spawn t1
+t0 mmap m0 file f0
+t0 store m0+256 tid:t0
+t0 spawn t2
+t0 mmap m1 file f1
+t0 store m1+256 tid:t0
+t2 mmap m2 file f0
+t1 futex_lock_pi m2+256
+t2 mmap m2 file f1
+t2 futex_lock_pi m2+256
+t0 futex_unlock_pi m2+256
+t1 mmap m2 file f0
+`;
+    expect(execute(parse(text)).findings).toEqual([]);
+  });
   it("a consistent word (the owner's TID, or TID 0 with OWNER_DIED) is not reported, nor a pi_state no waiter names", () => {
     const { k, mm, t0, t1, ps, uaddr } = world();
     ps.owner = t0;

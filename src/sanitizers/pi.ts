@@ -17,8 +17,12 @@ import { keyText, type FutexKey } from "../kernel/futex/hb.js";
 export class PiShadow {
   /** per page: the PI futex words the kernel wrote, with the key it wrote them through and the value */
   private kernelWords: Map<Page, Map<number, { key: string; value: number }>> | null = null;
-  /** the page each pi_state's word was on when first seen settled (a remap since is the user's doing) */
-  private pages: Map<FutexPiState, Page> | null = null;
+  /**
+   * the page each pi_state's word was on when first seen settled, or "moved" once it was seen on
+   * another: a remap is the user's doing, and so is what the word holds from then on (mapping
+   * the first page back shows a word the kernel wrote before the move)
+   */
+  private pages: Map<FutexPiState, Page | "moved"> | null = null;
   // (both made on first write: one PiShadow per execution, and most never see a PI futex)
 
   constructor(private readonly k: Kernel) {}
@@ -50,8 +54,12 @@ export class PiShadow {
     if (!page) return;
     const pages = (this.pages ??= new Map());
     const first = pages.get(ps);
+    if (first === "moved") return;
     if (!first) pages.set(ps, page);
-    else if (first !== page) return;
+    else if (first !== page) {
+      pages.set(ps, "moved");
+      return;
+    }
     // written last by the PI code, through this pi_state's key, and unchanged since (a user store,
     // a non-PI op or a key of other flags on the same word is the user's own doing)
     const last = this.kernelWords?.get(page)?.get((uaddr & 4095) >>> 2);
