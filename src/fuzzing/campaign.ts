@@ -130,7 +130,7 @@ export function countInputs(dir: string): number {
 }
 
 /** a finding's time into the campaign: centiseconds under 10 s (the shallow bugs), else tenths */
-export function afterSecs(ms: number): string {
+function afterSecs(ms: number): string {
   return (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
 }
 

@@ -105,11 +105,9 @@ function readListed(path: string): Buffer | null {
   }
 }
 
-/** how a run ended: 1 with the artifact of its finding, 0 at its limit or when stopped */
+/** how a run ended: 1 at a finding (its artifact named in the log), 0 at its limit or when stopped */
 export interface GenerativeExit {
   code: 0 | 1;
-  execs: number;
-  artifact?: string;
 }
 
 export class GenerativeRun {
@@ -239,7 +237,7 @@ export class GenerativeRun {
     writeFileSync(path, bytes);
     this.log(`==${process.pid}== finding: ${f.title} [${signature(f)}]`);
     this.log(`artifact_prefix='${this.a.artifacts}'; Test unit written to ${path}`);
-    return this.finish(1, path);
+    return this.finish(1);
   }
 
   private done(): GenerativeExit {
@@ -248,7 +246,7 @@ export class GenerativeRun {
     return this.finish(0);
   }
 
-  private finish(code: 0 | 1, artifact?: string): GenerativeExit {
+  private finish(code: 0 | 1): GenerativeExit {
     const secs = Math.max(1e-3, (performance.now() - this.t0) / 1000);
     const { made } = this.src;
     for (const line of [
@@ -261,7 +259,7 @@ export class GenerativeRun {
       `stat::pool: ${this.src.poolSize}`,
     ])
       this.log(line);
-    return artifact === undefined ? { code, execs: this.execs } : { code, execs: this.execs, artifact };
+    return { code };
   }
 }
 

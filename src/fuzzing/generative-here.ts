@@ -5,33 +5,23 @@
 // first execution, and random programs find the shallow bugs in fewer.
 import type { EngineProcess } from "./campaign.js";
 import { drive, GenerativeRun, parseGenerativeArgs } from "./generative-engine.js";
-import { parseStatus, type JazzerRun, type ProcessResult, type Status } from "./jazzer.js";
-
-const TAIL = 40;
+import { logReader, type JazzerRun, type ProcessResult, type Status } from "./jazzer.js";
 
 export function startGenerativeHere(r: JazzerRun, hooks: { env: NodeJS.ProcessEnv; onStatus(s: Status): void; onLine?(line: string): void }): EngineProcess {
+  // its result is read from its log, as a process's is: executions, artifacts, last lines
   const res: ProcessResult = { code: null, signal: null, execs: 0, artifacts: [], tail: [] };
-  const log = (line: string) => {
-    hooks.onLine?.(line);
-    res.tail.push(line);
-    if (res.tail.length > TAIL) res.tail.shift();
-    const s = parseStatus(line);
-    if (s) hooks.onStatus(s);
-  };
+  const { onLine, finalExecs } = logReader(res, hooks);
   let run: GenerativeRun | undefined;
   const done = (async (): Promise<ProcessResult> => {
     try {
-      run = new GenerativeRun(parseGenerativeArgs((r.argv ?? []).slice(1)), hooks.env, log);
-      const exit = await drive(run);
-      res.code = exit.code;
-      res.execs = exit.execs;
-      if (exit.artifact) res.artifacts.push(exit.artifact);
+      run = new GenerativeRun(parseGenerativeArgs((r.argv ?? []).slice(1)), hooks.env, onLine);
+      res.code = (await drive(run)).code;
     } catch (e) {
       // what a crashed worker process would leave: status 1, no artifact, the error in its tail
       res.code = 1;
-      res.execs = run?.execs ?? 0;
-      log(`generative engine failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      onLine(`generative engine failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     }
+    res.execs = finalExecs() ?? run?.execs ?? res.execs;
     return res;
   })();
   return { done, interrupt: () => run?.stop() };

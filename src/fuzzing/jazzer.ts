@@ -127,16 +127,12 @@ export interface RunningJazzer {
 
 const TAIL = 40;
 
-export function startJazzer(
-  r: JazzerRun,
-  opts: { cwd: string; env: NodeJS.ProcessEnv; onStatus(s: Status): void; onLine?(line: string): void },
-): RunningJazzer {
-  // its own process group, and our pid: the preloaded watchdog (watchdog.ts) kills the group
-  // when this process dies, even by SIGKILL; Ctrl-C reaches it through interrupt() only
-  const env: NodeJS.ProcessEnv = { ...opts.env, FUTEX_FUZZ_PARENT_PID: String(process.pid), FUTEX_FUZZ_OWN_GROUP: "1" };
-  if (existsSync(WATCHDOG)) env.NODE_OPTIONS = `${opts.env.NODE_OPTIONS ?? ""} --import=${pathToFileURL(WATCHDOG).href}`.trim();
-  const child = spawn(process.execPath, r.argv ? [...r.argv] : jazzerArgv(r), { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  const res: ProcessResult = { code: null, signal: null, execs: 0, artifacts: [], tail: [] };
+/**
+ * Reads an engine's libFuzzer-format log into `res` (its last lines, executions, the artifacts it
+ * wrote): jazzer's process and the gen engine's, in a process or in this one (generative-here.ts).
+ * `finalExecs` is the final stats' count, once the log printed it.
+ */
+export function logReader(res: ProcessResult, opts: { onStatus(s: Status): void; onLine?(line: string): void }): { onLine(line: string): void; finalExecs(): number | undefined } {
   let finalExecs: number | undefined;
   const onLine = (line: string) => {
     opts.onLine?.(line);
@@ -153,6 +149,20 @@ export function startJazzer(
     const f = parseFinalExecs(line);
     if (f !== undefined) finalExecs = f;
   };
+  return { onLine, finalExecs: () => finalExecs };
+}
+
+export function startJazzer(
+  r: JazzerRun,
+  opts: { cwd: string; env: NodeJS.ProcessEnv; onStatus(s: Status): void; onLine?(line: string): void },
+): RunningJazzer {
+  // its own process group, and our pid: the preloaded watchdog (watchdog.ts) kills the group
+  // when this process dies, even by SIGKILL; Ctrl-C reaches it through interrupt() only
+  const env: NodeJS.ProcessEnv = { ...opts.env, FUTEX_FUZZ_PARENT_PID: String(process.pid), FUTEX_FUZZ_OWN_GROUP: "1" };
+  if (existsSync(WATCHDOG)) env.NODE_OPTIONS = `${opts.env.NODE_OPTIONS ?? ""} --import=${pathToFileURL(WATCHDOG).href}`.trim();
+  const child = spawn(process.execPath, r.argv ? [...r.argv] : jazzerArgv(r), { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const res: ProcessResult = { code: null, signal: null, execs: 0, artifacts: [], tail: [] };
+  const { onLine, finalExecs } = logReader(res, opts);
   const closed = [child.stdout!, child.stderr!].map(
     (stream) =>
       new Promise<void>((resolve) => {
@@ -176,7 +186,7 @@ export function startJazzer(
   return {
     child,
     done: Promise.all([exited, ...closed]).then(() => {
-      if (finalExecs !== undefined) res.execs = finalExecs;
+      res.execs = finalExecs() ?? res.execs;
       return res;
     }),
     interrupt() {
