@@ -2,7 +2,7 @@
 // campaign of the generative engine through the same triage as jazzer's.
 import { isFinding } from "../src/corpus/outcome.js";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +14,10 @@ import { SEED_DIRS, workDirs } from "../src/fuzzing/paths.js";
 import { prepareWorkDir } from "../src/fuzzing/seeds.js";
 import { startGenerativeHere } from "../src/fuzzing/generative-here.js";
 import { targetEvents } from "../src/program/targets.js";
+import { decode, encode } from "../src/program/codec.js";
+import type { Program } from "../src/program/types.js";
+import { execute } from "../src/exec/executor.js";
+import { blindStream } from "../src/fuzzing/generative.js";
 import { describePortfolio, engineFor, engineRun, launchSeconds, parseEngines, planLaunch, SLICE_SEC, tallyNote, tallySummary, newTally, generativeWorker } from "../src/fuzzing/portfolio.js";
 
 describe("portfolio: engines per launch", () => {
@@ -49,13 +53,17 @@ describe("portfolio: engines per launch", () => {
     const one = { engines: parseEngines("jazzer,gen"), jobs: 1 };
     const plan = (p: typeof one, w: number, left: number | undefined, burst = 500) => [0, 1, 2, 3].map((l) => planLaunch(p, w, l, left, burst));
     expect(plan(one, 0, 100)).toEqual([
-      { engine: "gen", here: true, seconds: 100, runs: 500 },
+      { engine: "gen", here: true, seconds: 100, runs: 500, lead: 0 },
       { engine: "gen", here: false, seconds: SLICE_SEC.gen },
       { engine: "jazzer", here: false, seconds: SLICE_SEC.jazzer },
       { engine: "gen", here: false, seconds: SLICE_SEC.gen },
     ]);
     // the burst is counted in executions (the same programs on any machine), capped by the time left
-    expect(planLaunch(one, 0, 0, undefined, 500)).toEqual({ engine: "gen", here: true, seconds: undefined, runs: 500 });
+    expect(planLaunch(one, 0, 0, undefined, 500)).toEqual({ engine: "gen", here: true, seconds: undefined, runs: 500, lead: 0 });
+    // a lead of blind programs comes first, within the burst's executions; the turns are the same
+    expect(planLaunch(one, 0, 0, 100, 500, 2000)).toEqual({ engine: "gen", here: true, seconds: 100, runs: 2500, lead: 2000 });
+    expect(planLaunch(one, 0, 1, 100, 500, 2000)).toEqual(plan(one, 0, 100)[1]);
+    expect(engineRun("gen", "all", { target: "", corpus: ["/c"], artifacts: "/a", seed: 7 }, 2000).argv?.slice(-2)).toEqual(["--lead", "2000"]);
     // with no burst the turns are engineFor's
     expect(plan(one, 0, 100, 0).map((l) => l.engine)).toEqual([0, 1, 2, 3].map((l) => engineFor(one, 0, l)));
     expect(plan(one, 0, 100, 0).every((l) => !l.here)).toBe(true);
@@ -136,6 +144,51 @@ describe("portfolio: a generative campaign", () => {
     expect(bad.code).toBe(1);
     expect(bad.artifacts).toEqual([]);
     expect(bad.tail.join("\n")).toMatch(/generative engine failed: .*nope/);
+  });
+
+  it("the burst's lead is blind guessing: the blind stream's first programs for its seed, before the corpus is read", async () => {
+    const work = mkdtempSync(join(tmpdir(), "ff-lead-"));
+    const dirs = workDirs(work, "hash-resize");
+    mkdirSync(dirs.corpus, { recursive: true });
+    mkdirSync(dirs.artifacts, { recursive: true });
+    const table = targetEvents("hash-resize");
+    const bugs = parseBugs("pivot-pending-might-sleep");
+    // where the blind stream of seed 3 first fires the switch
+    const blind = blindStream(table, 3);
+    let n = 0;
+    let hit: Program | undefined;
+    while (!hit && n < 5000) {
+      const p = blind();
+      n++;
+      if (execute(p, { bugs }).findings.length > 0) hit = p;
+    }
+    if (!hit) throw new Error("the blind stream of seed 3 does not fire pivot-pending-might-sleep in 5000 programs");
+    const lines: string[] = [];
+    const go = (lead: number) =>
+      startGenerativeHere(engineRun("gen", "hash-resize", { target: "", corpus: [dirs.corpus], artifacts: dirs.artifacts, seed: 3, runs: lead + 100 }, lead), {
+        env: { FUTEX_FUZZ_BUGS: "pivot-pending-might-sleep" },
+        onStatus: () => {},
+        onLine: (l) => lines.push(l),
+        beforeCorpus: () => {
+          // the campaign seeds the corpus here: after the lead, before the engine reads it
+          lines.push("seeding");
+          prepareWorkDir(dirs, table, SEED_DIRS, { bugs });
+        },
+      }).done;
+    // a lead long enough finds it at the same program, and never reads the corpus
+    const found = await go(n + 10);
+    expect(found.code).toBe(1);
+    expect(found.execs).toBe(n);
+    expect(encode(decode(readFileSync(found.artifacts[0]!), table), table)).toEqual(encode(hit, table));
+    expect(lines).not.toContain("seeding");
+    // a shorter one reads it once, after its last program; the engine's own programs follow
+    lines.length = 0;
+    const after = await go(n - 1);
+    expect(after.execs).toBeGreaterThanOrEqual(n - 1);
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    expect(lines.filter((l) => l === "seeding")).toHaveLength(1);
+    expect(at(/a lead of \d+ blind programs first/)).toBeLessThan(at(/^seeding$/));
+    expect(at(/^seeding$/)).toBeLessThan(at(/\d+ corpus programs/));
   });
 
   it("what a gen process found is not lost when its slice ends: the next one starts from its pool", () => {

@@ -37,7 +37,7 @@ import { prepareWorkDir } from "../../src/fuzzing/seeds.js";
 import type { Program } from "../../src/program/types.js";
 import { signature, type Finding } from "../../src/sanitizers/report.js";
 import { arbUsefulProgram } from "./arb.js";
-import { randomBytesProgram, xorshift } from "../../src/fuzzing/generative.js";
+import { blindStream } from "../../src/fuzzing/generative.js";
 
 export const ENGINES = ["jazzer", "jazzer-edges", "jazzer-nodict", "jazzer-kernel", "jazzer-all", "blind", "fastcheck", "portfolio"] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -102,9 +102,7 @@ function inProcess(spec: CampaignSpec, next: () => Program): CampaignRun {
 
 /** blind: random bytes, length log-uniform in [1, 4096] (libFuzzer's default -max_len), decoded with the target's kinds (the generative engine's random half). */
 export function blindCampaign(spec: CampaignSpec): CampaignRun {
-  const table = TARGET_EVENTS[spec.target]!;
-  const r = xorshift(spec.seed * 0x9e3779b1);
-  return inProcess(spec, () => randomBytesProgram(r, table));
+  return inProcess(spec, blindStream(TARGET_EVENTS[spec.target]!, spec.seed));
 }
 
 /** fastcheck: programs from arbUsefulProgram with the target's event kinds, seeded batches. */

@@ -7,7 +7,7 @@ import { isFinding, outcomeStatus } from "../corpus/outcome.js";
 import { EXIT, EXIT_HELP, worst } from "./exit.js";
 import { DEFAULT_REGRESSIONS, DEFAULT_WORK_DIR, displayPath, targetModule } from "../fuzzing/paths.js";
 import { fmtInt, fmtSecs } from "../fuzzing/progress.js";
-import { BURST_RUNS, DEFAULT_ENGINES, ENGINE_NAMES, SLICE_SEC, parseEngines, tallySummary, type EngineName } from "../fuzzing/portfolio.js";
+import { BURST_RUNS, LEAD_RUNS, DEFAULT_ENGINES, ENGINE_NAMES, SLICE_SEC, parseEngines, tallySummary, type EngineName } from "../fuzzing/portfolio.js";
 import { intFlag, notAFile, parseArgs, strFlag, UsageError } from "./args.js";
 import type { Io } from "./main.js";
 import { targetTable } from "./target.js";
@@ -45,7 +45,9 @@ ignoring the signatures found so far. --stop-on-first stops at the first finding
   --engines E,E      the portfolio: ${ENGINE_NAMES.join(", ")} (default ${DEFAULT_ENGINES.join(",")}). jazzer: coverage and
                      kernel-state feedback; gen: long random programs through the decoder and
                      schedule perturbations (@k, step, cpu, gp) of the corpus's programs, in a
-                     process of its own after a first burst of ${BURST_RUNS} programs run in this one.
+                     process of its own after a first burst run in this one: ${LEAD_RUNS} blind
+                     programs (random bytes, the seed's stream; the corpus is seeded after them:
+                     guessing finds some bugs in milliseconds), then ${BURST_RUNS} of the engine's.
                      With --jobs >= the number of engines the workers are split between
                      them; with fewer, each worker takes them in turn: gen ${SLICE_SEC.gen}s, jazzer ${SLICE_SEC.jazzer}s, ...
                      Both share the corpus dir and one triage; a finding says which engine found it

@@ -10,7 +10,7 @@
 // throughput (measured on 2 cores: -fork=2 ~11k execs/s against ~20k for two processes), the
 // parent's exit status is 0 even when a job crashed, its log has no per-job progress, and jobs
 // overrun -max_total_time by several seconds.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { BugSet } from "../bugs/switches.js";
 import { targetEvents } from "../program/targets.js";
@@ -23,7 +23,7 @@ import { lockWorkDir } from "./lock.js";
 import { CampaignLog } from "./log.js";
 import { displayPath, SEED_DIRS, targetModule, workDirs, type WorkDirs } from "./paths.js";
 import { startGenerativeHere } from "./generative-here.js";
-import { BURST_RUNS, describePortfolio, engineRun, newTally, planLaunch, tallyNote, type EngineName, type EngineTally, type Portfolio } from "./portfolio.js";
+import { BURST_RUNS, LEAD_RUNS, describePortfolio, engineRun, newTally, planLaunch, tallyNote, type EngineName, type EngineTally, type Portfolio } from "./portfolio.js";
 import { applyStatus, newWorkerStats, progressLine, retire, totals, type WorkerStats } from "./progress.js";
 import { prepareWorkDir, type SeedReport } from "./seeds.js";
 
@@ -63,6 +63,8 @@ export interface CampaignOptions {
   slices?: Partial<Record<EngineName, number>>;
   /** the gen engine's in-process burst (executions; default BURST_RUNS, 0: none; none with a stand-in `engine`) */
   burst?: number;
+  /** the blind programs the burst starts with, before the seeding (default LEAD_RUNS, 0: none) */
+  lead?: number;
 }
 
 /** One fuzzing process of an engine. */
@@ -76,7 +78,7 @@ export interface EngineProcess {
 /** Something that fuzzes a target into the work dir's corpus and reports crash inputs. */
 export interface Engine {
   name: string;
-  launch(run: JazzerRun, hooks: { cwd: string; env: NodeJS.ProcessEnv; onStatus(s: Status): void; onLine?(line: string): void }): EngineProcess;
+  launch(run: JazzerRun, hooks: { cwd: string; env: NodeJS.ProcessEnv; onStatus(s: Status): void; onLine?(line: string): void; beforeCorpus?(): void }): EngineProcess;
 }
 
 export const JAZZER: Engine = { name: "jazzer", launch: startJazzer };
@@ -153,17 +155,30 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
   const tally = newTally();
   const launches: number[] = Array.from({ length: o.jobs }, () => 0);
   const burst = o.engine ? 0 : (o.burst ?? BURST_RUNS);
+  const lead = burst > 0 ? (o.lead ?? LEAD_RUNS) : 0;
   // ---- end of portfolio hook
   // the campaign's clock starts before the seeding: the time to a finding is the user's
   const start = Date.now();
-  const { seeds, dict, words: dictWords } = prepareWorkDir(dirs, table, o.seedDirs ?? SEED_DIRS, { bugs: o.bugs, noDict: o.noDict });
-  for (const b of seeds.broken) io.err(`[fuzz] skipping seed: ${b}\n`);
   const bugs = [...o.bugs];
+  const leading = lead > 0 && planLaunch(portfolio, 0, 0, undefined, burst).here;
   io.err(
     `[fuzz] target ${o.target}, bugs ${bugs.join(",") || "none"}, ${o.jobs} worker${o.jobs > 1 ? "s" : ""}` +
       `, ${describePortfolio(portfolio)}${o.timeSec !== undefined ? `, ${o.timeSec}s` : ""}${o.runs !== undefined ? `, ${o.runs} runs` : ""}` +
-      `; seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfTarget} outside the target${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${displayPath(dirs.corpus)} (${countInputs(dirs.corpus)} inputs); ${dict ? `dictionary of ${dictWords} encoded events` : "no dictionary"}\n`,
+      `${leading ? `; gen guesses first: ${lead.toLocaleString("en-US")} blind programs, then the seeds` : ""}\n`,
   );
+  // the seeding, once, when the first launch reads the corpus: the burst's lead runs before it
+  mkdirSync(dirs.artifacts, { recursive: true });
+  let seeding: ReturnType<typeof prepareWorkDir> | undefined;
+  const seeded = (): ReturnType<typeof prepareWorkDir> => {
+    if (seeding) return seeding;
+    seeding = prepareWorkDir(dirs, table, o.seedDirs ?? SEED_DIRS, { bugs: o.bugs, noDict: o.noDict });
+    const { seeds, dict, words } = seeding;
+    for (const b of seeds.broken) io.err(`[fuzz] skipping seed: ${b}\n`);
+    io.err(
+      `[fuzz] seeds: ${seeds.seeded} of ${seeds.files} programs (${seeds.outOfTarget} outside the target${seeds.firing ? `, ${seeds.firing} left out: they already fire under the switches` : ""}); corpus ${displayPath(dirs.corpus)} (${countInputs(dirs.corpus)} inputs); ${dict ? `dictionary of ${words} encoded events` : "no dictionary"}\n`,
+    );
+    return seeding;
+  };
 
   const deadline = o.timeSec !== undefined ? start + o.timeSec * 1000 : undefined;
   const stats: WorkerStats[] = Array.from({ length: o.jobs }, newWorkerStats);
@@ -220,18 +235,21 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
     const env = { ...process.env, FUTEX_FUZZ_BUGS: bugs.join(","), FUTEX_FUZZ_IGNORE: [...found].join(",") };
     const tag = o.jobs > 1 ? `[w${i}] ` : "";
     // ---- portfolio hook: this launch's engine, where it runs, and its cap when one worker time-slices engines
-    const { engine, here, seconds: slice, runs: cap } = planLaunch(portfolio, i, launches[i]!++, maxTotalTime, burst);
+    const { engine, here, seconds: slice, runs: cap, lead: blind } = planLaunch(portfolio, i, launches[i]!++, maxTotalTime, burst, lead);
     if (here) tally[engine].bursts++;
     else {
       tally[engine].processes++;
       processes++;
     }
     // ---- end of portfolio hook
+    // a burst seeds the corpus itself, after its lead; any other launch reads it at once
+    const dict = here ? undefined : seeded().dict;
     const r = (here ? GEN_HERE : launcher).launch(
-      engineRun(engine, o.target, { target: o.module ?? targetModule(o.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed, maxTotalTime: slice, runs: cap === undefined ? runsLeft : Math.min(cap, runsLeft ?? cap), dict }),
+      engineRun(engine, o.target, { target: o.module ?? targetModule(o.target), corpus: [dirs.corpus], artifacts: dirs.artifacts, seed, maxTotalTime: slice, runs: cap === undefined ? runsLeft : Math.min(cap, runsLeft ?? cap), dict }, blind),
       {
         cwd: dirs.root,
         env,
+        beforeCorpus: seeded,
         onStatus: (s) => applyStatus(stats[i]!, s),
         onLine: o.verbose ? (l) => io.err(`${tag}${l}\n`) : undefined,
       },
@@ -249,6 +267,9 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
     while (cur) {
       const { run, seed, engine, sliced } = cur;
       const res = await run.done;
+      const endedAt = Date.now();
+      // what follows (triage, the summary) reads the seeded corpus, even after a lead's finding
+      seeded();
       running.delete(run);
       retire(stats[i]!, res.execs);
       if (runsLeft !== undefined) runsLeft -= res.execs;
@@ -292,7 +313,7 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
       // new process ignores every signature found so far so it can look for different bugs
       seen = before();
       cur = launch(i, runsLeft);
-      const origin = `${portfolio.engines.length > 1 ? `${engine}, ` : ""}seed ${seed}${o.jobs > 1 ? `, worker ${i}` : ""}, after ${afterSecs(Date.now() - start)}s`;
+      const origin = `${portfolio.engines.length > 1 ? `${engine}, ` : ""}seed ${seed}${o.jobs > 1 ? `, worker ${i}` : ""}, after ${afterSecs(endedAt - start)}s`;
       for (const t of triaged) {
         let oc: Outcome;
         try {
@@ -317,6 +338,7 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
     // a worker that threw must not leave the others launching new processes
     stopAll();
   }
+  const { seeds } = seeded();
   const t = totals(stats);
   log.progress(Date.now(), t, findings());
   return {

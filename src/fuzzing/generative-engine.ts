@@ -25,19 +25,21 @@ import { signature } from "../sanitizers/report.js";
 import type { Finding } from "../sanitizers/report.js";
 import { targetEvents } from "../program/targets.js";
 import { writeAtomic } from "../corpus/atomic.js";
-import { GenerativeSource, MAX_POOL } from "./generative.js";
+import { blindStream, GenerativeSource, MAX_POOL } from "./generative.js";
 import { StateFeedback } from "./state.js";
 import { sha1 } from "./seeds.js";
 
 export const GEN_USAGE = `usage: node dist/src/fuzzing/generative-worker.js --target T --seed N --corpus DIR --artifacts DIR
-                                                [--pool DIR] [--max-total-time S] [--runs N]
+                                                [--pool DIR] [--lead N] [--max-total-time S] [--runs N]
 
 The generative engine of \`futex-fuzz fuzz --engines gen\`: long random programs through the
 decoder and schedule perturbations of the corpus's programs, run in this process; stops at the
 first finding (written to DIR/crash-<sha1>) or the time/runs limit. Bug switches come from
 FUTEX_FUZZ_BUGS, signatures to ignore from FUTEX_FUZZ_IGNORE (as for the jazzer targets).
 --pool DIR keeps the programs that reached new states for the next process, and starts from
-the ones an earlier process kept there.
+the ones an earlier process kept there. --lead N first runs N programs of blind guessing (random
+bytes from the seed's stream, the bench's blind engine) before the corpus is read; --runs counts
+them.
 `;
 
 export interface GenerativeArgs {
@@ -46,11 +48,13 @@ export interface GenerativeArgs {
   corpus: string;
   artifacts: string;
   pool?: string;
+  /** blind programs first, before the corpus is read (the campaign's burst: see LEAD_RUNS) */
+  lead?: number;
   maxTotalTime?: number;
   runs?: number;
 }
 
-const FLAGS = ["--target", "--seed", "--corpus", "--artifacts", "--pool", "--max-total-time", "--runs"] as const;
+const FLAGS = ["--target", "--seed", "--corpus", "--artifacts", "--pool", "--lead", "--max-total-time", "--runs"] as const;
 
 /** the worker's command line -> its arguments; throws an Error saying what is wrong */
 export function parseGenerativeArgs(argv: readonly string[]): GenerativeArgs {
@@ -83,6 +87,7 @@ export function parseGenerativeArgs(argv: readonly string[]): GenerativeArgs {
     corpus: need("corpus"),
     artifacts: artifacts.endsWith("/") ? artifacts : artifacts + "/",
     pool: opt.get("pool"),
+    lead: count("lead"),
     maxTotalTime: count("max-total-time"),
     runs: count("runs"),
   };
@@ -121,6 +126,9 @@ export class GenerativeRun {
   private lastStatus = this.t0;
   private lastReload = this.t0;
   private stopped = false;
+  /** blind programs still to run before the corpus is read (the lead) */
+  private leadLeft: number;
+  private readonly blind: () => Program;
   execs = 0;
 
   constructor(
@@ -128,11 +136,15 @@ export class GenerativeRun {
     env: { FUTEX_FUZZ_BUGS?: string; FUTEX_FUZZ_IGNORE?: string },
     /** one line of the libFuzzer-format log */
     private readonly log: (line: string) => void,
+    /** called once, when the lead ends and the corpus is about to be read (a campaign seeds it then) */
+    private readonly beforeCorpus?: () => void,
   ) {
     this.table = targetEvents(a.target);
     this.bugs = parseBugs(env.FUTEX_FUZZ_BUGS);
     this.ignore = new Set((env.FUTEX_FUZZ_IGNORE ?? "").split(",").filter(Boolean));
     this.src = new GenerativeSource(this.table, a.seed);
+    this.leadLeft = a.lead ?? 0;
+    this.blind = blindStream(this.table, a.seed);
   }
 
   /** stop after the current batch (SIGINT/SIGTERM, a campaign's interrupt) */
@@ -140,8 +152,20 @@ export class GenerativeRun {
     this.stopped = true;
   }
 
-  /** load the corpus and the pool; a pool program can fire at once */
+  /** load the corpus and the pool (after the lead, if there is one); a pool program can fire at once */
   start(): GenerativeExit | undefined {
+    if (this.leadLeft > 0) {
+      this.log(`INFO: generative engine, target ${this.a.target}, seed ${this.a.seed}: a lead of ${this.leadLeft} blind programs first`);
+      this.status("INITED");
+      return undefined;
+    }
+    const exit = this.openCorpus();
+    if (!exit) this.status("INITED");
+    return exit;
+  }
+
+  private openCorpus(): GenerativeExit | undefined {
+    this.beforeCorpus?.();
     this.reload();
     let fromPool = 0;
     if (this.a.pool) {
@@ -152,7 +176,6 @@ export class GenerativeRun {
     this.log(
       `INFO: generative engine, target ${this.a.target}, seed ${this.a.seed}, ${this.src.poolSize - fromPool} corpus programs${this.a.pool ? `, ${fromPool} kept from earlier processes` : ""}`,
     );
-    this.status("INITED");
     return undefined;
   }
 
@@ -163,6 +186,18 @@ export class GenerativeRun {
     for (;;) {
       for (let j = 0; j < 8; j++) {
         if (runs !== undefined && this.execs >= runs) return this.done();
+        if (this.leadLeft > 0) {
+          // blind guessing: no state features (the lead costs what the blind engine does)
+          const p = this.blind();
+          this.execs++;
+          const f = this.firing(execute(p, { bugs: this.bugs }).findings[0]);
+          if (f) return this.crash(p, f);
+          if (--this.leadLeft === 0) {
+            const exit = this.openCorpus();
+            if (exit) return exit;
+          }
+          continue;
+        }
         const p = this.src.next();
         this.execs++;
         const r = this.run(p);
@@ -178,7 +213,7 @@ export class GenerativeRun {
         this.lastStatus = now;
         this.status("pulse");
       }
-      if (now - this.lastReload >= RELOAD_MS) {
+      if (now - this.lastReload >= RELOAD_MS && this.leadLeft === 0) {
         this.lastReload = now;
         this.reload();
       }
@@ -220,8 +255,12 @@ export class GenerativeRun {
     const v = execute(p, { bugs: this.bugs, kernel: { observer: this.sf.observer } });
     this.sf.flush();
     const fresh = this.src.feedback(p, this.sf.features);
-    const f = v.findings[0];
-    return { fresh, finding: f && !this.ignore.has(signature(f)) ? f : undefined };
+    return { fresh, finding: this.firing(v.findings[0]) };
+  }
+
+  /** a run's first finding, unless its signature is one to ignore */
+  private firing(f: Finding | undefined): Finding | undefined {
+    return f && !this.ignore.has(signature(f)) ? f : undefined;
   }
 
   private status(event: string): void {

@@ -45,6 +45,16 @@ export function randomBytesProgram(r: () => number, table: readonly EventKind[])
   return decode(randomBytes(r, len), table);
 }
 
+/**
+ * Blind guessing: random-byte programs from a PRNG seeded by `seed` alone, in one fixed order.
+ * The bench's blind engine runs this stream, and a campaign's burst starts with it (its lead,
+ * generative-engine.ts): a seed's lead is the blind engine's first programs for that seed.
+ */
+export function blindStream(table: readonly EventKind[], seed: number): () => Program {
+  const r = xorshift(Math.imul(seed, 0x9e3779b1));
+  return () => randomBytesProgram(r, table);
+}
+
 /** random-byte programs: lengths log-uniform in [MIN_BYTES, MAX_BYTES] (libFuzzer's default -max_len),
  * as the blind-random benchmark engine draws them */
 export const MIN_BYTES = 1;

@@ -64,24 +64,34 @@ export function engineFor(p: Portfolio, worker: number, launch: number): EngineN
  */
 export const BURST_RUNS = 5000;
 
+/**
+ * The burst's lead, in executions: blind guessing before the burst reads the corpus, so the
+ * campaign seeds its corpus only after it (src/fuzzing/generative-engine.ts). Random bytes find
+ * some historical switches in a few dozen programs (docs/bench-timetobug.md), faster than any
+ * seeding; this many take about 1.5 s of the simulator.
+ */
+export const LEAD_RUNS = 30_000;
+
 export interface LaunchPlan {
   engine: EngineName;
   /** in the campaign's process (the burst), not a process of its own */
   here: boolean;
   /** its time cap (undefined: none) */
   seconds: number | undefined;
-  /** its executions cap (the burst's; undefined: the worker's share of --runs) */
+  /** its executions cap (the burst's, its lead included; undefined: the worker's share of --runs) */
   runs?: number;
+  /** the burst's lead: blind programs before it reads the corpus */
+  lead?: number;
 }
 
 /**
  * Launch `launch` (0-based) of worker `worker` with `left` seconds of the campaign to go: with a
  * burst (executions; 0: none), a worker whose first engine is gen starts with that many in this
- * process, and the turns of engineFor/launchSeconds follow from its next launch on.
+ * process, after `lead` blind ones, and the turns of engineFor/launchSeconds follow from its next launch on.
  */
-export function planLaunch(p: Portfolio, worker: number, launch: number, left: number | undefined, burst: number): LaunchPlan {
+export function planLaunch(p: Portfolio, worker: number, launch: number, left: number | undefined, burst: number, lead = 0): LaunchPlan {
   const bursting = burst > 0 && engineFor(p, worker, 0) === "gen";
-  if (bursting && launch === 0) return { engine: "gen", here: true, seconds: left, runs: burst };
+  if (bursting && launch === 0) return { engine: "gen", here: true, seconds: left, runs: lead + burst, lead };
   const engine = engineFor(p, worker, bursting ? launch - 1 : launch);
   return { engine, here: false, seconds: launchSeconds(p, engine, left) };
 }
@@ -101,13 +111,14 @@ export function generativeWorker(): string {
 }
 
 /** The process to start for `engine`: jazzer as given, or the generative worker on the same dirs. */
-export function engineRun(engine: EngineName, target: string, r: JazzerRun): JazzerRun {
+export function engineRun(engine: EngineName, target: string, r: JazzerRun, lead = 0): JazzerRun {
   if (engine === "jazzer") return r;
   // the pool the engine keeps across its processes: beside the corpus, not in it (libFuzzer reads
   // the corpus dir and its subdirs)
   const argv = [generativeWorker(), "--target", target, "--seed", String(r.seed), "--corpus", r.corpus[0]!, "--artifacts", r.artifacts, "--pool", join(dirname(r.corpus[0]!), "gen-pool")];
   if (r.maxTotalTime !== undefined) argv.push("--max-total-time", String(r.maxTotalTime));
   if (r.runs !== undefined) argv.push("--runs", String(r.runs));
+  if (lead > 0) argv.push("--lead", String(lead));
   return { ...r, argv };
 }
 
