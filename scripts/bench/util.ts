@@ -1,6 +1,7 @@
 // Small helpers shared by the benchmark parts: clocks, order statistics. (Seeded random bytes come
 // from the generative engine: xorshift and randomBytes in src/fuzzing/generative.ts.)
 import { performance } from "node:perf_hooks";
+import { fmtInt as fmtCount } from "../../src/fuzzing/progress.js";
 
 /** Run `body` (returning units of work) repeatedly for `seconds`; units per second. */
 export function timeFor(seconds: number, body: () => number): { rate: number; units: number; secs: number } {
@@ -40,7 +41,7 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-export const fmtInt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "-");
+export const fmtInt = (n: number): string => (Number.isFinite(n) ? fmtCount(n) : "-");
 
 export function fmtSec(s: number): string {
   if (!Number.isFinite(s)) return "-";

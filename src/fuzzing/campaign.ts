@@ -24,7 +24,7 @@ import { CampaignLog } from "./log.js";
 import { displayPath, SEED_DIRS, targetModule, workDirs, type WorkDirs } from "./paths.js";
 import { startGenerativeHere } from "./generative-here.js";
 import { BURST_RUNS, LEAD_RUNS, describePortfolio, engineRun, newTally, planLaunch, tallyNote, type EngineName, type EngineTally, type Portfolio } from "./portfolio.js";
-import { applyStatus, newWorkerStats, progressLine, retire, totals, type WorkerStats } from "./progress.js";
+import { applyStatus, fmtInt, newWorkerStats, progressLine, retire, totals, type WorkerStats } from "./progress.js";
 import { prepareWorkDir, type SeedReport } from "./seeds.js";
 
 export interface CampaignOptions {
@@ -164,7 +164,7 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
   io.err(
     `[fuzz] target ${o.target}, bugs ${bugs.join(",") || "none"}, ${o.jobs} worker${o.jobs > 1 ? "s" : ""}` +
       `, ${describePortfolio(portfolio)}${o.timeSec !== undefined ? `, ${o.timeSec}s` : ""}${o.runs !== undefined ? `, ${o.runs} runs` : ""}` +
-      `${leading ? `; gen guesses first: ${lead.toLocaleString("en-US")} blind programs, then the seeds` : ""}\n`,
+      `${leading ? `; gen guesses first: ${fmtInt(lead)} blind programs, then the seeds` : ""}\n`,
   );
   // the seeding, once, when the first launch reads the corpus: the burst's lead runs before it
   mkdirSync(dirs.artifacts, { recursive: true });
