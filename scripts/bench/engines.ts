@@ -227,11 +227,12 @@ export async function portfolioCampaign(spec: CampaignSpec): Promise<CampaignRun
         const error = r.errors.length > 0 && elapsed() < spec.maxSeconds - 2 ? r.errors.join("; ") : undefined;
         return { ...spec, found: false, seconds: elapsed(), execs, others, ...(error ? { error } : {}) };
       }
-      // the heading of the finding: "(gen, seed 3, after 4.2s)": when the engine's process stopped on it
+      // the heading of the finding names its engine: "(gen, seed 3, after 4.2s)"; its time, when the
+      // engine's run stopped on it, is the campaign's firstFindingMs (the heading's is rounded)
       const m = /\((jazzer|gen), seed \d+, after ([\d.]+)s\)/.exec(out);
       const kind = isFinding(o) ? o.signature.split(":")[0] : undefined;
       if (isFinding(o) && kind !== undefined && expect.includes(kind)) {
-        const seconds = m ? startedAt + Number(m[2]) : elapsed();
+        const seconds = r.firstFindingMs !== undefined ? startedAt + r.firstFindingMs / 1000 : elapsed();
         return { ...spec, found: true, seconds, execs, signature: o.signature, others, ...(m ? { foundBy: m[1] } : {}) };
       }
       others.push(isFinding(o) ? o.signature : `(${o.kind})`);

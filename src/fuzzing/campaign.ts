@@ -91,6 +91,8 @@ export interface CampaignResult {
   dirs: WorkDirs;
   seeds: SeedReport;
   elapsedMs: number;
+  /** ms from the start to the end of the engine run whose artifact gave the first new or duplicate finding */
+  firstFindingMs: number | undefined;
   execs: number;
   cov: number;
   ft: number;
@@ -189,6 +191,7 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
   const claimed = new Set<string>();
   const running = new Set<EngineProcess>();
   let nextSeed = o.seed;
+  let firstFindingMs: number | undefined;
   let processes = 0;
   let stopping = false;
   let interrupted = false;
@@ -322,6 +325,7 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
           // a file-system failure while storing: still a finding, just not stored
           oc = { kind: "error", source: t.kind === "error" ? t.source : t.input.path, origin, input: "stored nowhere", error: `could not store: ${e instanceof Error ? e.message : String(e)}` };
         }
+        if (firstFindingMs === undefined && isFinding(oc)) firstFindingMs = endedAt - start;
         outcomes.push(oc);
         log.finding(Date.now(), oc);
         io.out(formatOutcome(oc, { rel: displayPath }));
@@ -347,6 +351,7 @@ async function campaignLocked(o: CampaignOptions, io: CampaignIo, table: ReturnT
     dirs,
     seeds,
     elapsedMs: Date.now() - start,
+    firstFindingMs,
     execs: t.execs,
     cov: t.cov,
     ft: t.ft,

@@ -70,12 +70,6 @@ const CONTROL = new Set(["step", "run", "cpu", "gp"]);
 export class GenerativeSource {
   private readonly r: () => number;
   private readonly pool: Program[] = [];
-  /**
-   * The corpus dir's programs (the seeds, what jazzer kept): half the schedule perturbations
-   * start from them, however large the pool grows. A hand-written race in a seed needs only its
-   * stops and steps moved; drawn from a pool of thousands it would hardly be perturbed at all.
-   */
-  private readonly corpus: Program[] = [];
   private readonly seen = new Set<number>();
   /** the target's control kinds beyond CONTROL (irq, signal, fail_alloc): inserted at random */
   private readonly asynchronous: readonly EventKind[];
@@ -95,11 +89,6 @@ export class GenerativeSource {
   /** a program the next ones may be perturbations of (corpus inputs) */
   add(p: Program): void {
     if (p.events.length === 0) return;
-    this.corpus.push(p);
-    this.keep(p);
-  }
-
-  private keep(p: Program): void {
     this.pool.push(p);
     if (this.pool.length > MAX_POOL) this.pool.shift();
   }
@@ -116,7 +105,7 @@ export class GenerativeSource {
         this.seen.add(f);
         fresh = true;
       }
-    if (fresh && p.events.length > 0) this.keep(p);
+    if (fresh) this.add(p);
     return fresh;
   }
 
@@ -137,13 +126,13 @@ export class GenerativeSource {
       this.made.random++;
       return this.randomProgram();
     }
+    const base = this.pool[this.below(this.pool.length)]!;
     if (this.below(2) === 0) {
       this.made.mutated++;
-      return this.mutate(this.pool[this.below(this.pool.length)]!);
+      return this.mutate(base);
     }
     this.made.perturbed++;
-    const from = this.corpus.length > 0 && this.below(2) === 0 ? this.corpus : this.pool;
-    return this.perturb(from[this.below(from.length)]!);
+    return this.perturb(base);
   }
 
   /** random bytes through the decoder, lengths log-uniform */
